@@ -1,0 +1,148 @@
+"""Read OpenStreetMap extracts (``.osm``, ``.osm.bz2``, ``.osm.pbf``) with pyosmium.
+
+One pass over the file gives the drivable roads, the named places we care about
+(schools, kindergartens, police) and the water used by the offline basemap.
+Coordinates stay WGS-84 (EPSG:4326), as OSM stores them. The data is
+© OpenStreetMap contributors (ODbL); keep ``gis.OSM_ATTRIBUTION`` wherever it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import osmium
+import shapely
+from shapely.geometry import LineString, Point
+
+from gis.errors import DataSourceError
+
+DRIVABLE_HIGHWAYS = frozenset({
+    "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
+    "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
+    "residential", "living_street", "service", "road",
+})
+PLACE_AMENITIES = frozenset({"school", "kindergarten", "police"})
+CRS_WGS84 = "EPSG:4326"
+
+
+@dataclass(frozen=True)
+class OsmExtract:
+    """What one OSM file holds for us.
+
+    Attributes
+    ----------
+    roads : GeoDataFrame
+        Drivable ways: ``id`` (``w<osm id>``), ``osm_id``, ``name``, ``highway``, ``oneway``
+        (the tag, or ``yes`` implied by roundabouts and motorways), ``maxspeed``, ``geom``.
+    places : GeoDataFrame
+        Schools, kindergartens and police: ``id`` (``n…``/``w…``/``r…``), ``amenity``, ``name``,
+        ``geometry`` (Point for nodes, (Multi)Polygon for areas).
+    water : GeoDataFrame
+        Water areas and waterway lines for the basemap: ``kind``, ``name``, ``geometry``.
+    bounds : tuple of float
+        ``(minlon, minlat, maxlon, maxlat)`` of the export box, or of the data when absent.
+    """
+
+    roads: gpd.GeoDataFrame
+    places: gpd.GeoDataFrame
+    water: gpd.GeoDataFrame
+    bounds: tuple[float, float, float, float]
+
+
+def implied_oneway(tags: osmium.osm.TagList) -> str | None:
+    """The ``oneway`` value of a way, with the implications OSM defines for it."""
+    oneway = tags.get("oneway")
+    if oneway:
+        return oneway
+    if tags.get("junction") in ("roundabout", "circular") or tags.get("highway") == "motorway":
+        return "yes"
+    return None
+
+
+def display_name(tags: osmium.osm.TagList) -> str | None:
+    """Prefer the Chinese name tag, fall back to ``name``."""
+    return tags.get("name:zh") or tags.get("name")
+
+
+def read_osm(path: str | Path) -> OsmExtract:
+    """Read an OSM file in one pass.
+
+    Parameters
+    ----------
+    path : path
+        ``.osm``, ``.osm.bz2``, ``.osm.gz`` or ``.osm.pbf``.
+
+    Returns
+    -------
+    OsmExtract
+    """
+    path = Path(path)
+    if not path.exists():
+        msg = f"找不到 OSM 文件 / OSM file not found: {path}"
+        raise DataSourceError(msg)
+    roads: list[dict] = []
+    places: list[dict] = []
+    water: list[dict] = []
+    wkb = osmium.geom.WKBFactory()
+    try:
+        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+        header_box = processor.header.box()
+        for obj in processor:
+            tags = obj.tags
+            if obj.is_way():
+                highway = tags.get("highway")
+                if highway in DRIVABLE_HIGHWAYS and tags.get("area") != "yes":
+                    coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                    if len(coords) >= 2:
+                        roads.append({
+                            "id": f"w{obj.id}", "osm_id": obj.id, "name": display_name(tags),
+                            "highway": highway, "oneway": implied_oneway(tags),
+                            "maxspeed": tags.get("maxspeed"), "geom": LineString(coords),
+                        })
+                waterway = tags.get("waterway")
+                if waterway in ("river", "stream", "canal") and not obj.is_closed():
+                    coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                    if len(coords) >= 2:
+                        water.append({"kind": waterway, "name": display_name(tags),
+                                      "geometry": LineString(coords)})
+            elif obj.is_node() and tags.get("amenity") in PLACE_AMENITIES:
+                places.append({"id": f"n{obj.id}", "amenity": tags.get("amenity"),
+                               "name": display_name(tags),
+                               "geometry": Point(obj.location.lon, obj.location.lat)})
+            elif obj.is_area():
+                prefix = "w" if obj.from_way() else "r"
+                if tags.get("amenity") in PLACE_AMENITIES:
+                    places.append({"id": f"{prefix}{obj.orig_id()}", "amenity": tags.get("amenity"),
+                                   "name": display_name(tags),
+                                   "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
+                elif tags.get("natural") == "water" or tags.get("waterway") == "riverbank" \
+                        or tags.get("landuse") == "reservoir":
+                    water.append({"kind": "water", "name": display_name(tags),
+                                  "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
+    except RuntimeError as exc:
+        msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
+        raise DataSourceError(msg) from exc
+
+    roads_gdf = gpd.GeoDataFrame(
+        roads, columns=["id", "osm_id", "name", "highway", "oneway", "maxspeed", "geom"],
+        geometry="geom", crs=CRS_WGS84)
+    places_gdf = gpd.GeoDataFrame(places, columns=["id", "amenity", "name", "geometry"],
+                                  geometry="geometry", crs=CRS_WGS84)
+    places_gdf["geometry"] = places_gdf.geometry.map(_single_polygon)
+    water_gdf = gpd.GeoDataFrame(water, columns=["kind", "name", "geometry"],
+                                 geometry="geometry", crs=CRS_WGS84)
+    if header_box.valid():
+        bounds = (header_box.bottom_left.lon, header_box.bottom_left.lat,
+                  header_box.top_right.lon, header_box.top_right.lat)
+    else:
+        bounds = tuple(float(v) for v in roads_gdf.total_bounds)
+    return OsmExtract(roads_gdf, places_gdf, water_gdf, bounds)
+
+
+def _single_polygon(geom):
+    """A one-part MultiPolygon becomes a Polygon; anything else is kept."""
+    if geom is not None and geom.geom_type == "MultiPolygon" and len(geom.geoms) == 1:
+        return geom.geoms[0]
+    return geom

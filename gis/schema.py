@@ -1,0 +1,166 @@
+"""The six layers of DESIGN.md §3: their fields, types, enumerations and geometry columns.
+
+This is the one definition shared by the store (tables), the importer (validation,
+templates), the demo generator and the analyses. Every layer also carries the
+bookkeeping fields ``source``, ``updated_at`` and ``version``.
+
+GeoDataFrames of a layer are in EPSG:4326 and their *active* geometry column is the
+layer's first geometry field (``gates`` for schools, ``point`` for posts, cameras,
+crossings and risk sites, ``geom`` for roads). Extra geometry fields (``campus``,
+``jurisdiction``, ``coverage``) are plain GeoSeries columns that may hold ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LAYER_NAMES = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
+
+SCHOOL_KINDS = ("kindergarten", "primary", "junior", "senior", "nine_year", "vocational", "special")
+AREA_TYPES = ("urban", "town", "rural")
+POST_KINDS = ("station", "office", "kiosk", "patrol_base")
+CAMERA_STATUSES = ("ok", "broken")
+CAMERA_OWNERS = ("school", "police", "shop")
+STAFFED_BY = ("police", "auxiliary", "guard", "volunteer", "none")
+RISK_CATEGORIES = ("internet_cafe", "entertainment", "stall", "person", "dispute", "drugs", "other")
+
+# Chinese labels of enumerations, for display and for import synonyms.
+ENUM_LABELS_ZH: dict[str, str] = {
+    "kindergarten": "幼儿园", "primary": "小学", "junior": "初中", "senior": "高中",
+    "nine_year": "九年一贯制", "vocational": "职业学校", "special": "特殊教育学校",
+    "urban": "城区", "town": "镇区", "rural": "乡村",
+    "station": "派出所", "office": "警务室", "kiosk": "治安岗亭", "patrol_base": "巡逻点",
+    "ok": "正常", "broken": "故障",
+    "school": "学校", "police": "公安", "shop": "商户",
+    "auxiliary": "辅警", "guard": "保安", "volunteer": "志愿者", "none": "无人值守",
+    "internet_cafe": "网吧", "entertainment": "娱乐场所", "stall": "占道摊点",
+    "person": "涉校高危人员", "dispute": "矛盾纠纷", "drugs": "涉毒场所", "other": "其他",
+}
+
+BOOKKEEPING_FIELDS = ("source", "updated_at", "version")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a layer.
+
+    ``kind`` is one of ``text, int, float, bool, enum, window, datetime, point, multipoint,
+    polygon, line``. ``required`` fields must be present on import; ``choices`` hold the
+    allowed values of an enum; ``low``/``high`` bound numbers (inclusive).
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    zh: str = ""
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    zh: str
+    fields: tuple[Field, ...] = field(default_factory=tuple)
+
+    @property
+    def geometry_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.kind in GEOMETRY_KINDS)
+
+    @property
+    def geometry_column(self) -> str:
+        """The active geometry column of the layer's GeoDataFrames."""
+        return self.geometry_fields[0].name
+
+    @property
+    def attribute_fields(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.fields if f.kind not in GEOMETRY_KINDS)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        msg = f"图层 {self.name} 没有字段 {name} / layer {self.name} has no field {name}"
+        raise KeyError(msg)
+
+
+GEOMETRY_KINDS = ("point", "multipoint", "polygon", "line")
+
+LAYERS: dict[str, Layer] = {
+    "schools": Layer("schools", "学校", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("name", "text", required=True, zh="学校名称"),
+        Field("kind", "enum", required=True, choices=SCHOOL_KINDS, zh="学校类型"),
+        Field("enrollment", "int", low=0, high=100000, zh="在校人数"),
+        Field("boarding", "bool", zh="是否寄宿"),
+        Field("area_type", "enum", choices=AREA_TYPES, zh="区域类型"),
+        Field("jurisdiction_id", "text", zh="所属派出所"),
+        Field("guards", "int", low=0, high=1000, zh="专职保安人数"),
+        Field("equipment_complete", "bool", zh="装备齐全"),
+        Field("video_networked", "bool", zh="视频联网"),
+        Field("one_click_alarm", "bool", zh="一键报警"),
+        Field("anti_ram_barrier", "bool", zh="防冲撞设施"),
+        Field("gates", "multipoint", required=True, zh="校门"),
+        Field("campus", "polygon", zh="校园范围"),
+    )),
+    "police_posts": Layer("police_posts", "警务点", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("name", "text", required=True, zh="名称"),
+        Field("kind", "enum", required=True, choices=POST_KINDS, zh="类型"),
+        Field("staff", "int", low=0, high=10000, zh="警力"),
+        Field("vehicles", "int", low=0, high=1000, zh="车辆数"),
+        Field("hours", "text", zh="值守时间"),
+        Field("point", "point", required=True, zh="位置"),
+        Field("jurisdiction", "polygon", zh="辖区范围"),
+    )),
+    "cameras": Layer("cameras", "视频监控", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("direction_deg", "float", low=0, high=360, zh="方向角"),
+        Field("fov_deg", "float", low=1, high=360, zh="视角"),
+        Field("range_m", "float", low=1, high=1000, zh="监控距离"),
+        Field("networked", "bool", zh="是否联网"),
+        Field("status", "enum", choices=CAMERA_STATUSES, zh="状态"),
+        Field("owner", "enum", choices=CAMERA_OWNERS, zh="权属"),
+        Field("point", "point", required=True, zh="位置"),
+        Field("coverage", "polygon", zh="覆盖范围"),
+    )),
+    "crossings": Layer("crossings", "护学岗", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("school_id", "text", zh="所属学校"),
+        Field("am_window", "window", zh="早高峰时段"),
+        Field("noon_window", "window", zh="午间时段"),
+        Field("pm_window", "window", zh="晚高峰时段"),
+        Field("staffed_by", "enum", choices=STAFFED_BY, zh="值守力量"),
+        Field("staff", "int", low=0, high=100, zh="值守人数"),
+        Field("point", "point", required=True, zh="位置"),
+    )),
+    "risk_sites": Layer("risk_sites", "风险点位", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("category", "enum", required=True, choices=RISK_CATEGORIES, zh="类别"),
+        Field("level", "int", required=True, low=1, high=3, zh="风险等级"),
+        Field("note", "text", zh="备注", sensitive=True),
+        Field("sensitive", "bool", zh="涉及个人信息"),
+        Field("registered_at", "datetime", zh="登记时间"),
+        Field("point", "point", required=True, zh="位置"),
+    )),
+    "roads": Layer("roads", "道路", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("name", "text", zh="道路名称"),
+        Field("highway", "text", required=True, zh="道路等级"),
+        Field("oneway", "text", zh="单行"),
+        Field("maxspeed", "text", zh="限速"),
+        Field("geom", "line", required=True, zh="几何"),
+    )),
+}
+
+
+def get_layer(name: str) -> Layer:
+    """Return the layer definition, or raise a planner-readable ``ValidationError``."""
+    from gis.errors import ValidationError
+
+    if name not in LAYERS:
+        msg = f"未知图层 {name!r}；可用图层：{', '.join(LAYER_NAMES)} / unknown layer {name!r}"
+        raise ValidationError(msg)
+    return LAYERS[name]
