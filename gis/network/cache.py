@@ -1,0 +1,145 @@
+"""Load a road graph from any source, with an on-disk cache of the built arrays.
+
+The cache file is ``<cache_dir>/roadgraph-<key>.npz`` where the key hashes the source's
+content (the file's bytes, or the GeoDataFrame's geometry WKB and attributes) and the
+speed settings. Loading one is a plain ``numpy.load`` (milliseconds).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gis.config import Settings
+from gis.errors import DataSourceError
+from gis.network.config import NetworkConfig
+from gis.network.graph import RoadGraph, build_road_graph
+
+FORMAT_VERSION = "1"
+OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
+ARRAY_FIELDS = ("node_xy", "seg_a", "seg_b", "seg_length_m", "seg_time_fw_s", "seg_time_bw_s",
+                "seg_class", "seg_road", "road_ids")
+
+
+def hash_file(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def hash_roads(roads: gpd.GeoDataFrame) -> str:
+    """SHA-256 of a roads GeoDataFrame: geometry WKB plus every non-geometry column."""
+    digest = hashlib.sha256()
+    geoms = roads.geometry.to_numpy()
+    digest.update(b"".join(w or b"" for w in shapely.to_wkb(geoms, hex=False)))
+    attrs = pd.DataFrame(roads.drop(columns=roads.geometry.name)).astype(str)
+    digest.update(attrs.columns.str.cat(sep="\x1f").encode())
+    digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def read_roads(path: Path) -> gpd.GeoDataFrame:
+    """Read roads from an OSM file or a line layer (GeoJSON, Shapefile, GeoPackage)."""
+    name = path.name.lower()
+    if not path.exists():
+        msg = f"找不到道路文件 / road file not found: {path}"
+        raise DataSourceError(msg)
+    if name.endswith(OSM_SUFFIXES):
+        from gis.io.osm import read_osm
+
+        return read_osm(path).roads
+    try:
+        return gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types for unreadable files
+        msg = f"无法读取道路文件 / cannot read road file {path.name}: {exc}"
+        raise DataSourceError(msg) from exc
+
+
+def save_graph(graph: RoadGraph, path: Path) -> None:
+    """Write the graph's arrays and metadata to an ``.npz`` file atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = {"crs": graph.crs, "classes": list(graph.classes), "report": graph.report,
+            "key": graph.key, "format": FORMAT_VERSION,
+            "peak_factors": {k: v.tolist() for k, v in graph.peak_factors.items()}}
+    arrays = {name: getattr(graph, name) for name in ARRAY_FIELDS}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_graph(path: Path) -> RoadGraph:
+    """Read a graph written by ``save_graph``."""
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        if meta.get("format") != FORMAT_VERSION:
+            msg = f"缓存格式过旧 / stale graph cache format in {path}"
+            raise DataSourceError(msg)
+        arrays = {name: data[name] for name in ARRAY_FIELDS}
+    return RoadGraph(crs=meta["crs"], classes=tuple(meta["classes"]), report=meta["report"],
+                     key=meta["key"],
+                     peak_factors={k: np.asarray(v) for k, v in meta["peak_factors"].items()},
+                     **arrays)
+
+
+def load_road_graph(source: gpd.GeoDataFrame | str | Path, *, settings: Settings | None = None,
+                    config: NetworkConfig | None = None, use_cache: bool = True) -> RoadGraph:
+    """Load (from cache) or build the road graph of a source.
+
+    Parameters
+    ----------
+    source : GeoDataFrame or path
+        A roads GeoDataFrame (the store's ``roads`` layer or ``read_osm(...).roads``), an OSM
+        file (``.osm``, ``.osm.bz2``, ``.osm.pbf``) or a line file (GeoJSON, Shapefile,
+        GeoPackage) with a class column.
+    settings : Settings, optional
+        Its ``[network]`` section gives speeds, peak factors and ``cache_dir``.
+    config : NetworkConfig, optional
+        Used instead of ``settings`` when given.
+    use_cache : bool
+        Read and write ``<cache_dir>/roadgraph-<key>.npz``.
+
+    Returns
+    -------
+    RoadGraph
+    """
+    config = config or NetworkConfig.from_settings(settings)
+    if isinstance(source, gpd.GeoDataFrame):
+        content_hash, roads = hash_roads(source), source
+    else:
+        path = Path(source)
+        if not path.exists():
+            msg = f"找不到道路文件 / road file not found: {path}"
+            raise DataSourceError(msg)
+        content_hash, roads = hash_file(path), None
+    key = hashlib.sha256(f"{FORMAT_VERSION}:{content_hash}:{config.graph_fingerprint()}".encode()
+                         ).hexdigest()[:24]
+    cache_path = Path(config.cache_dir) / f"roadgraph-{key}.npz"
+    if use_cache and cache_path.exists():
+        try:
+            return read_graph(cache_path)
+        except (OSError, ValueError, KeyError, DataSourceError):
+            cache_path.unlink(missing_ok=True)  # a broken or old cache is rebuilt
+    if roads is None:
+        roads = read_roads(Path(source))
+    graph = build_road_graph(roads, config=config, key=key)
+    if use_cache:
+        with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
+            save_graph(graph, cache_path)
+    return graph
