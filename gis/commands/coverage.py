@@ -1,17 +1,88 @@
-"""`python -m gis coverage` — not implemented yet."""
+"""``python -m gis coverage --out FILE [--peak am|pm]`` — score every school, one row each.
+
+Reads the layers from the store, builds (or loads the cached) road graph, runs
+:func:`gis.coverage.assess_campuses` and writes ``.csv`` (UTF-8 with BOM), ``.xlsx`` (meeting
+workbook) or ``.geojson``. ``--map-layers FILE.geojson`` also writes the camera sectors,
+blind spots, duty gaps and violations for a GIS desktop.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
 
 from gis.config import Settings
-from gis.errors import GisError
+from gis.errors import ValidationError
+
+LAYERS = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--out", required=True, type=Path,
+                        help="输出文件 .csv / .xlsx / .geojson（每校一行）")
+    parser.add_argument("--peak", choices=("am", "pm"), default=None,
+                        help="按早/晚高峰车速计算到达时间（默认平峰）")
+    parser.add_argument("--map-layers", type=Path, default=None,
+                        help="另存摄像机扇区、盲区、护学岗缺口、违规网吧为 GeoJSON")
+
+
+def read_layers(settings: Settings) -> dict[str, gpd.GeoDataFrame]:
+    """All six layers from the configured store."""
+    from gis.store import open_store
+
+    store = open_store(settings.database_url)
+    return {name: store.read_layer(name) for name in LAYERS}
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    msg = "此命令尚未实现 / not implemented yet"
-    raise GisError(msg)
+    from gis.coverage import assess_campuses, coverage_map_layers, write_assessment
+    from gis.network import load_road_graph
+
+    out: Path = args.out
+    if out.suffix.lower() not in (".csv", ".xlsx", ".geojson"):
+        msg = (f"不支持的输出格式 {out.name}，请使用 .csv、.xlsx 或 .geojson / "
+               f"unsupported output {out.name}: use .csv, .xlsx or .geojson")
+        raise ValidationError(msg)
+    layers = read_layers(settings)
+    if len(layers["schools"]) == 0:
+        msg = ("数据库中没有学校，请先运行 `python -m gis demo` 或导入 schools / "
+               "no schools in the database: run `python -m gis demo` or import schools")
+        raise ValidationError(msg)
+    if len(layers["roads"]) == 0:
+        msg = ("数据库中没有道路，无法计算到达时间；请先导入 roads / "
+               "no roads in the database: import roads first")
+        raise ValidationError(msg)
+    graph = load_road_graph(layers["roads"], settings=settings)
+    assessment = assess_campuses(layers, graph=graph, settings=settings, peak=args.peak)
+    write_assessment(assessment, out)
+    if args.map_layers is not None:
+        write_map_layers(coverage_map_layers(layers, settings=settings), args.map_layers)
+    levels = assessment["level"].value_counts()
+    print(f"已评估 {len(assessment)} 所学校：良好 {levels.get('good', 0)}，薄弱 {levels.get('weak', 0)}，"
+          f"严重薄弱 {levels.get('critical', 0)} → {out}")
+    print(f"assessed {len(assessment)} schools: good {levels.get('good', 0)}, weak "
+          f"{levels.get('weak', 0)}, critical {levels.get('critical', 0)} -> {out}")
+    return 0
+
+
+def write_map_layers(parts: dict[str, gpd.GeoDataFrame], path: Path) -> None:
+    """One GeoJSON with a ``layer`` column (sectors, blind_spots, duty_gaps, violations)."""
+    frames = []
+    for name, gdf in parts.items():
+        if len(gdf):
+            frame = gdf.copy()
+            frame.insert(0, "layer", name)
+            frames.append(frame)
+    if not frames:
+        msg = f"没有可写出的地图图层 / nothing to write to {path}"
+        raise ValidationError(msg)
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    for col in merged.columns:
+        if col != merged.geometry.name and merged[col].dtype == object:
+            merged[col] = merged[col].astype("string")
+    if path.exists():
+        path.unlink()
+    merged.to_file(path, driver="GeoJSON", engine="pyogrio")

@@ -1,1 +1,25 @@
-"""coverage."""
+"""Campus coverage assessment: camera sectors, gate coverage, peak duty, risks, rules, score.
+
+Entry points::
+
+    from gis.coverage import assess_campuses, summarize_jurisdictions, coverage_map_layers
+    assessment = assess_campuses(layers, graph=graph, settings=settings, peak="am")
+    write_assessment(assessment, "coverage.xlsx")
+"""
+
+from gis.coverage.assess import (
+    OUTPUT_COLUMNS,
+    assess_campuses,
+    assess_with_response,
+    coverage_map_layers,
+    summarize_jurisdictions,
+)
+from gis.coverage.cameras import camera_sectors, sector_polygons
+from gis.coverage.export import write_assessment
+from gis.coverage.score import score_campuses
+
+__all__ = [
+    "OUTPUT_COLUMNS", "assess_campuses", "assess_with_response", "camera_sectors",
+    "coverage_map_layers", "score_campuses", "sector_polygons", "summarize_jurisdictions",
+    "write_assessment",
+]

@@ -1,0 +1,353 @@
+"""The whole campus assessment: one row per school with score, level and reasons.
+
+``assess_campuses(layers, graph=…, settings=…)`` runs the road response field (via
+:mod:`gis.network`) and then :func:`assess_with_response`, which is pure and takes the
+response per gate or per school as a table. ``summarize_jurisdictions`` aggregates per
+派出所 jurisdiction; ``coverage_map_layers`` gives the sectors, blind spots, duty gaps and
+violations as GeoDataFrames (EPSG:4326) for the map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis.config import Settings
+from gis.coverage.cameras import camera_sectors
+from gis.coverage.config import CoverageConfig, ScoringConfig, coverage_config, scoring_config
+from gis.coverage.duty import peak_duty
+from gis.coverage.gates import gate_camera_coverage, gate_zones, school_gates
+from gis.coverage.geometry import WGS84, metric_crs, to_metric
+from gis.coverage.risks import risk_exposure, risk_pairs, school_footprints
+from gis.coverage.rules import TECH_FLAGS, guard_requirements, tech_defence
+from gis.coverage.score import score_campuses
+from gis.errors import ValidationError
+
+OUTPUT_COLUMNS = (
+    "school_id", "name", "kind", "jurisdiction_id", "response_s", "nearest_post_id",
+    "posts_within_1min", "posts_within_3min", "posts_within_5min", "gate_camera_share",
+    "am_staffed", "pm_staffed", "guards", "guards_required", "risk_sites_200m", "risk_sites_500m",
+    "violations", "score", "level", "reasons_zh", "reasons_en",
+)
+EXTRA_COLUMNS = (
+    "jurisdiction_name", "nearest_post_name", "noon_staffed", "networked_share", "gate_cameras",
+    "broken_gate_cameras", "assumed_gate_cameras", "duty_gaps", "risk_index", "risk_high",
+    "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type",
+    "deduct_response", "deduct_redundancy", "deduct_camera", "deduct_peak_duty", "deduct_guards",
+    "deduct_tech_defence", "deduct_risks", "deduct_violations",
+)
+RESPONSE_BANDS = {"posts_within_60s": "posts_within_1min", "posts_within_180s": "posts_within_3min",
+                  "posts_within_300s": "posts_within_5min"}
+
+
+@dataclass
+class CampusParts:
+    """Intermediate results of the assessment, all in the metric ``crs``."""
+
+    crs: CRS
+    gates: gpd.GeoSeries
+    sectors: gpd.GeoDataFrame
+    coverage: gpd.GeoDataFrame
+    duty: pd.DataFrame
+    duty_gaps: gpd.GeoDataFrame
+    risks: pd.DataFrame
+    violations: pd.DataFrame
+    guards: pd.DataFrame
+    tech: pd.DataFrame
+
+
+def _layer(layers: Mapping[str, Any], name: str) -> gpd.GeoDataFrame | None:
+    frame = layers.get(name)
+    return frame if frame is not None and len(frame) else None
+
+
+def _check_schools(layers: Mapping[str, Any]) -> gpd.GeoDataFrame:
+    schools = _layer(layers, "schools")
+    if schools is None:
+        msg = "没有学校数据，请先导入 schools 图层 / no schools: import the schools layer first"
+        raise ValidationError(msg)
+    dup = schools["id"].astype(str).duplicated()
+    if dup.any():
+        first = schools["id"].astype(str)[dup].iloc[0]
+        msg = f"学校编号重复：{first}，请修正 id 字段 / duplicate school id {first}: fix the id field"
+        raise ValidationError(msg)
+    return schools
+
+
+def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
+                 scoring: ScoringConfig, crs: CRS | None = None) -> CampusParts:
+    """Compute cameras, duty, risks, guards and technical flags for every school.
+
+    Parameters
+    ----------
+    layers : mapping of layer name to GeoDataFrame
+        ``schools`` is required; ``cameras``, ``crossings``, ``risk_sites`` may be absent.
+    coverage, scoring : config objects
+    crs : pyproj.CRS, optional
+        Metric CRS; the local UTM zone of the schools when omitted.
+    """
+    schools = _check_schools(layers)
+    crs = crs or metric_crs(schools)
+    gates = school_gates(schools, crs=crs)
+    cameras = _layer(layers, "cameras")
+    sectors = (camera_sectors(cameras, config=coverage, crs=crs) if cameras is not None
+               else camera_sectors(gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84),
+                                   config=coverage, crs=crs))
+    cov = gate_camera_coverage(gate_zones(gates, gate_zone_m=coverage.gate_zone_m), sectors)
+    duty, gaps = peak_duty(_layer(layers, "crossings"), gates, config=coverage, crs=crs)
+    foot = school_footprints(schools, gates, crs=crs)
+    pairs = risk_pairs(_layer(layers, "risk_sites"), foot,
+                       max_m=max([*coverage.risk_bands_m, coverage.internet_cafe_min_distance_m]),
+                       crs=crs)
+    risks, violations = risk_exposure(pairs, schools, config=coverage,
+                                      level_weights=scoring.risk_level_weights)
+    return CampusParts(crs=crs, gates=gates, sectors=sectors, coverage=cov, duty=duty,
+                       duty_gaps=gaps, risks=risks, violations=violations,
+                       guards=guard_requirements(schools, rules=coverage.guards),
+                       tech=tech_defence(schools))
+
+
+def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFrame:
+    """Per-school response from a per-gate (or per-school) response table.
+
+    Parameters
+    ----------
+    response : DataFrame
+        ``school_id``, ``response_s`` (seconds, NaN when unreachable), ``nearest_post_id`` and
+        ``posts_within_60s/180s/300s``; several rows per school (one per gate) are allowed.
+    school_ids : Index
+        The schools to report, in order.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by school id: ``response_s`` and ``nearest_post_id`` of the fastest gate,
+        ``posts_within_1min/3min/5min`` (the largest over the gates).
+    """
+    if "school_id" not in response.columns:
+        msg = "响应时间表缺少 school_id 列 / the response table needs a school_id column"
+        raise ValidationError(msg)
+    r = response.copy()
+    r["school_id"] = r["school_id"].astype(str)
+    r["response_s"] = pd.to_numeric(r["response_s"], errors="coerce")
+    fastest = r.sort_values("response_s", na_position="last").drop_duplicates("school_id")
+    out = fastest.set_index("school_id")[["response_s", "nearest_post_id"]]
+    for src, dst in RESPONSE_BANDS.items():
+        if src in r.columns:
+            out[dst] = pd.to_numeric(r[src], errors="coerce").groupby(r["school_id"]).max()
+        else:
+            out[dst] = np.nan
+    out = out.reindex(school_ids.astype(str))
+    for dst in RESPONSE_BANDS.values():
+        out[dst] = out[dst].fillna(0).astype(int)
+    return out
+
+
+def fill_jurisdictions(schools: gpd.GeoDataFrame, posts: gpd.GeoDataFrame | None) -> pd.DataFrame:
+    """``jurisdiction_id`` (filled from station polygons when missing) and its name, per school."""
+    ids = schools["id"].astype(str).to_numpy()
+    jid = (schools["jurisdiction_id"] if "jurisdiction_id" in schools.columns
+           else pd.Series(None, index=schools.index, dtype=object))
+    out = pd.DataFrame({"jurisdiction_id": [None if pd.isna(v) or v == "" else str(v) for v in jid]},
+                       index=pd.Index(ids, name="school_id"))
+    out["jurisdiction_name"] = None
+    if posts is None:
+        return out
+    names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
+    missing = out["jurisdiction_id"].isna().to_numpy()
+    if missing.any() and "jurisdiction" in posts.columns:
+        poly = gpd.GeoSeries(posts["jurisdiction"], index=posts.index)
+        if poly.crs is None:
+            poly = poly.set_crs(WGS84)
+        has = ~(poly.isna() | poly.is_empty)
+        stations = gpd.GeoDataFrame({"station_id": posts.loc[has, "id"].astype(str).to_numpy()},
+                                    geometry=poly[has].to_crs(WGS84).to_numpy(), crs=WGS84)
+        main = schools.geometry.to_crs(WGS84) if schools.crs else schools.geometry
+        first = gpd.GeoDataFrame({"school_id": ids},
+                                 geometry=shapely.get_geometry(main.to_numpy(), 0), crs=WGS84)
+        hit = gpd.sjoin(first[missing], stations, predicate="within")
+        hit = hit.drop_duplicates("school_id").set_index("school_id")["station_id"]
+        out.loc[hit.index, "jurisdiction_id"] = hit.to_numpy()
+    out["jurisdiction_name"] = [names.get(j) if j else None for j in out["jurisdiction_id"]]
+    return out
+
+
+def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | None,
+                         settings: Settings | None = None, crs: CRS | None = None) -> gpd.GeoDataFrame:
+    """Assess and score every school given the response times (pure, no road graph).
+
+    Parameters
+    ----------
+    layers : mapping of layer name to GeoDataFrame
+        The store's layers (EPSG:4326); ``schools`` is required.
+    response : DataFrame or None
+        See :func:`school_response`; ``None`` scores every school as unreachable.
+    settings : Settings, optional
+        ``[coverage]`` and ``[scoring]`` sections.
+    crs : pyproj.CRS, optional
+        Metric CRS for distances (local UTM of the schools by default).
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per school, the columns of :data:`OUTPUT_COLUMNS` first, then
+        :data:`EXTRA_COLUMNS`; geometry is the main gate (EPSG:4326). Sorted by score, weakest
+        first.
+    """
+    cov_cfg = coverage_config(settings)
+    sc_cfg = scoring_config(settings)
+    parts = campus_parts(layers, coverage=cov_cfg, scoring=sc_cfg, crs=crs)
+    schools = _check_schools(layers)
+    ids = pd.Index(schools["id"].astype(str).to_numpy(), name="school_id")
+    resp = (school_response(response, ids) if response is not None
+            else school_response(pd.DataFrame({"school_id": [], "response_s": [],
+                                               "nearest_post_id": []}), ids))
+    posts = _layer(layers, "police_posts")
+    if posts is not None:
+        names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
+        resp["nearest_post_name"] = [names.get(str(p)) if pd.notna(p) else None
+                                     for p in resp["nearest_post_id"]]
+    base = pd.DataFrame({
+        "name": schools["name"].to_numpy(), "kind": schools["kind"].astype(str).to_numpy(),
+    }, index=ids)
+    features = pd.concat([
+        base, fill_jurisdictions(schools, posts), resp,
+        pd.DataFrame(parts.coverage.drop(columns="geometry")), parts.duty, parts.risks,
+        parts.guards, parts.tech,
+    ], axis=1)
+    features["gate_zone_radius_m"] = cov_cfg.gate_zone_m
+    features["internet_cafe_min_distance_m"] = cov_cfg.internet_cafe_min_distance_m
+    scored = score_campuses(features, config=sc_cfg, duty_windows=cov_cfg.duty_required_windows)
+    scored.index.name = "school_id"
+    scored = scored.reset_index()
+    for col in ("risk_sites_200m", "risk_sites_500m"):
+        if col not in scored.columns:
+            scored[col] = 0
+    cols = [c for c in (*OUTPUT_COLUMNS, *EXTRA_COLUMNS) if c in scored.columns]
+    main_gate = shapely.get_geometry(parts.gates.to_numpy(), 0)
+    geo = gpd.GeoSeries(main_gate, crs=parts.crs).to_crs(WGS84)
+    out = gpd.GeoDataFrame(scored[cols], geometry=geo.to_numpy(), crs=WGS84)
+    return out.sort_values(["score", "school_id"], kind="stable").reset_index(drop=True)
+
+
+def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, *,
+                    peak: str | None = None) -> pd.DataFrame:
+    """Response per gate from the road engine: fastest post, seconds, posts per band.
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, gate_index, nearest_post_id, response_s, posts_within_60s/180s/300s``.
+    """
+    from gis.network import response_field
+    from gis.network.snap import school_gate_points
+
+    targets = school_gate_points(schools)
+    field = response_field(graph, posts, targets, peak=peak)
+    field = pd.DataFrame(field)
+    if "school_id" not in field.columns:
+        if len(field) == len(targets) and field.index.equals(targets.index):
+            field["school_id"] = targets["school_id"].to_numpy()
+        else:
+            key = next(c for c in ("target_id", "point_id", "id") if c in field.columns)
+            sid = dict(zip(targets["id"], targets["school_id"], strict=True))
+            field["school_id"] = field[key].map(sid)
+    return field
+
+
+def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings | None = None,
+                    peak: str | None = None, crs: CRS | None = None) -> gpd.GeoDataFrame:
+    """Assess every school: road response (``peak`` = ``am``/``pm`` or free flow), cameras, duty,
+    risks, guards and technical defence, scored 0–100 with reasons.
+
+    Parameters
+    ----------
+    layers : mapping of layer name to GeoDataFrame
+        ``schools`` and ``police_posts`` at least (EPSG:4326).
+    graph : gis.network RoadGraph
+        From :func:`gis.network.load_road_graph`.
+    settings : Settings, optional
+    peak : {"am", "pm"}, optional
+        Peak-hour speeds for the response times.
+
+    Returns
+    -------
+    GeoDataFrame
+        See :func:`assess_with_response`.
+    """
+    schools = _check_schools(layers)
+    posts = _layer(layers, "police_posts")
+    if posts is None:
+        msg = "没有警务点数据，无法计算到达时间；请导入 police_posts 图层 / no police posts: import police_posts"
+        raise ValidationError(msg)
+    response = campus_response(graph, posts, schools, peak=peak)
+    return assess_with_response(layers, response=response, settings=settings, crs=crs)
+
+
+def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float = 180.0) -> pd.DataFrame:
+    """Per 派出所 jurisdiction: schools, share reached within ``within_s`` seconds, weak and
+    critical counts, mean score.
+
+    Returns
+    -------
+    DataFrame
+        ``jurisdiction_id, jurisdiction_name, schools, within_3min, share_within_3min`` (0–1),
+        ``good, weak, critical, mean_score, violations``; a last row ``jurisdiction_id = "全县"``
+        (all) sums them up.
+    """
+    a = pd.DataFrame(assessment).copy()
+    a["jurisdiction_id"] = a["jurisdiction_id"].fillna("未划定").astype(str)
+    if "jurisdiction_name" not in a.columns:
+        a["jurisdiction_name"] = None
+    a["_within"] = pd.to_numeric(a["response_s"], errors="coerce") <= within_s
+    a["_viol"] = pd.to_numeric(a.get("violations", 0), errors="coerce").fillna(0) > 0
+
+    def agg(g: pd.DataFrame) -> dict[str, Any]:
+        names = g["jurisdiction_name"].dropna()
+        return {
+            "jurisdiction_name": names.iloc[0] if len(names) else None,
+            "schools": len(g), "within_3min": int(g["_within"].sum()),
+            "share_within_3min": float(g["_within"].mean()) if len(g) else 0.0,
+            "good": int((g["level"] == "good").sum()), "weak": int((g["level"] == "weak").sum()),
+            "critical": int((g["level"] == "critical").sum()),
+            "mean_score": round(float(g["score"].mean()), 1),
+            "violations": int(g["_viol"].sum()),
+        }
+
+    rows = [{"jurisdiction_id": j, **agg(g)} for j, g in a.groupby("jurisdiction_id", sort=True)]
+    rows.append({"jurisdiction_id": "全县", **agg(a)})
+    rows[-1]["jurisdiction_name"] = "合计 / total"
+    return pd.DataFrame(rows)
+
+
+def coverage_map_layers(layers: Mapping[str, Any], *, settings: Settings | None = None
+                        ) -> dict[str, gpd.GeoDataFrame]:
+    """Map layers in EPSG:4326: ``sectors`` (every camera view, with ``working`` and
+    ``assumed``), ``blind_spots`` (uncovered part of each gate zone, with ``school_id`` and
+    ``blind_m2``), ``duty_gaps`` (unstaffed crossings near gates) and ``violations``
+    (internet cafés too close, as points with ``school_id, site_id, distance_m``).
+    """
+    parts = campus_parts(layers, coverage=coverage_config(settings),
+                         scoring=scoring_config(settings))
+    sectors = parts.sectors.to_crs(WGS84)
+    blind = parts.coverage.reset_index(names="school_id")
+    blind["blind_m2"] = blind["gate_zone_m2"] - blind["covered_m2"]
+    blind = blind[~blind.geometry.is_empty]
+    blind = blind[["school_id", "gate_camera_share", "blind_m2", "geometry"]].to_crs(WGS84)
+    viol = parts.violations
+    risk = _layer(layers, "risk_sites")
+    if risk is not None and len(viol):
+        pts = to_metric(risk, parts.crs).set_index(risk["id"].astype(str).to_numpy()).geometry
+        vgeo = gpd.GeoSeries(pts.reindex(viol["site_id"]).to_numpy(), crs=parts.crs).to_crs(WGS84)
+    else:
+        vgeo = gpd.GeoSeries([], crs=WGS84)
+    violations = gpd.GeoDataFrame(viol.reset_index(drop=True), geometry=vgeo.to_numpy(), crs=WGS84)
+    return {"sectors": sectors, "blind_spots": blind.reset_index(drop=True),
+            "duty_gaps": parts.duty_gaps.to_crs(WGS84), "violations": violations}

@@ -1,0 +1,133 @@
+"""Registered risk sites around schools and the 200-metre internet-café rule.
+
+Distances are metres in the metric CRS from the risk site to the nearest part of the school:
+any gate or, when known, the campus outline. Sites are counted per radius band
+(``[coverage] risk_bands_m``, cumulative: the 500 m count includes the 200 m ones) and
+weighted by level (``[scoring.thresholds] risk_level_weights``) and band
+(``[coverage] risk_band_weights``).
+
+《互联网上网服务营业场所管理条例》第九条: no internet café within 200 m of a primary or
+middle school — an ``internet_cafe`` site that close to a protected kind of school
+(``internet_cafe_protected_kinds``) is a statutory violation.
+
+Privacy: the ``note`` of a risk site is never read here; only ids, categories, levels and
+distances leave this module, and the ids of sensitive sites (``person`` or
+``sensitive = True``) are not listed either.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from gis.coverage.config import CoverageConfig
+from gis.coverage.geometry import to_metric
+
+
+def school_footprints(schools: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, crs: CRS) -> gpd.GeoSeries:
+    """Gates united with the campus polygon (when given) per school id, in ``crs``."""
+    sch = to_metric(schools, crs)
+    foot = gates.to_numpy().copy()
+    if "campus" in sch.columns:
+        campus = gpd.GeoSeries(sch["campus"]).to_numpy()
+        has = ~shapely.is_missing(campus) & ~shapely.is_empty(campus)
+        foot[has] = shapely.union(foot[has], campus[has])
+    return gpd.GeoSeries(foot, index=gates.index, crs=crs)
+
+
+def is_sensitive(risk: pd.DataFrame) -> pd.Series:
+    """True for sites with personal details: category ``person`` or ``sensitive`` set."""
+    cat = risk["category"].astype(str) if "category" in risk.columns else pd.Series("", index=risk.index)
+    flag = (risk["sensitive"].fillna(False).astype(bool) if "sensitive" in risk.columns
+            else pd.Series(False, index=risk.index))
+    return (cat == "person") | flag
+
+
+def risk_pairs(risk_sites: gpd.GeoDataFrame, footprints: gpd.GeoSeries, *, max_m: float,
+               crs: CRS) -> pd.DataFrame:
+    """Every (risk site, school) pair closer than ``max_m`` metres, with the distance.
+
+    Returns
+    -------
+    DataFrame
+        ``school_id, site_id, category, level, sensitive, distance_m`` (metres).
+    """
+    cols = ["school_id", "site_id", "category", "level", "sensitive", "distance_m"]
+    if risk_sites is None or len(risk_sites) == 0 or len(footprints) == 0:
+        return pd.DataFrame({c: [] for c in cols})
+    risk = to_metric(risk_sites.drop(columns=["note"], errors="ignore"), crs)
+    sites = gpd.GeoDataFrame({
+        "site_id": risk["id"].astype(str).to_numpy(),
+        "category": risk["category"].astype(str).to_numpy(),
+        "level": pd.to_numeric(risk["level"], errors="coerce").fillna(1).clip(1, 3).astype(int)
+        .to_numpy(),
+        "sensitive": is_sensitive(risk).to_numpy(),
+    }, geometry=risk.geometry.to_numpy(), crs=crs)
+    foot = gpd.GeoDataFrame({"school_id": footprints.index.astype(str)},
+                            geometry=footprints.to_numpy(), crs=crs)
+    pairs = gpd.sjoin(sites, foot, predicate="dwithin", distance=max_m)
+    dist = shapely.distance(pairs.geometry.to_numpy(),
+                            foot.geometry.to_numpy()[pairs["index_right"].to_numpy()])
+    pairs = pd.DataFrame(pairs.drop(columns=["geometry", "index_right"]))
+    pairs["distance_m"] = dist
+    return pairs[cols].reset_index(drop=True)
+
+
+def risk_exposure(pairs: pd.DataFrame, schools: pd.DataFrame, *, config: CoverageConfig,
+                  level_weights: tuple[float, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Risk counts, weighted index and internet-café violations per school.
+
+    Parameters
+    ----------
+    pairs : DataFrame
+        From :func:`risk_pairs` with ``max_m`` at least the outer band.
+    schools : DataFrame
+        The ``schools`` layer (``id``, ``kind``).
+    config : CoverageConfig
+        Bands (metres), band weights, café distance and protected kinds.
+    level_weights : tuple of float
+        Weight of a level-1, -2, -3 site.
+
+    Returns
+    -------
+    per_school : DataFrame
+        Indexed by school id: ``risk_sites_<band>m`` per band, ``risk_high_500m`` style
+        counts of level-3 sites in the outer band (``risk_high``), ``risk_index`` (weighted sum),
+        ``violations`` (count) and ``violation_sites`` (``id@distance m``, comma separated).
+    violations : DataFrame
+        ``school_id, site_id, distance_m`` of each internet café closer than the legal distance.
+    """
+    ids = schools["id"].astype(str).to_numpy()
+    out = pd.DataFrame(index=pd.Index(ids, name="school_id"))
+    bands = np.asarray(config.risk_bands_m, dtype=float)
+    band_w = np.asarray(config.risk_band_weights, dtype=float)
+    lvl_w = np.asarray(level_weights, dtype=float)
+    d = pairs["distance_m"].to_numpy(dtype=float)
+    in_any = d <= bands.max() if len(bands) else np.zeros(len(d), dtype=bool)
+    p = pairs[in_any]
+    d = d[in_any]
+    for band in bands:
+        counts = p[d <= band].groupby("school_id").size()
+        out[f"risk_sites_{int(band)}m"] = counts.reindex(ids).fillna(0).astype(int).to_numpy()
+    band_idx = np.searchsorted(bands, d, side="left")
+    weights = lvl_w[np.clip(p["level"].to_numpy(dtype=int), 1, len(lvl_w)) - 1] * band_w[band_idx]
+    index = pd.Series(weights, index=p.index).groupby(p["school_id"]).sum()
+    out["risk_index"] = index.reindex(ids).fillna(0.0).to_numpy()
+    high = p[p["level"].to_numpy(dtype=int) >= 3].groupby("school_id").size()
+    out["risk_high"] = high.reindex(ids).fillna(0).astype(int).to_numpy()
+
+    kinds = pd.Series(schools["kind"].astype(str).to_numpy(), index=ids)
+    protected = set(kinds.index[kinds.isin(config.internet_cafe_protected_kinds)])
+    v = pairs[(pairs["category"] == "internet_cafe")
+              & (pairs["distance_m"] <= config.internet_cafe_min_distance_m)
+              & pairs["school_id"].isin(protected)]
+    v = v.sort_values(["school_id", "distance_m"])[["school_id", "site_id", "distance_m"]]
+    out["violations"] = v.groupby("school_id").size().reindex(ids).fillna(0).astype(int).to_numpy()
+    listed = v.groupby("school_id").apply(
+        lambda g: ",".join(f"{s}@{m:.0f}m" for s, m in zip(g["site_id"], g["distance_m"], strict=True)),
+        include_groups=False) if len(v) else pd.Series(dtype=str)
+    out["violation_sites"] = listed.reindex(ids).fillna("").to_numpy()
+    return out, v.reset_index(drop=True)
