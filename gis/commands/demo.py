@@ -1,17 +1,39 @@
-"""`python -m gis demo` — not implemented yet."""
+"""``python -m gis [--db URL] demo [--area NAME] [--seed N]`` — load the embedded demo area.
+
+Idempotent: loading the same area twice changes nothing; earlier demo rows are replaced
+and rows imported by users are never touched.
+"""
 
 from __future__ import annotations
 
 import argparse
 
 from gis.config import Settings
-from gis.errors import GisError
+from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, load_demo
+from gis.store import open_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("--area", default=DEFAULT_AREA, choices=sorted(AREAS),
+                        help=f"演示区域 / demo area (default {DEFAULT_AREA})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                        help="生成数据的随机种子 / seed of the generated layers")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    msg = "此命令尚未实现 / not implemented yet"
-    raise GisError(msg)
+    store = open_store(settings.database_url)
+    try:
+        summary = load_demo(store, area=args.area, seed=args.seed)
+        area = AREAS[args.area]
+        print(f"演示区域 / demo area: {area.name_zh} ({area.name_en}) → {store.url}")
+        for layer, counts in summary.items():
+            print(f"  {layer:<13} 新增 inserted {counts['inserted']:>4}  更新 updated "
+                  f"{counts['updated']:>4}  未变 unchanged {counts['unchanged']:>4}  删除 deleted "
+                  f"{counts['deleted']:>4}" + (f"  跳过(用户数据) skipped {counts['skipped']}"
+                                               if counts["skipped"] else ""))
+        print(f"地图数据 / map data {OSM_ATTRIBUTION} (ODbL); 警务点、监控、护学岗、风险点位与学校"
+              f"属性为演示生成数据 / posts, cameras, crossings, risk sites and school attributes "
+              f"are generated (source='demo-generated')")
+    finally:
+        store.close()
+    return 0

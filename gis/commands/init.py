@@ -1,17 +1,25 @@
-"""`python -m gis init` — not implemented yet."""
+"""``python -m gis [--db URL] init`` — create or migrate the schema (idempotent)."""
 
 from __future__ import annotations
 
 import argparse
 
 from gis.config import Settings
-from gis.errors import GisError
+from gis.store import open_store
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.set_defaults()
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    msg = "此命令尚未实现 / not implemented yet"
-    raise GisError(msg)
+    store = open_store(settings.database_url)
+    try:
+        applied = store.init()
+        if applied:
+            print(f"数据库结构已更新 / schema applied: {', '.join(applied)} → {store.url}")
+        else:
+            print(f"数据库结构已是最新 / schema up to date: {store.url}")
+    finally:
+        store.close()
+    return 0

@@ -1,0 +1,64 @@
+"""Apply the numbered schema files of ``sql/`` (PostGIS) or ``sql/sqlite/`` (SQLite).
+
+Each file is applied once, in name order, inside a transaction, and recorded in
+``schema_migrations``. The files are idempotent on their own (``IF NOT EXISTS``), so
+applying the whole folder twice to the same database is clean either way.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from sqlalchemy import Connection, inspect, text
+
+SQL_DIR = Path(__file__).resolve().parent.parent.parent / "sql"
+ADVISORY_LOCK_KEY = 7_345_201  # any constant: serialises concurrent `init` on one server
+
+
+def schema_files(backend: str) -> list[Path]:
+    """The numbered ``.sql`` files of a back-end, in the order they apply."""
+    folder = SQL_DIR if backend == "postgis" else SQL_DIR / "sqlite"
+    return sorted(p for p in folder.glob("[0-9][0-9][0-9]_*.sql"))
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a schema file into statements (our files put no ``;`` inside strings or bodies)."""
+    without_comments = re.sub(r"--[^\n]*", "", script)
+    return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+def apply_file(conn: Connection, path: Path) -> None:
+    """Execute every statement of one schema file on an open connection."""
+    for statement in split_statements(path.read_text(encoding="utf-8")):
+        conn.exec_driver_sql(statement)
+
+
+def applied_versions(conn: Connection) -> set[str]:
+    """Names of the schema files already recorded (empty before the first ``init``)."""
+    if not inspect(conn).has_table("schema_migrations"):
+        return set()
+    return {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
+
+
+def apply_migrations(conn: Connection, backend: str) -> list[str]:
+    """Apply the files not yet recorded; return their names.
+
+    Parameters
+    ----------
+    conn : Connection
+        Inside a transaction (the caller commits).
+    backend : {"sqlite", "postgis"}
+    """
+    if backend == "postgis":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    done = applied_versions(conn)
+    applied = []
+    for path in schema_files(backend):
+        if path.name in done:
+            continue
+        apply_file(conn, path)
+        conn.execute(text("INSERT INTO schema_migrations (version) VALUES (:v) "
+                          "ON CONFLICT (version) DO NOTHING"), {"v": path.name})
+        applied.append(path.name)
+    return applied

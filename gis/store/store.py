@@ -1,0 +1,515 @@
+"""The layer store: six tables in SQLite (embedded default) or PostGIS, one API.
+
+``open_store(url)`` gives a :class:`Store`; ``init()`` applies ``sql/``; ``read_layer``
+returns a GeoDataFrame in EPSG:4326; ``write_layer`` upserts by ``id`` in one transaction
+with optimistic locking and an audit trail. See ``docs/INTERFACES.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    Text,
+    bindparam,
+    cast,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from gis.errors import DataSourceError, StaleVersionError, ValidationError
+from gis.schema import GEOMETRY_KINDS, LAYER_NAMES, Field, Layer, get_layer
+from gis.store import codec
+from gis.store.migrate import apply_migrations
+from gis.store.tables import build_tables
+
+CRS = "EPSG:4326"
+CHUNK = 500
+DATA_VERSION_KEY = "data_version"
+INSERT_MARK = "insert"
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What one ``write_layer`` call did.
+
+    Attributes
+    ----------
+    layer : str
+    inserted, updated, unchanged : list of str
+        Row ids, in input order.
+    data_version : int
+        The store's data version after the write.
+    """
+
+    layer: str
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    data_version: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.inserted or self.updated)
+
+    def summary(self) -> str:
+        return (f"{self.layer}: 新增 {len(self.inserted)} / inserted, 更新 {len(self.updated)} / "
+                f"updated, 未变 {len(self.unchanged)} / unchanged")
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open the store at a SQLAlchemy URL (``sqlite:///path`` or ``postgresql+psycopg2://…``).
+
+    Parameters
+    ----------
+    url : str, optional
+        Defaults to ``gis.config.load_settings().database_url`` (``data/app.db``).
+    """
+    if url is None:
+        from gis.config import load_settings
+
+        url = load_settings().database_url
+    return Store(url)
+
+
+class Store:
+    """Read and write the six layers; see the module docstring."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            msg = f"数据库地址格式错误 / not a database URL: {url!r}"
+            raise DataSourceError(msg) from exc
+        if parsed.get_backend_name() == "sqlite":
+            self.backend = "sqlite"
+            self.engine = _sqlite_engine(parsed)
+        elif parsed.get_backend_name() == "postgresql":
+            self.backend = "postgis"
+            self.engine = create_engine(parsed, pool_pre_ping=True)
+        else:
+            msg = (f"不支持的数据库 {parsed.get_backend_name()}，请使用 sqlite:/// 或 "
+                   f"postgresql+psycopg2:// / unsupported database; use SQLite or PostGIS")
+            raise DataSourceError(msg)
+        self.url = parsed.render_as_string(hide_password=True)
+        self.metadata, self.tables = build_tables(self.backend)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def init(self) -> list[str]:
+        """Create or migrate the schema (idempotent). Returns the schema files applied now."""
+        with self._begin(write=True) as conn:
+            return apply_migrations(conn, self.backend)
+
+    def is_initialized(self) -> bool:
+        """True when every layer table exists."""
+        with self._connect() as conn:
+            names = set(inspect(conn).get_table_names())
+        return set(LAYER_NAMES) <= names
+
+    # -- reading --------------------------------------------------------------------------
+
+    def read_layer(self, name: str, *, ids: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+        """Read a layer as a GeoDataFrame in EPSG:4326, rows ordered by ``id``.
+
+        Columns: the schema fields (``gis.schema.LAYERS[name]``) then ``source``,
+        ``updated_at`` (UTC) and ``version``. The active geometry is the layer's first
+        geometry field; other geometry fields are GeoSeries holding ``None`` when empty.
+        Integers are ``Int64``, booleans ``boolean`` (both nullable), datetimes naive.
+
+        Parameters
+        ----------
+        name : str
+            One of ``gis.schema.LAYER_NAMES``.
+        ids : iterable of str, optional
+            Only these rows.
+        """
+        layer = get_layer(name)
+        with self._begin() as conn:
+            rows = self._fetch(conn, layer, None if ids is None else list(ids))
+        return _to_frame(layer, list(rows.values()))
+
+    def read_layers(self, names: Iterable[str] = LAYER_NAMES) -> dict[str, gpd.GeoDataFrame]:
+        """Read several layers (all six by default) as a dict name → GeoDataFrame."""
+        return {name: self.read_layer(name) for name in names}
+
+    def layer_counts(self) -> dict[str, int]:
+        """Number of rows per layer."""
+        with self._begin() as conn:
+            return {name: int(conn.execute(select(func.count()).select_from(self.tables[name]))
+                              .scalar_one()) for name in LAYER_NAMES}
+
+    def read_audit(self, *, layer: str | None = None, row_id: str | None = None,
+                   limit: int = 1000) -> pd.DataFrame:
+        """The newest audit records (at, layer, row_id, field, old, new, actor)."""
+        table = self.tables["audit_log"]
+        query = select(table).order_by(table.c.id.desc()).limit(limit)
+        if layer is not None:
+            query = query.where(table.c.layer == layer)
+        if row_id is not None:
+            query = query.where(table.c.row_id == row_id)
+        with self._begin() as conn:
+            records = [dict(r._mapping) for r in conn.execute(query)]
+        frame = pd.DataFrame(records, columns=["id", "at", "layer", "row_id", "field", "old",
+                                               "new", "actor"])
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+        return frame
+
+    # -- writing --------------------------------------------------------------------------
+
+    def write_layer(self, name: str, gdf: pd.DataFrame, *, source: str,
+                    actor: str = "local") -> WriteResult:
+        """Upsert rows by ``id`` in one transaction.
+
+        New ids are inserted with ``version`` 1. For existing ids only the columns present in
+        ``gdf`` are compared and written; rows whose values all equal the stored ones are not
+        touched (no version bump). A changed row gets ``version + 1``, a new ``updated_at`` and
+        one ``audit_log`` record per changed field.
+
+        Parameters
+        ----------
+        name : str
+            Layer name.
+        gdf : GeoDataFrame
+            Rows with at least ``id``. Geometries in EPSG:4326 (re-projected when the frame
+            says another CRS). A ``version`` column enables optimistic locking per row: a
+            version older than the stored one raises ``StaleVersionError``; a missing version
+            (e.g. a file import) is an authoritative upsert. A ``source`` column is ignored.
+        source : str
+            Where the rows come from (file name, ``user``, ``demo-generated``); set on every
+            inserted or changed row.
+        actor : str
+            Who writes, recorded in ``audit_log``.
+
+        Raises
+        ------
+        ValidationError
+            A row breaks the schema (nothing is written).
+        StaleVersionError
+            A row was changed by someone else since it was read (nothing is written).
+        """
+        layer = get_layer(name)
+        rows, present = _prepare_rows(layer, gdf, default_source=source)
+        table = self.tables[name]
+        now = dt.datetime.now(dt.UTC)
+        stamp = codec.stamp_to_db(now, self.backend)
+        result = WriteResult(layer=name)
+        with self._begin(write=True) as conn:
+            stored = self._fetch(conn, layer, [r["id"] for r in rows], lock=True)
+            inserts, updates, audits = [], [], []
+            for row in rows:
+                rid = row["id"]
+                old = stored.get(rid)
+                if old is None:
+                    inserts.append(self._db_record(layer, row, layer.fields, stamp, version=1))
+                    audits.append(_audit(name, rid, "*", None, INSERT_MARK, actor, stamp))
+                    result.inserted.append(rid)
+                    continue
+                given = row["_version"]
+                if given is not None and given < old["version"]:
+                    msg = (f"图层 {name} 的记录 {rid} 已被他人修改（您的版本 {given}，当前版本 "
+                           f"{old['version']}），请重新读取后再保存 / row {rid} of layer {name} "
+                           f"was changed by someone else (your version {given}, stored version "
+                           f"{old['version']}); reload it and apply your change again")
+                    raise StaleVersionError(msg)
+                changed = [f for f in present if not codec.same_value(row[f.name], old[f.name])]
+                if not changed:
+                    result.unchanged.append(rid)
+                    continue
+                updates.append(self._db_record(layer, row, present, stamp,
+                                               version=old["version"] + 1))
+                audits += [_audit(name, rid, f.name, codec.audit_text(f, old[f.name]),
+                                  codec.audit_text(f, row[f.name]), actor, stamp) for f in changed]
+                result.updated.append(rid)
+            if inserts:
+                conn.execute(table.insert(), inserts)
+            if updates:
+                columns = [f.name for f in present if f.name != "id"]
+                columns += ["source", "updated_at", "version"]
+                statement = (table.update().where(table.c.id == bindparam("p_id"))
+                             .values({c: bindparam(f"p_{c}", type_=table.c[c].type)
+                                      for c in columns}))
+                conn.execute(statement, [{f"p_{k}": v for k, v in rec.items()} for rec in updates])
+            if audits:
+                conn.execute(self.tables["audit_log"].insert(), audits)
+            if inserts or updates:
+                self._bump(conn)
+            version = self._data_version(conn)
+        return WriteResult(name, result.inserted, result.updated, result.unchanged, version)
+
+    def delete_rows(self, name: str, ids: Iterable[str], *,
+                    versions: Mapping[str, int] | Sequence[int] | None = None,
+                    actor: str = "local") -> int:
+        """Delete rows by id in one transaction; return how many were deleted.
+
+        Parameters
+        ----------
+        ids : iterable of str
+        versions : mapping id → version, or a sequence parallel to ``ids``, optional
+            When given, a row whose stored version is newer raises ``StaleVersionError``.
+        actor : str
+            Recorded in ``audit_log`` (one record per non-empty field of each deleted row).
+        """
+        layer = get_layer(name)
+        ids = [str(i) for i in ids]
+        if versions is None:
+            wanted: dict[str, int | None] = dict.fromkeys(ids)
+        elif isinstance(versions, Mapping):
+            wanted = {i: versions.get(i) for i in ids}
+        else:
+            wanted = dict(zip(ids, versions, strict=True))
+        table = self.tables[name]
+        stamp = codec.stamp_to_db(dt.datetime.now(dt.UTC), self.backend)
+        with self._begin(write=True) as conn:
+            stored = self._fetch(conn, layer, ids, lock=True)
+            audits = []
+            for rid, old in stored.items():
+                given = wanted.get(rid)
+                if given is not None and not codec.is_missing(given) and int(given) < old["version"]:
+                    msg = (f"图层 {name} 的记录 {rid} 已被他人修改（您的版本 {int(given)}，当前版本 "
+                           f"{old['version']}），未删除，请重新读取 / row {rid} of layer {name} was "
+                           f"changed by someone else (your version {int(given)}, stored "
+                           f"{old['version']}); not deleted, reload and retry")
+                    raise StaleVersionError(msg)
+                audits += [_audit(name, rid, f.name, codec.audit_text(f, old[f.name]), None,
+                                  actor, stamp) for f in layer.fields if old[f.name] is not None]
+            gone = list(stored)
+            for start in range(0, len(gone), CHUNK):
+                conn.execute(table.delete().where(table.c.id.in_(gone[start:start + CHUNK])))
+            if audits:
+                conn.execute(self.tables["audit_log"].insert(), audits)
+            if gone:
+                self._bump(conn)
+        return len(gone)
+
+    # -- meta and data version ------------------------------------------------------------
+
+    def data_version(self) -> int:
+        """A counter that changes whenever any layer or meta value changes (a cache key)."""
+        with self._begin() as conn:
+            return self._data_version(conn)
+
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        """A meta value (decoded from JSON), or ``default`` when unset."""
+        table = self.tables["meta"]
+        with self._begin() as conn:
+            value = conn.execute(select(table.c.value).where(table.c.key == key)).scalar()
+        return default if value is None else json.loads(value)
+
+    def set_meta(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable meta value; bumps the data version when it changed."""
+        table = self.tables["meta"]
+        text_value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+        with self._begin(write=True) as conn:
+            old = conn.execute(select(table.c.value).where(table.c.key == key)
+                               .with_for_update()).scalar()
+            if old == text_value:
+                return
+            if old is None:
+                conn.execute(table.insert().values(key=key, value=text_value))
+            else:
+                conn.execute(table.update().where(table.c.key == key).values(value=text_value))
+            self._bump(conn)
+
+    # -- internals ------------------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise _database_error(self.url, exc) from exc
+
+    @contextmanager
+    def _begin(self, *, write: bool = False) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn:
+                if write and self.backend == "sqlite":
+                    conn = conn.execution_options(sqlite_immediate=True)
+                with conn.begin():
+                    yield conn
+        except SQLAlchemyError as exc:
+            raise _database_error(self.url, exc) from exc
+
+    def _fetch(self, conn: Connection, layer: Layer, ids: list[str] | None, *,
+               lock: bool = False) -> dict[str, dict[str, Any]]:
+        """Stored rows as canonical values, keyed by id (all rows when ``ids`` is None)."""
+        table = self.tables[layer.name]
+        queries = []
+        if ids is None:
+            queries.append(select(table).order_by(table.c.id))
+        else:
+            for start in range(0, len(ids), CHUNK):
+                query = select(table).where(table.c.id.in_(ids[start:start + CHUNK]))
+                queries.append(query.with_for_update() if lock and self.backend == "postgis"
+                               else query)
+        rows: dict[str, dict[str, Any]] = {}
+        for query in queries:
+            for record in conn.execute(query):
+                m = record._mapping
+                row = {f.name: codec.from_db(f.kind, m[f.name]) for f in layer.fields}
+                row["source"] = m["source"]
+                row["updated_at"] = codec.stamp_from_db(m["updated_at"])
+                row["version"] = int(m["version"])
+                rows[row["id"]] = row
+        if ids is not None:
+            rows = dict(sorted(rows.items()))
+        return rows
+
+    def _db_record(self, layer: Layer, row: dict[str, Any], fields: Sequence[Field],
+                   stamp: Any, *, version: int) -> dict[str, Any]:
+        record = {f.name: codec.to_db(f.kind, row.get(f.name), self.backend) for f in fields}
+        record["id"] = row["id"]
+        record.update(source=row["_source"], updated_at=stamp, version=version)
+        return record
+
+    def _bump(self, conn: Connection) -> None:
+        table = self.tables["meta"]
+        conn.execute(table.update().where(table.c.key == DATA_VERSION_KEY)
+                     .values(value=cast(cast(table.c.value, Integer) + 1, Text)))
+
+    def _data_version(self, conn: Connection) -> int:
+        table = self.tables["meta"]
+        value = conn.execute(select(table.c.value).where(table.c.key == DATA_VERSION_KEY)).scalar()
+        return int(value or 0)
+
+
+def _audit(layer: str, row_id: str, field_name: str, old: str | None, new: str | None,
+           actor: str, stamp: Any) -> dict[str, Any]:
+    return {"at": stamp, "layer": layer, "row_id": row_id, "field": field_name,
+            "old": old, "new": new, "actor": actor}
+
+
+def _prepare_rows(layer: Layer, gdf: pd.DataFrame, *,
+                  default_source: str) -> tuple[list[dict[str, Any]], list[Field]]:
+    """Canonical rows of a frame and the schema fields it carries (``id`` first)."""
+    if "id" not in gdf.columns:
+        msg = f"图层 {layer.name} 的数据缺少 id 列 / layer {layer.name}: the data has no id column"
+        raise ValidationError(msg)
+    frame = _to_wgs84(layer, gdf)
+    present = [f for f in layer.fields if f.name in frame.columns]
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    has_version = "version" in frame.columns
+    for position, record in enumerate(frame.to_dict("records")):
+        rid = _clean_id(layer, position, record.get("id"))
+        if rid in seen:
+            msg = (f"图层 {layer.name} 中编号 {rid} 重复，请保证每行编号唯一 / layer {layer.name}: "
+                   f"id {rid} appears more than once; ids must be unique")
+            raise ValidationError(msg)
+        seen.add(rid)
+        row = {f.name: codec.clean_value(layer.name, rid, f, record.get(f.name))
+               for f in layer.fields if f.name != "id"}
+        row["id"] = rid
+        version = record.get("version") if has_version else None
+        row["_version"] = None if codec.is_missing(version) else int(version)
+        row["_source"] = default_source
+        rows.append(row)
+    return rows, present
+
+
+def _clean_id(layer: Layer, position: int, value: Any) -> str:
+    if codec.is_missing(value) or str(value).strip() == "":
+        msg = (f"图层 {layer.name} 第 {position + 1} 行缺少编号 id / layer {layer.name}, "
+               f"row {position + 1}: the id is empty; give every row an id")
+        raise ValidationError(msg)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _to_wgs84(layer: Layer, gdf: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose GeoSeries columns are in EPSG:4326 (frames without a CRS are taken as is)."""
+    frame = pd.DataFrame(gdf).copy()
+    for f in layer.geometry_fields:
+        if f.name not in frame.columns:
+            continue
+        column = gdf[f.name]
+        crs = getattr(column, "crs", None)
+        if crs is None and isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name == f.name:
+            crs = gdf.crs
+        if crs is not None and not crs.equals(CRS):
+            column = gpd.GeoSeries(column, crs=crs).to_crs(CRS)
+        frame[f.name] = list(column)
+    return frame
+
+
+def _to_frame(layer: Layer, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    data: dict[str, Any] = {}
+    for f in layer.fields:
+        values = [r[f.name] for r in rows]
+        if f.kind in GEOMETRY_KINDS:
+            data[f.name] = gpd.GeoSeries(values, crs=CRS)
+        elif f.kind == "int":
+            data[f.name] = pd.array(values, dtype="Int64")
+        elif f.kind == "float":
+            data[f.name] = pd.array([float("nan") if v is None else v for v in values],
+                                    dtype="float64")
+        elif f.kind == "bool":
+            data[f.name] = pd.array(values, dtype="boolean")
+        elif f.kind == "datetime":
+            data[f.name] = pd.to_datetime(pd.Series(values, dtype="object"))
+        else:
+            data[f.name] = pd.Series(values, dtype="object")
+    data["source"] = pd.Series([r["source"] for r in rows], dtype="object")
+    data["updated_at"] = pd.to_datetime(pd.Series([r["updated_at"] for r in rows],
+                                                  dtype="object"), utc=True)
+    data["version"] = pd.array([r["version"] for r in rows], dtype="int64")
+    return gpd.GeoDataFrame(data, geometry=layer.geometry_column, crs=CRS)
+
+
+def _sqlite_engine(url) -> Engine:
+    database = url.database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
+        dbapi_connection.isolation_level = None   # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if database and database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover - driver hook
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _database_error(url: str, exc: SQLAlchemyError) -> DataSourceError:
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if "no such table" in detail or ("does not exist" in detail and "relation" in detail):
+        msg = (f"数据库尚未初始化，请先运行 python -m gis init / the database {url} has no schema "
+               f"yet; run `python -m gis init` first ({detail})")
+    else:
+        msg = f"数据库操作失败 / database error at {url}: {detail}"
+    return DataSourceError(msg)
