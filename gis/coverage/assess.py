@@ -39,7 +39,7 @@ OUTPUT_COLUMNS = (
 EXTRA_COLUMNS = (
     "jurisdiction_name", "nearest_post_name", "noon_staffed", "networked_share", "gate_cameras",
     "broken_gate_cameras", "assumed_gate_cameras", "duty_gaps", "risk_index", "risk_high",
-    "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type",
+    "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type", "snap_m", "off_network",
     "deduct_response", "deduct_redundancy", "deduct_camera", "deduct_peak_duty", "deduct_guards",
     "deduct_tech_defence", "deduct_risks", "deduct_violations",
 )
@@ -139,6 +139,10 @@ def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFram
     r["response_s"] = pd.to_numeric(r["response_s"], errors="coerce")
     fastest = r.sort_values("response_s", na_position="last").drop_duplicates("school_id")
     out = fastest.set_index("school_id")[["response_s", "nearest_post_id"]]
+    if "snap_m" in r.columns:
+        out["snap_m"] = pd.to_numeric(r["snap_m"], errors="coerce").groupby(r["school_id"]).min()
+    if "off_network" in r.columns:
+        out["off_network"] = r["off_network"].fillna(False).astype(bool).groupby(r["school_id"]).all()
     for src, dst in RESPONSE_BANDS.items():
         if src in r.columns:
             out[dst] = pd.to_numeric(r[src], errors="coerce").groupby(r["school_id"]).max()
@@ -238,7 +242,7 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
 
 
 def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, *,
-                    peak: str | None = None) -> pd.DataFrame:
+                    peak: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Response per gate from the road engine: fastest post, seconds, posts per band.
 
     Returns
@@ -246,11 +250,11 @@ def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFra
     DataFrame
         ``school_id, gate_index, nearest_post_id, response_s, posts_within_60s/180s/300s``.
     """
-    from gis.network import response_field
-    from gis.network.snap import school_gate_points
+    from gis.network import NetworkConfig, response_field, school_gate_points
 
     targets = school_gate_points(schools)
-    field = response_field(graph, posts, targets, peak=peak)
+    field = response_field(graph, posts, targets, peak=peak,
+                           config=NetworkConfig.from_settings(settings))
     field = pd.DataFrame(field)
     if "school_id" not in field.columns:
         if len(field) == len(targets) and field.index.equals(targets.index):
@@ -287,7 +291,7 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
     if posts is None:
         msg = "没有警务点数据，无法计算到达时间；请导入 police_posts 图层 / no police posts: import police_posts"
         raise ValidationError(msg)
-    response = campus_response(graph, posts, schools, peak=peak)
+    response = campus_response(graph, posts, schools, peak=peak, settings=settings)
     return assess_with_response(layers, response=response, settings=settings, crs=crs)
 
 

@@ -59,11 +59,14 @@ def metric_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries | None) -> CRS:
 def to_metric(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Project ``frame`` and its extra geometry columns to ``crs``.
 
-    Columns without a CRS are taken as EPSG:4326 (the store's CRS).
+    Columns without a CRS are taken as EPSG:4326 (the store's CRS). The active geometry
+    column is renamed ``geometry`` (the store names it ``point``, ``gates`` …).
     """
     if frame.crs is None:
         frame = frame.set_crs(WGS84)
     out = frame.to_crs(crs)
+    if out.geometry.name != "geometry" and "geometry" not in out.columns:
+        out = out.rename_geometry("geometry")
     for col in out.columns:
         if col == out.geometry.name or not isinstance(out[col].dtype, gpd.array.GeometryDtype):
             continue

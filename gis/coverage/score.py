@@ -72,12 +72,19 @@ def deduct_response(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray, li
     frac = np.where(np.isnan(r), 1.0, np.clip((r - good) / max(limit - good, 1e-9), 0.0, 1.0))
     names = _text(f, "nearest_post_name")
     ids = _text(f, "nearest_post_id")
+    off = _bool(f, "off_network")
+    snap = _num(f, "snap_m")
     reasons: list[Reason | None] = []
     for i, secs in enumerate(r):
         post = names[i] or ids[i]
         post_zh = f"（{post}）" if post else ""
         post_en = f" ({post})" if post else ""
-        if np.isnan(secs):
+        if np.isnan(secs) and off[i]:
+            reasons.append((f"校门距最近道路 {snap[i]:.0f} 米，超出路网吸附范围，无法计算警务点到达时间，"
+                            "需核实校门位置或补充道路数据",
+                            f"The gate is {snap[i]:.0f} m from the nearest road, too far to compute "
+                            "a response time: check the gate position or add the road"))
+        elif np.isnan(secs):
             reasons.append(("没有警务点能经道路网到达该校，需核实校门位置或道路数据",
                             "No police post reaches the school over the road network: "
                             "check the gate position or the road data"))
@@ -104,9 +111,12 @@ def deduct_redundancy(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray, 
     frac = np.clip((need - have) / need, 0.0, 1.0)
     band = _fmt_band(cfg.response_limit_s)
     reasons: list[Reason | None] = [
+        None if fr <= 0 else
+        (f"{band} 分钟内没有警务点可到达（应不少于 {need} 个）",
+         f"No post can arrive within {band} min (at least {need} expected)") if h == 0 else
         (f"{band} 分钟内仅有 {int(h)} 个警务点可到达，少于 {need} 个，缺少支援力量",
          f"Only {int(h)} post(s) can arrive within {band} min, fewer than {need} (no backup)")
-        if fr > 0 else None for h, fr in zip(have, frac, strict=True)]
+        for h, fr in zip(have, frac, strict=True)]
     return w * frac, reasons
 
 
