@@ -1,17 +1,96 @@
-"""`python -m gis import_layer` — not implemented yet."""
+"""``python -m gis import LAYER PATH [--crs …] [--strict] [--map 列名=字段] [--dry-run]``.
+
+Also ``python -m gis import LAYER --template OUT.xlsx`` writes the layer's XLSX template.
+Exit 0: everything imported; 3: some rows rejected (valid rows committed unless
+``--strict``, rejected rows written to ``<name>.quarantine.<ext>`` next to the input).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from gis.config import Settings
-from gis.errors import GisError
+from gis.errors import StaleVersionError, ValidationError
+from gis.io.headers import parse_mapping_args
+from gis.io.importer import commit_import, prepare_import, read_extent
+from gis.io.safe_zip import ZipLimits
+from gis.io.templates import write_template
+from gis.schema import LAYER_NAMES
+
+EXIT_REJECTED = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument("layer", choices=LAYER_NAMES, help="图层 / layer")
+    parser.add_argument("path", nargs="?", help="CSV / XLSX / GeoJSON / Shapefile(.zip/.shp) / GeoPackage / OSM")
+    parser.add_argument("--crs", default="wgs84",
+                        help="坐标系 wgs84|gcj02(高德/腾讯)|bd09(百度)|EPSG:n（默认 wgs84）")
+    parser.add_argument("--strict", action="store_true", help="有任何错误行则全部不导入 / all or nothing")
+    parser.add_argument("--map", action="append", metavar="列名=字段", default=[],
+                        help="指定列对应的字段，可重复；字段写 - 表示不导入 / map a column to a field")
+    parser.add_argument("--sheet", help="Excel 工作表名 / XLSX sheet name")
+    parser.add_argument("--dry-run", action="store_true", help="只检查不写入 / validate only")
+    parser.add_argument("--template", metavar="OUT.xlsx", help="写出该图层的导入模板 / write the XLSX template")
+    parser.add_argument("--actor", default="local", help="记录在审计日志中的操作人 / audit actor")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    msg = "此命令尚未实现 / not implemented yet"
-    raise GisError(msg)
+    if args.template:
+        write_template(args.layer, args.template)
+        print(f"模板已写出 / template written: {args.template}")
+        return 0
+    if not args.path:
+        msg = "请给出要导入的文件路径（或 --template OUT.xlsx） / give the file to import (or --template)"
+        raise ValidationError(msg)
+    section = settings.section("import")
+    from gis.store import open_store
+
+    store = open_store(settings.database_url)
+    store.init()
+    existing = store.read_layer(args.layer)
+    extent = read_extent(store) if args.layer != "roads" else None
+    preview = prepare_import(args.layer, args.path, crs=args.crs, mapping=parse_mapping_args(args.map),
+                             existing=existing, extent=extent,
+                             extent_margin_m=float(section.get("extent_margin_m", 5000)),
+                             sheet=args.sheet, limits=ZipLimits.from_section(section))
+    _print_preview(preview)
+    if args.dry_run:
+        print(f"检查完成（未写入） / dry run: {preview.accepted} 行可导入 / acceptable, "
+              f"{preview.rejected} 行有误 / rejected")
+        return EXIT_REJECTED if preview.rejected else 0
+    try:
+        outcome = commit_import(store, preview, strict=args.strict, actor=args.actor)
+    except StaleVersionError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    if outcome.committed:
+        print(f"已导入 / imported: 新增 {len(outcome.inserted)} / inserted, 更新 {len(outcome.updated)} / "
+              f"updated, 未变 {len(outcome.unchanged)} / unchanged")
+    elif args.strict and preview.rejected:
+        print("--strict：存在错误行，未写入任何数据 / --strict: rows were rejected, nothing was written")
+    if outcome.quarantine:
+        print(f"被拒绝的 {preview.rejected} 行已写入 / rejected rows written to: {outcome.quarantine}")
+    return EXIT_REJECTED if preview.rejected else 0
+
+
+def _print_preview(preview) -> None:
+    for note in preview.table.notes:
+        print(f"  {note}")
+    mapped = [f"{c} → {t}" for c, t in preview.mapping.items() if t]
+    ignored = [c for c, t in preview.mapping.items() if not t]
+    print("列映射 / mapping: " + "，".join(mapped))
+    if ignored:
+        print("未导入的列 / ignored columns: " + "，".join(ignored))
+    print(f"坐标系 / CRS: {preview.crs.label}")
+    for warning in preview.warnings:
+        print(f"提示 / warning: {warning}")
+    print(f"共 {preview.total} 行：可导入 {preview.accepted}（新增 {len(preview.new_ids)}，已存在 "
+          f"{len(preview.existing_ids)}），有误 {preview.rejected} / {preview.total} rows: {preview.accepted} "
+          f"accepted ({len(preview.new_ids)} new, {len(preview.existing_ids)} already stored), "
+          f"{preview.rejected} rejected")
+    for problems in list(preview.rejections.values())[:20]:
+        for problem in problems:
+            print(f"  ✗ {problem.text(preview.layer)}", file=sys.stderr)
+    if preview.rejected > 20:
+        print(f"  … 其余 {preview.rejected - 20} 行见隔离文件 / see the quarantine file for the rest", file=sys.stderr)

@@ -1,0 +1,105 @@
+"""Import templates: one XLSX per layer with Chinese headers, an example row and a help sheet.
+
+The headers are the schema's zh labels (plus 经度/纬度 for the location, or 几何(WKT)
+for roads), so a filled-in template maps itself on import. Enumerations get a drop-down
+list of their Chinese values; a second sheet "填写说明" explains every column.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from gis.schema import ENUM_LABELS_ZH, GEOMETRY_KINDS, get_layer
+
+EXAMPLES: dict[str, dict[str, object]] = {
+    "schools": {"id": "S001", "name": "城东小学", "kind": "小学", "enrollment": 1200, "boarding": "否",
+                "area_type": "城区", "jurisdiction_id": "P001", "guards": 3, "equipment_complete": "是",
+                "video_networked": "是", "one_click_alarm": "是", "anti_ram_barrier": "否",
+                "lon": 117.2130, "lat": 28.2460},
+    "police_posts": {"id": "P001", "name": "城东派出所", "kind": "派出所", "staff": 25, "vehicles": 4,
+                     "hours": "24小时", "lon": 117.2050, "lat": 28.2410},
+    "cameras": {"id": "C001", "direction_deg": 90, "fov_deg": 60, "range_m": 40, "networked": "是",
+                "status": "正常", "owner": "学校", "lon": 117.2131, "lat": 28.2461},
+    "crossings": {"id": "X001", "school_id": "S001", "am_window": "07:20-07:50", "noon_window": "",
+                  "pm_window": "16:30-17:10", "staffed_by": "公安", "staff": 2, "lon": 117.2128, "lat": 28.2458},
+    "risk_sites": {"id": "R001", "category": "网吧", "level": 2, "note": "", "sensitive": "否",
+                   "registered_at": "2024-03-01", "lon": 117.2150, "lat": 28.2470},
+    "roads": {"id": "RD001", "name": "人民路", "highway": "primary", "oneway": "no", "maxspeed": "50",
+              "wkt": "LINESTRING (117.20 28.24, 117.22 28.25)"},
+}
+
+KIND_HELP = {"text": "文本", "int": "整数", "float": "数字", "bool": "是/否", "enum": "下拉选择",
+             "window": "时段 HH:MM-HH:MM", "datetime": "日期 YYYY-MM-DD"}
+
+
+def template_columns(layer_name: str) -> list[tuple[str, str, str]]:
+    """``(header, target, help)`` per template column, in order."""
+    layer = get_layer(layer_name)
+    columns = []
+    for fld in layer.attribute_fields:
+        need = "必填" if fld.required else "选填"
+        extra = ""
+        if fld.choices:
+            extra = "可选：" + "、".join(ENUM_LABELS_ZH.get(c, c) for c in fld.choices)
+        elif fld.low is not None:
+            extra = f"范围 {fld.low:g}–{fld.high:g}"
+        columns.append((fld.zh, fld.name, f"{need}；{KIND_HELP.get(fld.kind, fld.kind)}；{extra}".rstrip("；")))
+    geom = layer.geometry_fields[0]
+    if geom.kind in ("point", "multipoint"):
+        where = "校门" if layer_name == "schools" else "位置"
+        columns.append(("经度", "lon", f"必填；{where}经度，WGS-84 小数度（如 117.2130）或 117°12′47″"))
+        columns.append(("纬度", "lat", f"必填；{where}纬度，WGS-84 小数度（如 28.2460）"))
+    elif geom.kind in GEOMETRY_KINDS:
+        columns.append(("几何(WKT)", "wkt", "必填；WKT 文本，如 LINESTRING (117.20 28.24, 117.22 28.25)"))
+    return columns
+
+
+def write_template(layer_name: str, out: str | Path | None = None) -> bytes:
+    """Write the XLSX template of a layer to ``out`` (when given) and return its bytes."""
+    import openpyxl
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    layer = get_layer(layer_name)
+    columns = template_columns(layer_name)
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = layer.zh
+    ws.append([header for header, _, _ in columns])
+    example = EXAMPLES.get(layer_name, {})
+    ws.append([example.get(target, "") for _, target, _ in columns])
+    required = {f.name for f in layer.fields if f.required} | {"lon", "lat", "wkt"}
+    for i, (_, target, _) in enumerate(columns, start=1):
+        cell = ws.cell(1, i)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="C0392B" if target in required else "2E86C1")
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[cell.column_letter].width = max(12, len(cell.value) * 2 + 4)
+        if target not in ("lon", "lat", "wkt"):
+            fld = layer.field(target)
+            if fld.choices:
+                options = ",".join(ENUM_LABELS_ZH.get(c, c) for c in fld.choices)
+                validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=not fld.required)
+                ws.add_data_validation(validation)
+                validation.add(f"{cell.column_letter}2:{cell.column_letter}2000")
+            elif fld.kind == "bool":
+                validation = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+                ws.add_data_validation(validation)
+                validation.add(f"{cell.column_letter}2:{cell.column_letter}2000")
+    ws.freeze_panes = "A2"
+    notes = book.create_sheet("填写说明")
+    notes.append(["列名", "字段", "说明"])
+    for header, target, text in columns:
+        notes.append([header, target, text])
+    notes.append([])
+    notes.append(["", "", "红色表头为必填列。第 2 行为示例，可直接改写。坐标为高德/腾讯(GCJ-02)或百度(BD-09)时，"
+                          "导入时请选择相应坐标系。"])
+    for col, width in (("A", 16), ("B", 20), ("C", 70)):
+        notes.column_dimensions[col].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = buffer.getvalue()
+    if out is not None:
+        Path(out).write_bytes(data)
+    return data
