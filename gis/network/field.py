@@ -29,6 +29,7 @@ from gis.network.snap import snap_points
 
 DEFAULT_BANDS_S = (60, 180, 300)
 MATRIX_CHUNK = 32
+AT_NODE_M = 0.01  # a snapped point this close to a segment end is at that node
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,15 @@ class Snapped:
                        self.xy[mask], self.pxy[mask])
 
 
-def _partial(fraction: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """``fraction × times`` with closed directions (``inf``) kept ``inf`` even at fraction 0."""
-    return np.where(np.isfinite(times), fraction * np.where(np.isfinite(times), times, 0.0), np.inf)
+def _partial(fraction: np.ndarray, times: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+    """Seconds to cover ``fraction`` of segments: ``fraction × times``.
+
+    A closed direction (``inf``) stays closed unless the distance is nil (a point lying on
+    the segment's end node is at that node whatever the one-way).
+    """
+    finite = np.isfinite(times)
+    cost = np.where(finite, fraction * np.where(finite, times, 0.0), np.inf)
+    return np.where(np.abs(fraction) * length_m <= AT_NODE_M, 0.0, cost)
 
 
 def source_matrix(graph: RoadGraph, sources: Snapped, peak: str | None = None) -> sp.csr_matrix:
@@ -72,7 +79,9 @@ def source_matrix(graph: RoadGraph, sources: Snapped, peak: str | None = None) -
     n, k = graph.n_nodes, len(sources)
     seg = sources.seg
     cols = np.stack([graph.seg_b[seg], graph.seg_a[seg]], axis=1)
-    vals = np.stack([_partial(1.0 - sources.t, fw[seg]), _partial(sources.t, bw[seg])], axis=1)
+    length = graph.seg_length_m[seg]
+    vals = np.stack([_partial(1.0 - sources.t, fw[seg], length),
+                     _partial(sources.t, bw[seg], length)], axis=1)
     vals = vals + sources.access_s[:, None]
     ok = np.isfinite(vals)
     counts = ok.sum(axis=1)
@@ -99,8 +108,9 @@ def target_times(graph: RoadGraph, dist: np.ndarray, targets: Snapped,
     """
     fw, bw = graph.segment_times(peak)
     seg = targets.seg
-    via_a = dist[..., graph.seg_a[seg]] + _partial(targets.t, fw[seg])
-    via_b = dist[..., graph.seg_b[seg]] + _partial(1.0 - targets.t, bw[seg])
+    length = graph.seg_length_m[seg]
+    via_a = dist[..., graph.seg_a[seg]] + _partial(targets.t, fw[seg], length)
+    via_b = dist[..., graph.seg_b[seg]] + _partial(1.0 - targets.t, bw[seg], length)
     from_a = via_a <= via_b
     return np.where(from_a, via_a, via_b) + targets.access_s, from_a
 
@@ -117,8 +127,9 @@ def same_segment_pairs(graph: RoadGraph, sources: Snapped, targets: Snapped,
     s, g = pairs["source"].to_numpy(), pairs["target"].to_numpy()
     seg = pairs["seg"].to_numpy()
     delta = targets.t[g] - sources.t[s]
-    ahead = np.where(delta >= 0, _partial(delta, fw[seg]), np.inf)
-    behind = np.where(delta <= 0, _partial(-delta, bw[seg]), np.inf)
+    length = graph.seg_length_m[seg]
+    ahead = np.where(delta >= 0, _partial(delta, fw[seg], length), np.inf)
+    behind = np.where(delta <= 0, _partial(-delta, bw[seg], length), np.inf)
     seconds = np.minimum(ahead, behind) + sources.access_s[s] + targets.access_s[g]
     out = pd.DataFrame({"source": s, "target": g, "seconds": seconds})
     return out[np.isfinite(out["seconds"])].reset_index(drop=True)
