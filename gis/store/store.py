@@ -224,6 +224,9 @@ class Store:
                 rid = row["id"]
                 old = stored.get(rid)
                 if old is None:
+                    for f in layer.fields:
+                        if f.name not in row:   # absent column: required ones must be there
+                            row[f.name] = codec.clean_value(name, rid, f, None)
                     inserts.append(self._db_record(layer, row, layer.fields, stamp, version=1))
                     audits.append(_audit(name, rid, "*", None, INSERT_MARK, actor, stamp))
                     result.inserted.append(rid)
@@ -423,7 +426,7 @@ def _prepare_rows(layer: Layer, gdf: pd.DataFrame, *,
             raise ValidationError(msg)
         seen.add(rid)
         row = {f.name: codec.clean_value(layer.name, rid, f, record.get(f.name))
-               for f in layer.fields if f.name != "id"}
+               for f in present if f.name != "id"}
         row["id"] = rid
         version = record.get("version") if has_version else None
         row["_version"] = None if codec.is_missing(version) else int(version)

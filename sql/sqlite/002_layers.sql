@@ -2,7 +2,7 @@
 -- Geometry columns hold 2-D WKB in EPSG:4326 longitude/latitude.
 
 CREATE TABLE IF NOT EXISTS schools (
-    id                 TEXT PRIMARY KEY,
+    id                 TEXT PRIMARY KEY NOT NULL,
     name               TEXT NOT NULL,
     kind               TEXT NOT NULL,
     enrollment         INTEGER,
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS schools (
 );
 
 CREATE TABLE IF NOT EXISTS police_posts (
-    id           TEXT PRIMARY KEY,
+    id           TEXT PRIMARY KEY NOT NULL,
     name         TEXT NOT NULL,
     kind         TEXT NOT NULL,
     staff        INTEGER,
@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS police_posts (
 );
 
 CREATE TABLE IF NOT EXISTS cameras (
-    id            TEXT PRIMARY KEY,
+    id            TEXT PRIMARY KEY NOT NULL,
     direction_deg REAL,
     fov_deg       REAL,
     range_m       REAL,
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS cameras (
 );
 
 CREATE TABLE IF NOT EXISTS crossings (
-    id          TEXT PRIMARY KEY,
+    id          TEXT PRIMARY KEY NOT NULL,
     school_id   TEXT,
     am_window   TEXT,
     noon_window TEXT,
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS crossings (
 );
 
 CREATE TABLE IF NOT EXISTS risk_sites (
-    id            TEXT PRIMARY KEY,
+    id            TEXT PRIMARY KEY NOT NULL,
     category      TEXT NOT NULL,
     level         INTEGER NOT NULL,
     note          TEXT,
@@ -78,7 +78,7 @@ CREATE TABLE IF NOT EXISTS risk_sites (
 );
 
 CREATE TABLE IF NOT EXISTS roads (
-    id         TEXT PRIMARY KEY,
+    id         TEXT PRIMARY KEY NOT NULL,
     name       TEXT,
     highway    TEXT NOT NULL,
     oneway     TEXT,
