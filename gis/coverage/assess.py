@@ -28,6 +28,7 @@ from gis.coverage.geometry import WGS84, metric_crs, to_metric
 from gis.coverage.risks import risk_exposure, risk_pairs, school_footprints
 from gis.coverage.rules import TECH_FLAGS, guard_requirements, tech_defence
 from gis.coverage.score import score_campuses
+from gis.coverage.values import as_flags
 from gis.errors import ValidationError
 
 OUTPUT_COLUMNS = (
@@ -142,7 +143,8 @@ def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFram
     if "snap_m" in r.columns:
         out["snap_m"] = pd.to_numeric(r["snap_m"], errors="coerce").groupby(r["school_id"]).min()
     if "off_network" in r.columns:
-        out["off_network"] = r["off_network"].fillna(False).astype(bool).groupby(r["school_id"]).all()
+        out["off_network"] = pd.Series(as_flags(r, "off_network"), index=r.index)\
+            .groupby(r["school_id"]).all()
     for src, dst in RESPONSE_BANDS.items():
         if src in r.columns:
             out[dst] = pd.to_numeric(r[src], errors="coerce").groupby(r["school_id"]).max()

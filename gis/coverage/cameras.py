@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from gis.coverage.config import CAMERA_FIELDS, CoverageConfig
 from gis.coverage.geometry import to_metric
+from gis.coverage.values import as_flags
 
 SECTOR_COLUMNS = ("camera_id", "owner", "networked", "working", "assumed", "assumed_fields",
                   "given_polygon", "direction_deg", "fov_deg", "range_m")
@@ -115,13 +116,11 @@ def camera_sectors(cameras: gpd.GeoDataFrame, *, config: CoverageConfig, crs: CR
     masks["direction_deg"] &= filled["fov_deg"][0] < 360.0
     assumed_fields = [",".join(n for n in CAMERA_FIELDS if masks[n][i]) for i in range(len(cams))]
     status = cams["status"] if "status" in cams.columns else pd.Series(None, index=cams.index)
-    networked = (cams["networked"] if "networked" in cams.columns
-                 else pd.Series(False, index=cams.index))
     owner = cams["owner"] if "owner" in cams.columns else pd.Series(None, index=cams.index)
     out = gpd.GeoDataFrame({
         "camera_id": cams["id"].astype(str).to_numpy(),
         "owner": owner.to_numpy(),
-        "networked": networked.fillna(False).astype(bool).to_numpy(),
+        "networked": as_flags(cams, "networked"),
         "working": (status.fillna("ok").astype(str) != "broken").to_numpy(),
         "assumed": np.array([bool(a) for a in assumed_fields]),
         "assumed_fields": assumed_fields,

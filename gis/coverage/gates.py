@@ -95,4 +95,5 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd
         "gate_zone_m2": zone_area, "covered_m2": covered_area, "gate_camera_share": share,
         "gate_cameras": gate_cams, "networked_cameras": networked, "networked_share": net_share,
         "broken_gate_cameras": broken, "assumed_gate_cameras": assumed,
-    }, geometry=gpd.GeoSeries(blind, crs=zones.crs), index=zones.index, crs=zones.crs)
+    }, geometry=gpd.GeoSeries(blind, index=zones.index, crs=zones.crs), index=zones.index,
+        crs=zones.crs)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 from pyproj.aoi import AreaOfInterest
 from pyproj.database import query_utm_crs_info
+from shapely.geometry.base import BaseGeometry
 
 from gis.errors import CRSError
 
@@ -48,12 +52,27 @@ def metric_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries | None) -> CRS:
         raise CRSError(msg)
     lon = (west + east) / 2
     lat = (south + north) / 2
+    return utm_crs(round(lon, 2), round(lat, 2))
+
+
+@lru_cache(maxsize=64)
+def utm_crs(lon: float, lat: float) -> CRS:
+    """The WGS-84 UTM zone containing (``lon``, ``lat``) in degrees."""
     infos = query_utm_crs_info(datum_name="WGS 84",
                                area_of_interest=AreaOfInterest(lon, lat, lon, lat))
     if not infos:
         msg = f"找不到覆盖 ({lon:.3f}, {lat:.3f}) 的 UTM 分带 / no UTM zone for ({lon:.3f}, {lat:.3f})"
         raise CRSError(msg)
     return CRS.from_epsg(int(infos[0].code))
+
+
+def _is_geometry_column(series: pd.Series) -> bool:
+    if isinstance(series.dtype, gpd.array.GeometryDtype):
+        return True
+    if series.dtype != object:
+        return False
+    values = series.dropna()
+    return len(values) > 0 and all(isinstance(v, BaseGeometry) for v in values)
 
 
 def to_metric(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
@@ -68,7 +87,7 @@ def to_metric(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     if out.geometry.name != "geometry" and "geometry" not in out.columns:
         out = out.rename_geometry("geometry")
     for col in out.columns:
-        if col == out.geometry.name or not isinstance(out[col].dtype, gpd.array.GeometryDtype):
+        if col == out.geometry.name or not _is_geometry_column(out[col]):
             continue
         series = gpd.GeoSeries(out[col], index=out.index)
         if series.crs is None:

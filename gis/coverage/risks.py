@@ -25,6 +25,7 @@ from pyproj import CRS
 
 from gis.coverage.config import CoverageConfig
 from gis.coverage.geometry import to_metric
+from gis.coverage.values import as_flags
 
 
 def school_footprints(schools: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, crs: CRS) -> gpd.GeoSeries:
@@ -41,9 +42,7 @@ def school_footprints(schools: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, crs: C
 def is_sensitive(risk: pd.DataFrame) -> pd.Series:
     """True for sites with personal details: category ``person`` or ``sensitive`` set."""
     cat = risk["category"].astype(str) if "category" in risk.columns else pd.Series("", index=risk.index)
-    flag = (risk["sensitive"].fillna(False).astype(bool) if "sensitive" in risk.columns
-            else pd.Series(False, index=risk.index))
-    return (cat == "person") | flag
+    return (cat == "person") | as_flags(risk, "sensitive")
 
 
 def risk_pairs(risk_sites: gpd.GeoDataFrame, footprints: gpd.GeoSeries, *, max_m: float,

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from gis.coverage.config import GuardRules
+from gis.coverage.values import as_flags
 
 TECH_FLAGS = ("video_networked", "one_click_alarm", "anti_ram_barrier", "equipment_complete")
 TECH_ZH = {"video_networked": "视频未联网", "one_click_alarm": "未接入一键报警",
@@ -38,7 +39,7 @@ def guard_requirements(schools: pd.DataFrame, *, rules: GuardRules) -> pd.DataFr
     ids = schools["id"].astype(str).to_numpy()
     area = _column(schools, "area_type").fillna(rules.default_area_type).astype(str).to_numpy()
     enrollment = pd.to_numeric(_column(schools, "enrollment"), errors="coerce").to_numpy(dtype=float)
-    boarding = _column(schools, "boarding").fillna(False).astype(bool).to_numpy()
+    boarding = as_flags(schools, "boarding")
     guards = pd.to_numeric(_column(schools, "guards"), errors="coerce").to_numpy(dtype=float)
     urban = area == "urban"
     # Unknown enrollment: the rule applies (the planner should record the number).
@@ -67,7 +68,7 @@ def tech_defence(schools: pd.DataFrame) -> pd.DataFrame:
     ids = schools["id"].astype(str).to_numpy()
     out = pd.DataFrame(index=pd.Index(ids, name="school_id"))
     for flag in TECH_FLAGS:
-        out[flag] = _column(schools, flag).fillna(False).astype(bool).to_numpy()
+        out[flag] = as_flags(schools, flag)
     out["tech_missing"] = [",".join(f for f in TECH_FLAGS if not row[f])
                            for row in out[list(TECH_FLAGS)].to_dict("records")]
     return out
