@@ -1,0 +1,264 @@
+"""Every data load and analysis of the app, cached by the data version.
+
+Pages call these and stay thin. Keys: the database URL, ``store.data_version()`` (changes
+whenever any layer or meta value changes) and the settings fingerprint of the sections
+an analysis reads. The road graph is a ``cache_resource`` (one shared object); tables and
+FeatureCollections are ``cache_data``. A layer toggle or a language switch reruns the
+page but never recomputes an analysis: those are keyed by data, not by widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from gis.config import DATA_DIR, Settings, load_settings
+from gis.errors import GisError
+from gis.schema import LAYER_NAMES
+from gis.viz import features
+from gis.viz.maps import Basemap, build_basemap
+
+ANALYSIS_SECTIONS = ("network", "coverage", "scoring")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a page needs to ask for cached data: where, which version, which settings."""
+
+    url: str
+    version: int
+    fingerprint: str
+
+    @property
+    def key(self) -> tuple[str, int, str]:
+        return (self.url, self.version, self.fingerprint)
+
+
+@st.cache_resource(show_spinner=False)
+def get_settings() -> Settings:
+    """Settings from the default TOML, ``$GIS_CONFIG`` and ``$DATABASE_URL`` (read once)."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(url: str):
+    from gis.store import open_store
+
+    return open_store(url)
+
+
+def context() -> Context:
+    """The current data context; ``data_version()`` is one cheap query per run."""
+    settings = get_settings()
+    store = get_store(settings.database_url)
+    try:
+        version = int(store.data_version())
+    except GisError:
+        version = -1
+    return Context(settings.database_url, version, settings.fingerprint(*ANALYSIS_SECTIONS))
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def load_layers(url: str, version: int) -> dict[str, gpd.GeoDataFrame]:
+    """All six layers (EPSG:4326); empty frames when the store is not initialised."""
+    store = get_store(url)
+    try:
+        return {name: store.read_layer(name) for name in LAYER_NAMES}
+    except GisError:
+        return {name: gpd.GeoDataFrame() for name in LAYER_NAMES}
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def load_meta(url: str, version: int) -> dict[str, Any]:
+    """Meta values of the store (demo area, OSM file, bounds, attribution)."""
+    store = get_store(url)
+    keys = ("demo_area", "area_name_zh", "area_name_en", "osm_file", "bounds", "attribution")
+    out: dict[str, Any] = {}
+    for key in keys:
+        try:
+            out[key] = store.get_meta(key)
+        except GisError:
+            out[key] = None
+    return out
+
+
+def layers(ctx: Context) -> dict[str, gpd.GeoDataFrame]:
+    return load_layers(ctx.url, ctx.version)
+
+
+def meta(ctx: Context) -> dict[str, Any]:
+    return load_meta(ctx.url, ctx.version)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def load_water(osm_file: str | None) -> gpd.GeoDataFrame | None:
+    """Water of the demo's OSM extract for the basemap (None when the file is not here)."""
+    if not osm_file:
+        return None
+    path = DATA_DIR / "osm" / osm_file
+    if not path.is_file():
+        return None
+    from gis.io.osm import read_osm
+
+    try:
+        return read_osm(path).water
+    except GisError:
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def road_graph(url: str, version: int, fingerprint: str):
+    """The road graph of the stored roads (None without roads)."""
+    roads = load_layers(url, version)["roads"]
+    if roads is None or len(roads) == 0:
+        return None
+    from gis.network import load_road_graph
+
+    return load_road_graph(roads, settings=get_settings())
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def load_assessment(url: str, version: int, fingerprint: str) -> tuple[pd.DataFrame | None, str | None]:
+    """(assessment, error message): one row per school with score, level and reasons."""
+    data = load_layers(url, version)
+    if data["schools"] is None or len(data["schools"]) == 0:
+        return None, None
+    try:
+        graph = road_graph(url, version, fingerprint)
+        if graph is None:
+            return None, "没有道路数据 / no roads"
+        from gis.coverage import assess_campuses
+
+        result = assess_campuses(data, graph=graph, settings=get_settings())
+    except GisError as exc:
+        return None, str(exc)
+    return pd.DataFrame(result.drop(columns=result.geometry.name, errors="ignore")
+                        if isinstance(result, gpd.GeoDataFrame) else result), None
+
+
+def assessment(ctx: Context) -> tuple[pd.DataFrame | None, str | None]:
+    return load_assessment(*ctx.key)
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
+def load_coverage_layers(url: str, version: int, fingerprint: str) -> dict[str, gpd.GeoDataFrame]:
+    """Camera sectors, blind spots, duty gaps and violations (EPSG:4326)."""
+    data = load_layers(url, version)
+    if data["schools"] is None or len(data["schools"]) == 0:
+        return {}
+    try:
+        from gis.coverage import coverage_map_layers
+
+        return coverage_map_layers(data, settings=get_settings())
+    except GisError:
+        return {}
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_reach(url: str, version: int, fingerprint: str, peak: str | None = None) -> gpd.GeoDataFrame | None:
+    """1/3/5-minute reach polygons per post with the naive circles (None without a graph)."""
+    data = load_layers(url, version)
+    posts = data["police_posts"]
+    graph = road_graph(url, version, fingerprint)
+    if graph is None or posts is None or len(posts) == 0:
+        return None
+    from gis.network import NetworkConfig, reach_polygons
+
+    try:
+        reach = reach_polygons(graph, posts, peak=peak, config=NetworkConfig.from_settings(get_settings()))
+    except GisError:
+        return None
+    if "circle" in reach.columns:
+        reach = reach.drop(columns=["circle"])
+    return reach
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def load_basemap(url: str, version: int, theme: str) -> Basemap:
+    """The basemap collections (roads by class, water, campuses, jurisdictions)."""
+    data = load_layers(url, version)
+    info = load_meta(url, version)
+    bounds = info.get("bounds")
+    bounds = tuple(float(v) for v in bounds) if bounds and len(bounds) == 4 else None
+    return build_basemap(roads=data["roads"], water=load_water(info.get("osm_file")),
+                         schools=data["schools"], posts=data["police_posts"], theme=theme,
+                         bounds=bounds)
+
+
+def basemap(ctx: Context, theme: str = "light") -> Basemap:
+    return load_basemap(ctx.url, ctx.version, theme)
+
+
+@st.cache_data(show_spinner=False, max_entries=6)
+def load_collections(url: str, version: int, fingerprint: str, lang: str,
+                     with_reach: bool) -> dict[str, features.FeatureCollection]:
+    """The thematic layers as FeatureCollections (popups in ``lang``)."""
+    data = load_layers(url, version)
+    table, _ = load_assessment(url, version, fingerprint)
+    schools, posts = data["schools"], data["police_posts"]
+    names = dict(zip(schools["id"].astype(str), schools["name"], strict=False)) if len(schools) else {}
+    post_names = dict(zip(posts["id"].astype(str), posts["name"], strict=False)) if len(posts) else {}
+    cover = load_coverage_layers(url, version, fingerprint)
+    sectors = cover.get("sectors")
+    if sectors is not None and len(sectors) and len(data["cameras"]):
+        extra = [c for c in ("status", "networked", "owner", "direction_deg", "fov_deg", "range_m")
+                 if c not in sectors.columns and c in data["cameras"].columns]
+        key = "camera_id" if "camera_id" in sectors.columns else "id"
+        if extra and key in sectors.columns:
+            cams = pd.DataFrame(data["cameras"][["id", *extra]]).rename(columns={"id": key})
+            sectors = sectors.merge(cams, on=key, how="left")
+    out = {
+        "schools": features.school_features(schools, table, lang=lang),
+        "posts": features.post_features(posts, lang=lang),
+        "crossings": features.crossing_features(data["crossings"], lang=lang, school_names=names),
+        "risks": features.risk_features(data["risk_sites"], lang=lang),
+        "cameras": features.camera_features(sectors, lang=lang) if sectors is not None
+        else features.empty_collection(),
+    }
+    if with_reach:
+        reach = load_reach(url, version, fingerprint)
+        out["reach"] = features.reach_features(reach, lang=lang, post_names=post_names)
+        out["circles"] = features.circle_features(reach, posts, lang=lang)
+    return out
+
+
+def collections(ctx: Context, lang: str, *, with_reach: bool) -> dict[str, features.FeatureCollection]:
+    return load_collections(ctx.url, ctx.version, ctx.fingerprint, lang, with_reach)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def load_focus(url: str, version: int, fingerprint: str, school_id: str,
+               lang: str) -> dict[str, Any]:
+    """Gate zones, blind spots and the nearest posts' routes of one school (collections + table)."""
+    from gis.viz import focus
+
+    data = load_layers(url, version)
+    schools = data["schools"]
+    school = schools[schools["id"].astype(str) == str(school_id)]
+    out: dict[str, Any] = {"zones": features.empty_collection(), "blind": features.empty_collection(),
+                           "routes": features.empty_collection(), "route_table": pd.DataFrame()}
+    if school.empty:
+        return out
+    zone_m = float(get_settings().section("coverage").get("gate_zone_m", 30))
+    out["zones"] = features.focus_features(focus.gate_zones(school, gate_zone_m=zone_m), "gate_zone")
+    blind = load_coverage_layers(url, version, fingerprint).get("blind_spots")
+    if blind is not None and len(blind):
+        mine = blind[blind["school_id"].astype(str) == str(school_id)]
+        out["blind"] = features.focus_features(mine, "blind_spot")
+    graph = road_graph(url, version, fingerprint)
+    if graph is not None and len(data["police_posts"]):
+        from gis.network import NetworkConfig, route_between
+
+        config = NetworkConfig.from_settings(get_settings())
+        gate = features.main_gate(school.geometry.iloc[0])
+        near = focus.nearest_posts(data["police_posts"], gate, n=3)
+        routes = focus.post_routes(near, gate, lambda a, b: route_between(graph, a, b, config=config))
+        minutes = "分钟" if lang != "en" else "min"
+        out["routes"] = features.focus_features(
+            routes, "route", tooltip=lambda r: f"{r['post_name']} · {r['seconds'] / 60:.1f} {minutes}")
+        out["route_table"] = pd.DataFrame(routes.drop(columns="geometry"))
+    return out

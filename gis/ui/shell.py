@@ -1,0 +1,148 @@
+"""The app's frame: CSS, sidebar, KPI tiles, the demo notice, the map widget.
+
+Shared by every page so pages stay short. KPI tiles are our own HTML (numbers and our
+own labels only); the map goes through :func:`show_map`, which never reruns the page on
+pan or zoom (``returned_objects=[]``) and swaps toggled layers in place
+(``feature_group_to_add``) without reloading the map.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gis.ui.i18n import current_language, language_switch, tr
+from gis.viz.kpis import PEAK_LABELS, Kpis
+
+APP_TITLE = ("护校安园态势图", "Campus Safety Map")
+
+BASE_CSS = """
+<style>
+.hx-kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .8rem; margin: .2rem 0 .8rem; }
+.hx-kpi { background: #ffffff; border: 1px solid #e3e6ea; border-left: 5px solid #1f4e9c; border-radius: 8px;
+  padding: .55rem .9rem; box-shadow: 0 1px 2px rgba(0,0,0,.05); }
+.hx-kpi-label { color: #56606b; font-size: .9rem; }
+.hx-kpi-value { font-size: 1.9rem; font-weight: 700; line-height: 1.2; color: #1b2733; }
+.hx-kpi-sub { color: #7a8591; font-size: .8rem; }
+.hx-kpi.hx-warn { border-left-color: #f0a202; }
+.hx-kpi.hx-bad { border-left-color: #d7263d; }
+.hx-kpi.hx-ok { border-left-color: #2e9d5b; }
+.hx-stamp { color: #7a8591; font-size: .85rem; }
+</style>
+"""
+
+WALL_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
+[data-testid="stSidebarNav"], footer { display: none !important; }
+html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
+  background: #0b1622 !important; color: #e8eef5 !important; overflow: hidden; }
+[data-testid="stMainBlockContainer"], .block-container {
+  padding: 1.2vh 1.2vw 0 1.2vw !important; max-width: 100% !important; }
+[data-testid="stVerticalBlock"] { gap: 1vh !important; }
+/* no dimming or fading while a fragment reruns: the wall must not flicker */
+[data-stale="true"], .stale-element, [data-testid="stElementContainer"] {
+  opacity: 1 !important; transition: none !important; }
+.hx-wall-head { display: flex; justify-content: space-between; align-items: baseline; }
+.hx-wall-title { font-size: 3.6vh; font-weight: 700; letter-spacing: .2vh; color: #e8eef5; }
+.hx-wall-stamp { font-size: 2vh; color: #9fb3c8; }
+.hx-kpis { gap: 1.2vw; margin: 0; }
+.hx-kpi { background: #12263a; border: none; border-left: .6vh solid #5fa8ff; border-radius: .8vh;
+  padding: 1vh 1.2vw; box-shadow: none; }
+.hx-kpi-label { color: #9fb3c8; font-size: 2vh; }
+.hx-kpi-value { color: #ffffff; font-size: 5.4vh; }
+.hx-kpi-sub { color: #7f95ab; font-size: 1.6vh; }
+iframe[title="streamlit_folium.st_folium"] { height: 78vh !important; border-radius: .8vh; }
+</style>
+"""
+
+
+def inject_css(*, wall: bool = False) -> None:
+    st.markdown(BASE_CSS, unsafe_allow_html=True)
+    if wall:
+        st.markdown(WALL_CSS, unsafe_allow_html=True)
+
+
+def static_url() -> str:
+    """Where Streamlit serves ``./static`` (``/app/static``, under ``server.baseUrlPath``)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}/app/static" if base else "/app/static"
+
+
+def sidebar(pages: Sequence[Any], meta: dict[str, Any]) -> None:
+    """Title, page links, language switch and the demo notice."""
+    with st.sidebar:
+        st.markdown(f"### {tr(*APP_TITLE)}")
+        for page in pages:
+            st.page_link(page)
+        st.divider()
+        language_switch()
+        demo_notice(meta, where=st.sidebar)
+
+
+def demo_notice(meta: dict[str, Any], *, where: Any = st) -> None:
+    """Say plainly when the data is the embedded demo (generated posts, cameras, risks)."""
+    if not meta.get("demo_area"):
+        return
+    area = meta.get("area_name_en") if current_language() == "en" else meta.get("area_name_zh")
+    where.info(tr(f"演示数据：{area}。道路与学校来自 OpenStreetMap，警务点、监控、护学岗、风险点位为生成数据。",
+                  f"Demo data: {area}. Roads and schools from OpenStreetMap; posts, cameras, crossings "
+                  "and risk sites are generated."))
+
+
+def tile(label: str, value: str, sub: str = "", *, tone: str = "") -> str:
+    cls = f"hx-kpi hx-{tone}" if tone else "hx-kpi"
+    return (f'<div class="{cls}"><div class="hx-kpi-label">{html.escape(label)}</div>'
+            f'<div class="hx-kpi-value">{html.escape(value)}</div>'
+            f'<div class="hx-kpi-sub">{html.escape(sub)}</div></div>')
+
+
+def kpi_html(k: Kpis) -> str:
+    share = "—" if k.share_within_3min is None else f"{100 * k.share_within_3min:.0f}%"
+    peak = tr(*PEAK_LABELS[k.peak])
+    share_tone = "" if k.share_within_3min is None else ("ok" if k.share_within_3min >= 0.9 else "warn")
+    tiles = [
+        tile(tr("学校", "Schools"), str(k.schools), tr("含幼儿园", "incl. kindergartens")),
+        tile(tr("3分钟内可达", "Reached within 3 min"), share,
+             tr(f"{k.within_3min}/{k.assessed} 所（路网）", f"{k.within_3min}/{k.assessed} (road network)"),
+             tone=share_tone),
+        tile(tr("薄弱校园", "Weak campuses"), str(k.weak) if k.assessed else "—",
+             tr(f"其中高危 {k.critical} 所", f"{k.critical} critical") if k.assessed else tr("未评估", "not assessed"),
+             tone="bad" if k.critical else ("warn" if k.weak else "ok")),
+        tile(tr(f"护学岗在岗（{peak}）", f"Crossings staffed ({peak})"),
+             f"{k.crossings_staffed}/{k.crossings_total}",
+             tr("本时段有人值守的护学岗", "staffed in this peak window"),
+             tone="ok" if k.crossings_total and k.crossings_staffed == k.crossings_total else "warn"),
+    ]
+    return f'<div class="hx-kpis">{"".join(tiles)}</div>'
+
+
+def kpi_tiles(k: Kpis) -> None:
+    st.markdown(kpi_html(k), unsafe_allow_html=True)
+
+
+def stamp_text(as_of: datetime | None) -> str:
+    when = "—" if as_of is None else as_of.astimezone().strftime("%Y-%m-%d %H:%M")
+    return tr(f"数据更新时间：{when}", f"Data as of: {when}")
+
+
+def show_map(m: folium.Map, *, key: str, height: int = 620,
+             groups: Sequence[folium.FeatureGroup] | None = None,
+             center: tuple[float, float] | None = None, zoom: float | None = None) -> None:
+    """Render the map; panning and zooming never rerun the page."""
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[],
+              feature_group_to_add=list(groups) if groups else None, center=center, zoom=zoom)
+
+
+def no_data(meta: dict[str, Any]) -> None:
+    st.warning(tr("数据库中还没有学校数据。请运行 `python -m gis init && python -m gis demo` 载入演示数据，"
+                  "或在「数据管理」中导入。",
+                  "No schools in the database yet. Run `python -m gis init && python -m gis demo` "
+                  "or import data on the Data page."))

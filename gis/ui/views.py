@@ -1,0 +1,107 @@
+"""Maps of the pages, assembled from cached collections (pages only choose and show).
+
+Each map = a base (our basemap + legend, identical between reruns for the same data, so
+streamlit-folium keeps it mounted) + thematic feature groups swapped in place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import folium
+
+from gis.ui import cache
+from gis.ui.shell import static_url
+from gis.viz import features, maps
+from gis.viz.elements import FocusRotator, StyledGeoJson
+from gis.viz.kpis import Kpis, compute_kpis, data_as_of, jurisdiction_stops
+
+# Thematic layers in drawing order (bottom to top) with their zh/en names.
+LAYERS = {
+    "reach": ("1/3/5 分钟反应圈", "1/3/5-min reach"),
+    "circles": ("同半径圆（对比）", "Naive circles"),
+    "cameras": ("视频监控", "Cameras"),
+    "risks": ("风险点位", "Risk sites"),
+    "crossings": ("护学岗", "Crossings"),
+    "posts": ("警务点", "Police posts"),
+    "schools": ("学校", "Schools"),
+}
+DEFAULT_LAYERS = ("schools", "posts", "crossings", "risks")
+
+
+def tile_options() -> maps.TileOptions | None:
+    app = cache.get_settings().section("app")
+    url = str(app.get("tile_url") or "").strip()
+    if not url:
+        return None
+    return maps.TileOptions(url=url, gcj02=bool(app.get("tile_gcj02", False)),
+                            attribution=str(app.get("tile_attribution") or ""))
+
+
+def base_map(ctx: cache.Context, lang: str, *, theme: str = "light", legend: bool = True,
+             fill_height: bool = False) -> folium.Map:
+    bm = cache.basemap(ctx, theme)
+    m = maps.new_map(bm.bounds, theme=theme, static_url=static_url(), tiles=tile_options(),
+                     fill_height=fill_height)
+    maps.add_basemap(m, bm)
+    if legend:
+        maps.add_legend(m, lang, open_=theme == "light")
+    return m
+
+
+def overview_map(ctx: cache.Context, lang: str, chosen: list[str]) -> tuple[folium.Map, list]:
+    """The overview: base map and one feature group per chosen layer."""
+    with_reach = bool({"reach", "circles"} & set(chosen))
+    colls = cache.collections(ctx, lang, with_reach=with_reach)
+    groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
+              for name in LAYERS if name in chosen]
+    return base_map(ctx, lang), groups
+
+
+def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:
+    data = cache.layers(ctx)
+    table, _ = cache.assessment(ctx)
+    windows = cache.get_settings().section("routing").get("windows", {})
+    return compute_kpis(data["schools"], table, data["crossings"], now=now or datetime.now(),
+                        windows=windows)
+
+
+def as_of(ctx: cache.Context) -> datetime | None:
+    return data_as_of(cache.layers(ctx))
+
+
+def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
+    """The wall: dark basemap, 3-minute reach, schools by level, posts; rotating focus.
+
+    Everything is in the base map (no feature groups): between data changes the map's
+    script is identical, so a refresh never remounts it and the rotation keeps running.
+    No risk sites, no crossings' people, no popups: nothing personal on a wall.
+    """
+    data = cache.layers(ctx)
+    table, _ = cache.assessment(ctx)
+    m = base_map(ctx, lang, theme="dark", legend=False, fill_height=True)
+    reach = cache.load_reach(*ctx.key)
+    if reach is not None and len(reach):
+        three = reach[reach["minutes"].astype(float) == 3.0]
+        StyledGeoJson(features.reach_features(three, lang=lang), control=False,
+                      interactive=False).add_to(m)
+    StyledGeoJson(features.post_features(data["police_posts"], lang=lang, size=26, with_popup=False),
+                  control=False).add_to(m)
+    StyledGeoJson(features.school_features(data["schools"], table, lang=lang, with_popup=False),
+                  control=False).add_to(m)
+    maps.add_legend(m, lang, layers=("schools", "posts"), position="bottomright")
+    area = cache.meta(ctx).get("area_name_en" if lang == "en" else "area_name_zh")
+    stops = jurisdiction_stops(data["schools"], table, data["police_posts"], lang=lang, whole_name=area)
+    FocusRotator(stops, seconds=rotate_s).add_to(m)
+    return m
+
+
+def focus_target(ctx: cache.Context, school_id: str) -> dict[str, Any] | None:
+    """Centre (lat, lon) of a school's main gate, for the gaps page's focus."""
+    schools = cache.layers(ctx)["schools"]
+    row = schools[schools["id"].astype(str) == str(school_id)]
+    if row.empty:
+        return None
+    gate = features.main_gate(row.geometry.iloc[0])
+    return {"center": (gate.y, gate.x), "zoom": 16}

@@ -1,0 +1,327 @@
+"""GeoDataFrames → GeoJSON FeatureCollections that carry their own look.
+
+Each feature's properties hold only what the browser needs: ``_style`` (Leaflet path
+options), optionally ``_popup`` / ``_tooltip`` (escaped HTML), ``_icon`` (a CSS badge
+for ``L.divIcon``) or ``_circle_m`` (a circle of that radius in metres). No other
+attribute leaves the server, so a sensitive note can never reach the page by accident.
+Coordinates are EPSG:4326, rounded to 1e-6 degree (about 0.1 m).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+from gis.viz import popups, style
+
+FeatureCollection = dict[str, Any]
+CRS_WGS84 = "EPSG:4326"
+
+
+def empty_collection() -> FeatureCollection:
+    return {"type": "FeatureCollection", "features": []}
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is not None and not gdf.crs.equals(CRS_WGS84):
+        return gdf.to_crs(CRS_WGS84)
+    return gdf
+
+
+def geometry_json(geom: Any) -> dict[str, Any] | None:
+    """GeoJSON geometry of a shapely geometry, rounded to 1e-6 degree; None when empty."""
+    if geom is None or (hasattr(geom, "is_empty") and geom.is_empty):
+        return None
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, 6))
+    return mapping(rounded)
+
+
+def collect(gdf: gpd.GeoDataFrame, props: Callable[[Mapping[str, Any]], dict[str, Any] | None], *,
+            geometry: Callable[[Mapping[str, Any]], Any] | None = None) -> FeatureCollection:
+    """Build a FeatureCollection from rows; ``props`` returns the properties (None skips the row)."""
+    if gdf is None or len(gdf) == 0:
+        return empty_collection()
+    gdf = to_wgs84(gdf)
+    geom_name = gdf.geometry.name
+    features = []
+    for row in gdf.to_dict("records"):
+        geom = geometry(row) if geometry else row.get(geom_name)
+        gj = geometry_json(geom)
+        if gj is None:
+            continue
+        p = props(row)
+        if p is None:
+            continue
+        features.append({"type": "Feature", "geometry": gj, "properties": p})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def main_gate(geom: Any) -> Any:
+    """The first gate of a (Multi)Point gates geometry (the main gate by convention)."""
+    if geom is None or geom.is_empty:
+        return None
+    if geom.geom_type == "MultiPoint":
+        return geom.geoms[0]
+    if geom.geom_type == "Point":
+        return geom
+    return geom.representative_point()
+
+
+def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square") -> dict[str, Any]:
+    """A CSS badge for ``L.divIcon``: one glyph on a coloured square or circle."""
+    radius = "50%" if shape == "circle" else "4px"
+    inner = (f'<div class="hx-badge" style="background:{color};width:{size}px;height:{size}px;'
+             f'line-height:{size}px;border-radius:{radius};font-size:{int(size * 0.62)}px">'
+             f"{html.escape(glyph)}</div>")
+    return {"html": inner, "size": size}
+
+
+# ---------------------------------------------------------------- basemap
+
+def road_features(roads: gpd.GeoDataFrame, *, theme: str = "light") -> FeatureCollection:
+    """Roads drawn by class: wider and warmer for bigger roads; minor roads first."""
+    if roads is None or len(roads) == 0:
+        return empty_collection()
+    ranks = roads["highway"].map(style.ROAD_CLASSES).fillna(4).astype(int)
+    ordered = roads.assign(_rank=ranks).sort_values("_rank", ascending=False)
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        color, width = style.ROAD_STYLE[theme][int(row["_rank"])]
+        p: dict[str, Any] = {"_style": {"color": color, "weight": width, "opacity": 1.0,
+                                        "lineCap": "round", "lineJoin": "round"}}
+        name = row.get("name")
+        if isinstance(name, str) and name:
+            p["_tooltip"] = html.escape(name)
+        return p
+
+    return collect(ordered, props)
+
+
+def road_casing_features(roads: gpd.GeoDataFrame, *, theme: str = "light") -> FeatureCollection:
+    """A thin darker line under every road so white roads stand out from the background."""
+    casing = style.ROAD_CASING.get(theme)
+    if casing is None or roads is None or len(roads) == 0:
+        return empty_collection()
+    ranks = roads["highway"].map(style.ROAD_CLASSES).fillna(4).astype(int)
+    ordered = roads.assign(_rank=ranks).sort_values("_rank", ascending=False)
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        _, width = style.ROAD_STYLE[theme][int(row["_rank"])]
+        return {"_style": {"color": casing, "weight": width + 1.6, "opacity": 1.0,
+                           "lineCap": "round", "lineJoin": "round"}}
+
+    return collect(ordered, props)
+
+
+def water_features(water: gpd.GeoDataFrame | None, *, theme: str = "light") -> FeatureCollection:
+    if water is None or len(water) == 0:
+        return empty_collection()
+    base = style.WATER_STYLE[theme]
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        geom = row.get(water.geometry.name)
+        if geom is not None and geom.geom_type in ("LineString", "MultiLineString"):
+            return {"_style": {"color": base["fillColor"], "weight": 3, "opacity": 1.0}}
+        return {"_style": dict(base)}
+
+    return collect(water, props)
+
+
+def campus_features(schools: gpd.GeoDataFrame, *, theme: str = "light") -> FeatureCollection:
+    """Campus outlines (the optional ``campus`` polygon of each school)."""
+    if schools is None or len(schools) == 0 or "campus" not in schools:
+        return empty_collection()
+    campuses = gpd.GeoDataFrame(schools[["id", "campus"]].copy(), geometry="campus",
+                                crs=schools.crs or CRS_WGS84)
+    campuses = campuses[campuses.geometry.notna()]
+    return collect(campuses, lambda row: {"_style": dict(style.CAMPUS_OUTLINE[theme])})
+
+
+def jurisdiction_features(posts: gpd.GeoDataFrame | None, *, theme: str = "light") -> FeatureCollection:
+    """派出所 jurisdiction outlines from the stations' ``jurisdiction`` polygons."""
+    if posts is None or len(posts) == 0 or "jurisdiction" not in posts:
+        return empty_collection()
+    areas = gpd.GeoDataFrame(posts[["id", "name", "jurisdiction"]].copy(), geometry="jurisdiction",
+                             crs=posts.crs or CRS_WGS84)
+    areas = areas[areas.geometry.notna()]
+    return collect(areas, lambda row: {"_style": dict(style.JURISDICTION_STYLE[theme]),
+                                       "_tooltip": html.escape(str(row.get("name") or row["id"]))})
+
+
+# ---------------------------------------------------------------- thematic layers
+
+def school_features(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None = None, *,
+                    lang: str = "zh", with_popup: bool = True) -> FeatureCollection:
+    """Schools at their main gate, coloured by assessment level (grey ``未评估`` without one)."""
+    if schools is None or len(schools) == 0:
+        return empty_collection()
+    merged = join_assessment(schools, assessment)
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        level = row.get("level")
+        level = level if isinstance(level, str) and level in style.LEVEL_COLORS else "unassessed"
+        color = style.LEVEL_COLORS[level]
+        p: dict[str, Any] = {
+            "_style": {"radius": style.school_radius(_num(row.get("enrollment"))), "color": "#ffffff",
+                       "weight": 2, "fillColor": color, "fillOpacity": 0.95},
+            "_tooltip": html.escape(str(row.get("name") or row["id"])),
+        }
+        if with_popup:
+            p["_popup"] = popups.school_popup(row, lang)
+        return p
+
+    return collect(merged, props, geometry=lambda row: main_gate(row.get(merged.geometry.name)))
+
+
+def join_assessment(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None) -> gpd.GeoDataFrame:
+    """Schools with the assessment columns (score, level, reasons, response_s) joined by ``id``."""
+    if assessment is None or len(assessment) == 0 or "id" not in assessment:
+        return schools
+    keep = [c for c in assessment.columns if c not in schools.columns or c == "id"]
+    extra = pd.DataFrame(assessment[keep]).drop_duplicates("id")
+    if "school_id" in extra.columns and "id" not in keep:
+        extra = extra.rename(columns={"school_id": "id"})
+    return schools.merge(extra, on="id", how="left")
+
+
+def post_features(posts: gpd.GeoDataFrame, *, lang: str = "zh", size: int = 22,
+                  with_popup: bool = True) -> FeatureCollection:
+    """Police posts as badges by kind: 所 station, 室 office, 亭 kiosk, 巡 patrol base."""
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        color, glyph = style.POST_STYLE.get(str(row.get("kind")), ("#1f4e9c", "警"))
+        p: dict[str, Any] = {"_icon": badge(glyph, color, size=size),
+                             "_tooltip": html.escape(str(row.get("name") or row["id"]))}
+        if with_popup:
+            p["_popup"] = popups.post_popup(row, lang)
+        return p
+
+    return collect(posts, props)
+
+
+def camera_features(sectors: gpd.GeoDataFrame, *, lang: str = "zh") -> FeatureCollection:
+    """Camera coverage sectors (polygons), purple when networked, grey dashed when broken."""
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        if str(row.get("status")) == "broken" or row.get("working") is False:
+            key = "broken"
+        elif bool(row.get("networked")) and not popups.is_missing(row.get("networked")):
+            key = "networked"
+        else:
+            key = "local"
+        return {"_style": dict(style.CAMERA_STYLE[key]), "_popup": popups.camera_popup(row, lang)}
+
+    return collect(sectors, props)
+
+
+def crossing_features(crossings: gpd.GeoDataFrame, *, lang: str = "zh",
+                      school_names: Mapping[str, str] | None = None) -> FeatureCollection:
+    """护学岗 by who staffs them; unstaffed ones as a hollow red ring."""
+    names = school_names or {}
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        staffed_by = str(row.get("staffed_by") or "none")
+        staffed = staffed_by != "none" and (_num(row.get("staff")) or 0) > 0
+        color = style.CROSSING_COLORS.get(staffed_by if staffed else "none", "#d7263d")
+        s = {"radius": 6, "color": color, "weight": 3,
+             "fillColor": color if staffed else "#ffffff", "fillOpacity": 0.9 if staffed else 0.6}
+        data = dict(row)
+        data["school_name"] = names.get(str(row.get("school_id")))
+        return {"_style": s, "_popup": popups.crossing_popup(data, lang)}
+
+    return collect(crossings, props)
+
+
+def is_sensitive(row: Mapping[str, Any]) -> bool:
+    """A risk site whose details are restricted: category ``person`` or ``sensitive`` set."""
+    flag = row.get("sensitive")
+    return str(row.get("category")) == "person" or (not popups.is_missing(flag) and bool(flag))
+
+
+def risk_features(risks: gpd.GeoDataFrame, *, lang: str = "zh",
+                  with_popup: bool = True) -> FeatureCollection:
+    """Risk sites as category badges; sensitive ones are a plain category badge and nothing more."""
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        category = str(row.get("category"))
+        glyph = style.RISK_GLYPHS.get(category, "他")
+        sensitive = is_sensitive(row)
+        if sensitive:
+            color = style.SENSITIVE_COLOR
+        else:
+            color = style.RISK_LEVEL_COLORS.get(int(_num(row.get("level")) or 1), "#e9a23b")
+        p: dict[str, Any] = {"_icon": badge(glyph, color, size=20, shape="circle"),
+                             "_tooltip": html.escape(popups.enum_label(category, lang))}
+        if with_popup:
+            p["_popup"] = popups.risk_popup(row, lang, sensitive=sensitive)
+        return p
+
+    return collect(risks, props)
+
+
+def reach_features(reach: gpd.GeoDataFrame, *, lang: str = "zh",
+                   post_names: Mapping[str, str] | None = None) -> FeatureCollection:
+    """Reach polygons per post and band, the largest band first."""
+    if reach is None or len(reach) == 0:
+        return empty_collection()
+    names = post_names or {}
+    ordered = reach.sort_values("minutes", ascending=False)
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        minutes = int(row["minutes"])
+        s = dict(style.REACH_STYLE.get(minutes, style.REACH_STYLE[5]))
+        data = dict(row)
+        data["post_name"] = names.get(str(row.get("post_id")))
+        return {"_style": s, "_popup": popups.reach_popup(data, lang)}
+
+    return collect(ordered, props)
+
+
+def circle_features(reach: gpd.GeoDataFrame, posts: gpd.GeoDataFrame, *,
+                    lang: str = "zh") -> FeatureCollection:
+    """The naive circle of each post and band (radius ``circle_radius_m``), dashed, unfilled."""
+    if reach is None or len(reach) == 0 or posts is None or len(posts) == 0:
+        return empty_collection()
+    points = dict(zip(posts["id"].astype(str), to_wgs84(posts).geometry, strict=False))
+    names = dict(zip(posts["id"].astype(str), posts["name"], strict=False))
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any] | None:
+        if popups.is_missing(row.get("circle_radius_m")):
+            return None
+        data = dict(row)
+        data["post_name"] = names.get(str(row.get("post_id")))
+        return {"_style": dict(style.CIRCLE_STYLE), "_circle_m": float(row["circle_radius_m"]),
+                "_popup": popups.reach_popup(data, lang)}
+
+    return collect(reach, props, geometry=lambda row: points.get(str(row.get("post_id"))))
+
+
+def focus_features(geoms: gpd.GeoDataFrame | None, kind: str, *,
+                   tooltip: Callable[[Mapping[str, Any]], str] | None = None) -> FeatureCollection:
+    """Gate zones, blind spots or routes of the focused school, in the focus style ``kind``."""
+    if geoms is None or len(geoms) == 0:
+        return empty_collection()
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any]:
+        s = dict(style.FOCUS_STYLE[kind])
+        if row.get("color"):
+            s["color"] = row["color"]
+        p: dict[str, Any] = {"_style": s}
+        if tooltip:
+            p["_tooltip"] = html.escape(tooltip(row))
+        return p
+
+    return collect(geoms, props)
+
+
+def _num(value: Any) -> float | None:
+    if popups.is_missing(value):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

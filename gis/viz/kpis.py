@@ -1,0 +1,228 @@
+"""The figures on the KPI tiles and the wall display's per-jurisdiction panels.
+
+Pure functions over the stored layers and the campus assessment (no Streamlit):
+schools, share reached within 3 minutes, weak campuses, staffed 护学岗 at this peak, the
+data-as-of time, and the rotation stops of the wall display.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from gis.viz.features import main_gate, to_wgs84
+from gis.viz.popups import pick
+
+PEAKS = ("am", "noon", "pm")
+PEAK_LABELS = {"am": ("早高峰", "morning peak"), "noon": ("午间", "noon"), "pm": ("晚高峰", "evening peak")}
+DEFAULT_WINDOWS = {"am": "07:00-08:10", "noon": "11:20-12:20", "pm": "16:10-17:30"}
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """The KPI tiles.
+
+    Attributes
+    ----------
+    schools : int
+    assessed : int
+        Schools with a network response time.
+    within_3min : int
+    share_within_3min : float or None
+        0–1; None when no assessment is available.
+    weak : int
+        Schools assessed weak or critical.
+    critical : int
+    peak : str
+        ``am``, ``noon`` or ``pm``: the peak now or next.
+    crossings_staffed : int
+        Crossings staffed (police, auxiliary, guard or volunteer, staff > 0) with a window in ``peak``.
+    crossings_total : int
+    """
+
+    schools: int
+    assessed: int
+    within_3min: int
+    share_within_3min: float | None
+    weak: int
+    critical: int
+    peak: str
+    crossings_staffed: int
+    crossings_total: int
+
+
+def parse_window(text: Any) -> tuple[time, time] | None:
+    """``"07:00-08:10"`` (also ``–``/``~``/``—``) → (start, end); None when blank or malformed."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    raw = str(text).strip().replace("–", "-").replace("~", "-").replace("—", "-").replace("～", "-")
+    parts = [p.strip() for p in raw.split("-")]
+    if len(parts) != 2:
+        return None
+    try:
+        start, end = (datetime.strptime(p, "%H:%M").time() for p in parts)
+    except ValueError:
+        return None
+    return start, end
+
+
+def current_peak(now: datetime, windows: Mapping[str, str] | None = None) -> str:
+    """The peak whose window holds ``now``, else the next one today, else tomorrow's ``am``."""
+    windows = {**DEFAULT_WINDOWS, **(windows or {})}
+    t = now.time()
+    parsed = {k: parse_window(windows.get(k)) for k in PEAKS}
+    for key in PEAKS:
+        w = parsed[key]
+        if w and w[0] <= t <= w[1]:
+            return key
+    for key in PEAKS:
+        w = parsed[key]
+        if w and t < w[0]:
+            return key
+    return "am"
+
+
+def staffed_crossings(crossings: gpd.GeoDataFrame | None, peak: str) -> tuple[int, int]:
+    """(staffed with a window in ``peak``, all crossings)."""
+    if crossings is None or len(crossings) == 0:
+        return 0, 0
+    col = f"{peak}_window"
+    has_window = (crossings[col].map(parse_window).notna() if col in crossings
+                  else pd.Series(False, index=crossings.index))
+    who = crossings.get("staffed_by", pd.Series("none", index=crossings.index)).fillna("none").astype(str)
+    staff = pd.to_numeric(crossings.get("staff", pd.Series(0, index=crossings.index)), errors="coerce").fillna(0)
+    staffed = has_window & (who != "none") & (staff > 0)
+    return int(staffed.sum()), int(len(crossings))
+
+
+def compute_kpis(schools: gpd.GeoDataFrame | None, assessment: pd.DataFrame | None,
+                 crossings: gpd.GeoDataFrame | None, *, now: datetime,
+                 windows: Mapping[str, str] | None = None, within_s: float = 180.0) -> Kpis:
+    """The KPI tiles of the overview and the wall display.
+
+    Parameters
+    ----------
+    within_s : float
+        The response-time limit of the "reached within" tile, seconds (3 min).
+    """
+    n_schools = 0 if schools is None else int(len(schools))
+    assessed = within = weak = critical = 0
+    share = None
+    if assessment is not None and len(assessment):
+        response = pd.to_numeric(assessment.get("response_s"), errors="coerce")
+        assessed = int(len(assessment))
+        within = int((response <= within_s).sum())
+        share = within / assessed if assessed else None
+        level = assessment.get("level", pd.Series(dtype=str)).astype(str)
+        weak = int(level.isin(["weak", "critical"]).sum())
+        critical = int((level == "critical").sum())
+    peak = current_peak(now, windows)
+    staffed, total = staffed_crossings(crossings, peak)
+    return Kpis(n_schools, assessed, within, share, weak, critical, peak, staffed, total)
+
+
+def data_as_of(layers: Mapping[str, pd.DataFrame | None]) -> datetime | None:
+    """The latest ``updated_at`` over all layers (when the data last changed)."""
+    stamps = []
+    for frame in layers.values():
+        if frame is not None and len(frame) and "updated_at" in frame:
+            s = pd.to_datetime(frame["updated_at"], errors="coerce", utc=True).max()
+            if pd.notna(s):
+                stamps.append(s)
+    if not stamps:
+        return None
+    return max(stamps).to_pydatetime()
+
+
+def jurisdiction_stops(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None,
+                       posts: gpd.GeoDataFrame | None, *, lang: str = "zh",
+                       whole_name: str | None = None) -> list[dict[str, Any]]:
+    """Rotation stops for the wall: the whole area first, then each 派出所 jurisdiction.
+
+    Each stop is ``{"id", "bounds": [[south, west], [north, east]], "html"}``; the HTML
+    is built here from escaped names and counts only (no personal data).
+    """
+    if schools is None or len(schools) == 0:
+        return []
+    schools = to_wgs84(schools)
+    gates = gpd.GeoSeries([main_gate(g) for g in schools.geometry], crs="EPSG:4326")
+    table = pd.DataFrame({"id": schools["id"].astype(str).to_numpy(),
+                          "jurisdiction_id": schools.get("jurisdiction_id", pd.Series(None, index=schools.index))
+                          .astype(object).to_numpy()})
+    if assessment is not None and len(assessment):
+        a = pd.DataFrame(assessment)
+        key = "school_id" if "school_id" in a else "id"
+        a = a.assign(_key=a[key].astype(str)).set_index("_key")
+        for col in ("level", "response_s", "jurisdiction_id", "jurisdiction_name"):
+            if col in a:
+                mapped = table["id"].map(a[col])
+                table[col] = mapped.where(mapped.notna(), table.get(col)) if col in table else mapped
+    names = _jurisdiction_names(posts, table)
+    jur_geoms = _jurisdiction_geoms(posts)
+    stops = [_stop("all", whole_name or pick(lang, "全域", "Whole area"), table, gates, None, lang)]
+    for jid, idx in table.groupby(table["jurisdiction_id"].fillna("").astype(str)).groups.items():
+        if not jid:
+            continue
+        sub = table.loc[idx]
+        stops.append(_stop(jid, names.get(jid, jid), sub, gates.loc[idx], jur_geoms.get(jid), lang))
+    return stops
+
+
+def _jurisdiction_names(posts: gpd.GeoDataFrame | None, table: pd.DataFrame) -> dict[str, str]:
+    names: dict[str, str] = {}
+    if "jurisdiction_name" in table:
+        for jid, name in zip(table["jurisdiction_id"], table["jurisdiction_name"], strict=False):
+            if isinstance(name, str) and name and jid is not None:
+                names.setdefault(str(jid), name)
+    if posts is not None and len(posts):
+        for pid, name in zip(posts["id"].astype(str), posts["name"], strict=False):
+            if isinstance(name, str) and name:
+                names.setdefault(pid, name)
+    return names
+
+
+def _jurisdiction_geoms(posts: gpd.GeoDataFrame | None) -> dict[str, Any]:
+    if posts is None or len(posts) == 0 or "jurisdiction" not in posts:
+        return {}
+    out = {}
+    series = gpd.GeoSeries(posts["jurisdiction"], crs=posts.crs or "EPSG:4326").to_crs("EPSG:4326")
+    for pid, geom in zip(posts["id"].astype(str), series, strict=False):
+        if geom is not None and not geom.is_empty:
+            out[pid] = geom
+    return out
+
+
+def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: Any,
+          lang: str) -> dict[str, Any]:
+    valid = gates[gates.notna() & ~gates.is_empty] if len(gates) else gates
+    if area is not None:
+        minx, miny, maxx, maxy = area.bounds
+    elif len(valid):
+        minx, miny, maxx, maxy = valid.total_bounds
+    else:
+        minx = miny = maxx = maxy = 0.0
+    pad = 0.002  # ~200 m, so a one-school jurisdiction is not zoomed to the street
+    bounds = [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
+    n = len(table)
+    response = pd.to_numeric(table.get("response_s", pd.Series(dtype=float)), errors="coerce")
+    level = table.get("level", pd.Series(dtype=object)).astype(str)
+    weak = int(level.isin(["weak", "critical"]).sum())
+    assessed = int(response.notna().sum())
+    share = "—" if not assessed else f"{100 * int((response <= 180).sum()) / assessed:.0f}%"
+    rows = [
+        (pick(lang, "学校", "Schools"), str(n), False),
+        (pick(lang, "3分钟可达", "Within 3 min"), share, False),
+        (pick(lang, "薄弱校园", "Weak campuses"), str(weak), weak > 0),
+    ]
+    body = "".join(
+        f'<div class="hx-focus-row"><span>{html.escape(label)}</span>'
+        f'<b class="{"hx-bad" if bad else ""}">{html.escape(value)}</b></div>' for label, value, bad in rows)
+    panel = f'<div class="hx-focus-title">{html.escape(name)}</div>{body}'
+    return {"id": jid, "bounds": bounds, "html": panel}

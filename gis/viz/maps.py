@@ -1,0 +1,270 @@
+"""Assemble folium maps: our own basemap, thematic layers, legend, optional tiles.
+
+The default basemap is drawn from our data on a plain background — roads by class,
+water, campus outlines, 派出所 jurisdictions — with no tile layer, so nothing is
+fetched. An optional tile layer (``[app] tile_url``: a folder under the app's static
+files, or an intranet URL) can be switched on; ``gcj02=True`` shifts GCJ-02 tiles
+(高德 and friends) onto our WGS-84 data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+from branca.element import Element
+from folium.elements import MacroElement
+from folium.template import Template
+
+from gis import OSM_ATTRIBUTION
+from gis.viz import features, style
+from gis.viz.assets import DEFAULT_STATIC_URL, use_offline_assets
+from gis.viz.elements import AttributionNote, ContainerClass, LegendControl, StyledGeoJson
+from gis.viz.features import FeatureCollection
+from gis.viz.popups import pick
+
+Bounds = tuple[float, float, float, float]  # minlon, minlat, maxlon, maxlat
+
+
+@dataclass(frozen=True)
+class TileOptions:
+    """An optional raster tile layer (off by default).
+
+    Attributes
+    ----------
+    url : str
+        ``{z}/{x}/{y}`` template: absolute (``http://intranet/…``, ``/tiles/…``) or relative to
+        the app's static folder (``tiles/{z}/{x}/{y}.png`` → ``/app/static/tiles/…``).
+    gcj02 : bool
+        The tiles are GCJ-02 (火星坐标): shift them onto WGS-84.
+    attribution : str
+        Shown in the attribution control.
+    """
+
+    url: str
+    gcj02: bool = False
+    attribution: str = ""
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """Pre-built FeatureCollections of the basemap (cache these; they change with the data)."""
+
+    casing: FeatureCollection
+    roads: FeatureCollection
+    water: FeatureCollection
+    campuses: FeatureCollection
+    jurisdictions: FeatureCollection
+    bounds: Bounds
+
+
+def build_basemap(*, roads: gpd.GeoDataFrame | None, water: gpd.GeoDataFrame | None,
+                  schools: gpd.GeoDataFrame | None, posts: gpd.GeoDataFrame | None,
+                  theme: str = "light", bounds: Bounds | None = None) -> Basemap:
+    """Basemap collections from the stored layers; ``bounds`` default to the data's extent."""
+    if bounds is None:
+        bounds = data_bounds([g for g in (roads, schools, posts) if g is not None and len(g)])
+    return Basemap(
+        casing=features.road_casing_features(roads, theme=theme),
+        roads=features.road_features(roads, theme=theme),
+        water=features.water_features(water, theme=theme),
+        campuses=features.campus_features(schools, theme=theme),
+        jurisdictions=features.jurisdiction_features(posts, theme=theme),
+        bounds=bounds,
+    )
+
+
+def data_bounds(frames: Sequence[gpd.GeoDataFrame]) -> Bounds:
+    """The joint extent of GeoDataFrames in EPSG:4326 (a small box around 0,0 when empty)."""
+    boxes = [features.to_wgs84(f).total_bounds for f in frames if len(f)]
+    boxes = [b for b in boxes if all(math.isfinite(v) for v in b)]
+    if not boxes:
+        return (-0.01, -0.01, 0.01, 0.01)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_STATIC_URL,
+            tiles: TileOptions | None = None, fill_height: bool = False) -> folium.Map:
+    """An empty map fitted to ``bounds``, with offline assets and the OSM attribution.
+
+    ``fill_height`` makes the map fill its frame's height (the wall display sizes the frame
+    with CSS, so one page serves 1920×1080 and 3840×2160).
+    """
+    minlon, minlat, maxlon, maxlat = bounds
+    m = folium.Map(location=[(minlat + maxlat) / 2, (minlon + maxlon) / 2], zoom_start=14,
+                   tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+    use_offline_assets(m, static_url=static_url)
+    m.fit_bounds([[minlat, minlon], [maxlat, maxlon]])
+    css = f".leaflet-container{{background:{style.BACKGROUND[theme]};}}"
+    if fill_height:
+        css += "html,body{height:100%;margin:0;}#map_div{height:100vh !important;}"
+    m.get_root().header.add_child(Element(f"<style>{css}</style>"), name="hx_theme_css")
+    if tiles is not None and tiles.url:
+        add_tiles(m, tiles, static_url=static_url)
+    AttributionNote(OSM_ATTRIBUTION).add_to(m)
+    if theme == "dark":
+        ContainerClass("hx-wall").add_to(m)
+    return m
+
+
+def add_basemap(m: folium.Map, basemap: Basemap) -> folium.Map:
+    """Add the basemap layers (not interactive, not in a layer control)."""
+    for name in ("water", "campuses", "casing", "roads", "jurisdictions"):
+        data = getattr(basemap, name)
+        if data["features"]:
+            StyledGeoJson(data, name=name, interactive=(name == "roads"), control=False).add_to(m)
+    return m
+
+
+class GcjTileShift(MacroElement):
+    """Shift a GCJ-02 tile layer by the local GCJ-02 offset so it lies under WGS-84 data.
+
+    The offset (a few hundred metres in mainland China) varies by only metres across a
+    county, so one offset computed at the map centre is applied to the tile container.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this.map_name }}, layer = {{ this.layer_name }};
+            function shift() {
+                var c = map.getCenter();
+                var a = map.latLngToContainerPoint(c);
+                var b = map.latLngToContainerPoint(L.latLng(c.lat + {{ this.dlat }}, c.lng + {{ this.dlng }}));
+                var el = layer.getContainer();
+                if (el) { el.style.marginLeft = (a.x - b.x) + "px"; el.style.marginTop = (a.y - b.y) + "px"; }
+            }
+            map.on("zoomend viewreset load", shift);
+            layer.on("load", shift);
+            shift();
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, map_name: str, layer_name: str, dlat: float, dlng: float) -> None:
+        super().__init__()
+        self._name = "GcjTileShift"
+        self.map_name = map_name
+        self.layer_name = layer_name
+        self.dlat = dlat
+        self.dlng = dlng
+
+
+def add_tiles(m: folium.Map, tiles: TileOptions, *, static_url: str = DEFAULT_STATIC_URL) -> None:
+    url = tiles.url
+    if not (url.startswith(("http://", "https://", "/"))):
+        url = f"{static_url.rstrip('/')}/{url.lstrip('./')}"
+    layer = folium.TileLayer(tiles=url, attr=tiles.attribution or " ", name="tiles", control=False,
+                             max_zoom=19)
+    layer.add_to(m)
+    if tiles.gcj02:
+        lat, lng = m.location
+        glng, glat = wgs84_to_gcj02(lng, lat)
+        GcjTileShift(m.get_name(), layer.get_name(), glat - lat, glng - lng).add_to(m)
+
+
+def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
+    """WGS-84 → GCJ-02 (the published 'eviltransform' formula), degrees in and out."""
+    a, ee = 6378245.0, 0.00669342162296594323
+    x, y = lng - 105.0, lat - 35.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
+            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - ee * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrt_magic) * math.pi)
+    dlng = (dlng * 180.0) / (a / sqrt_magic * math.cos(rad) * math.pi)
+    return lng + dlng, lat + dlat
+
+
+def feature_group(name: str, collections: Sequence[FeatureCollection]) -> folium.FeatureGroup:
+    """One FeatureGroup holding the non-empty collections (for ``st_folium(feature_group_to_add=…)``)."""
+    group = folium.FeatureGroup(name=name)
+    for data in collections:
+        if data["features"]:
+            StyledGeoJson(data, control=False).add_to(group)
+    return group
+
+
+def swatch_circle(color: str, *, hollow: bool = False) -> str:
+    fill = "#ffffff" if hollow else color
+    return f'<i class="hx-sw hx-sw-circle" style="background:{fill};border-color:{color}"></i>'
+
+
+def swatch_badge(color: str, glyph: str) -> str:
+    return f'<i class="hx-sw hx-sw-badge" style="background:{color}">{glyph}</i>'
+
+
+def swatch_area(color: str, *, dashed: bool = False) -> str:
+    border = "dashed" if dashed else "solid"
+    return f'<i class="hx-sw hx-sw-area" style="background:{color};border:1px {border} {color}"></i>'
+
+
+def legend_sections(lang: str, *, layers: Sequence[str] = ("schools", "posts", "crossings", "risks",
+                                                            "cameras", "reach")) -> list:
+    """Legend sections for the layers shown (labels in ``lang``)."""
+    from gis.viz.popups import enum_label, level_label
+
+    sections = []
+    if "schools" in layers:
+        sections.append((pick(lang, "学校（防护评估）", "Schools (assessment)"),
+                         [(swatch_circle(style.LEVEL_COLORS[k]), level_label(k, lang))
+                          for k in ("good", "weak", "critical", "unassessed")]))
+    if "posts" in layers:
+        sections.append((pick(lang, "警务点", "Police posts"),
+                         [(swatch_badge(c, g), enum_label(k, lang)) for k, (c, g) in style.POST_STYLE.items()]))
+    if "crossings" in layers:
+        items = [(swatch_circle(style.CROSSING_COLORS[k]), enum_label(k, lang))
+                 for k in ("police", "auxiliary", "guard", "volunteer")]
+        items.append((swatch_circle(style.CROSSING_COLORS["none"], hollow=True),
+                      pick(lang, "无人值守", "unstaffed")))
+        sections.append((pick(lang, "护学岗", "Crossings"), items))
+    if "risks" in layers:
+        items = [(swatch_badge(c, "险"), pick(lang, f"风险等级 {lvl}", f"risk level {lvl}"))
+                 for lvl, c in style.RISK_LEVEL_COLORS.items()]
+        items.append((swatch_badge(style.SENSITIVE_COLOR, "人"), pick(lang, "涉敏点位（仅类别）", "restricted (category only)")))
+        sections.append((pick(lang, "风险点位", "Risk sites"), items))
+    if "cameras" in layers:
+        sections.append((pick(lang, "视频监控", "Cameras"), [
+            (swatch_area(style.CAMERA_STYLE["networked"]["fillColor"]), pick(lang, "已联网", "networked")),
+            (swatch_area(style.CAMERA_STYLE["local"]["fillColor"]), pick(lang, "未联网", "not networked")),
+            (swatch_area("#bdbdbd", dashed=True), pick(lang, "故障", "broken"))]))
+    if "reach" in layers:
+        items = [(swatch_area(style.REACH_STYLE[k]["fillColor"]), pick(lang, f"{k} 分钟可达", f"{k}-min reach"))
+                 for k in (1, 3, 5)]
+        items.append(('<i class="hx-sw hx-sw-ring"></i>', pick(lang, "同半径圆（对比）", "naive circle")))
+        sections.append((pick(lang, "快速反应圈", "Response reach"), items))
+    return sections
+
+
+def add_legend(m: folium.Map, lang: str, *, layers: Sequence[str] | None = None,
+               position: str = "bottomright", open_: bool = True) -> folium.Map:
+    sections = legend_sections(lang) if layers is None else legend_sections(lang, layers=layers)
+    LegendControl(sections, position=position, open_=open_).add_to(m)
+    return m
+
+
+def zoom_for_bounds(bounds: Bounds, *, width_px: int, height_px: int, padding_px: int = 40,
+                    max_zoom: float = 17.0) -> float:
+    """The Web-Mercator zoom at which ``bounds`` fit a ``width_px`` × ``height_px`` frame."""
+    minlon, minlat, maxlon, maxlat = bounds
+
+    def merc_y(lat: float) -> float:
+        s = math.sin(math.radians(max(min(lat, 85.0), -85.0)))
+        return 0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)
+
+    dx = max((maxlon - minlon) / 360.0, 1e-9)
+    dy = max(abs(merc_y(minlat) - merc_y(maxlat)), 1e-9)
+    zx = math.log2(max(width_px - 2 * padding_px, 1) / (256.0 * dx))
+    zy = math.log2(max(height_px - 2 * padding_px, 1) / (256.0 * dy))
+    return float(min(max_zoom, math.floor(min(zx, zy) * 4) / 4))

@@ -1,0 +1,73 @@
+"""The ranked table of the coverage-gaps page and its downloads (CSV, Excel).
+
+Pure pandas: filters by jurisdiction, level and kind; weakest campus first; column
+headers in the chosen language. Downloads are bytes (CSV in UTF-8 with BOM so Excel on
+Chinese Windows opens it correctly).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import pandas as pd
+
+from gis.viz.popups import enum_label, level_label, pick
+
+LEVEL_ORDER = {"critical": 0, "weak": 1, "good": 2}
+
+
+def ranked_schools(assessment: pd.DataFrame, *, lang: str = "zh",
+                   jurisdictions: Sequence[str] | None = None, levels: Sequence[str] | None = None,
+                   kinds: Sequence[str] | None = None) -> pd.DataFrame:
+    """Schools weakest first, filtered; ``school_id`` kept as the first column.
+
+    Parameters
+    ----------
+    jurisdictions, levels, kinds : sequence of str, optional
+        Keep only these ``jurisdiction_id`` / ``level`` / ``kind`` values (all when empty).
+    """
+    a = pd.DataFrame(assessment).copy()
+    if jurisdictions:
+        a = a[a["jurisdiction_id"].astype(str).isin([str(j) for j in jurisdictions])]
+    if levels:
+        a = a[a["level"].astype(str).isin(levels)]
+    if kinds:
+        a = a[a["kind"].astype(str).isin(kinds)]
+    a = a.assign(_lv=a["level"].map(LEVEL_ORDER).fillna(3))
+    a = a.sort_values(["score", "_lv", "name"], ascending=[True, True, True], kind="mergesort")
+    reasons = a["reasons_en" if lang == "en" else "reasons_zh"] if "reasons_zh" in a else ""
+    response = pd.to_numeric(a.get("response_s"), errors="coerce")
+    out = pd.DataFrame({
+        "school_id": a["school_id"].astype(str).to_numpy(),
+        pick(lang, "排名", "Rank"): range(1, len(a) + 1),
+        pick(lang, "学校", "School"): a["name"].to_numpy(),
+        pick(lang, "类型", "Kind"): [enum_label(k, lang) for k in a["kind"]],
+        pick(lang, "派出所", "Station"): a.get("jurisdiction_name", a["jurisdiction_id"]).to_numpy(),
+        pick(lang, "得分", "Score"): pd.to_numeric(a["score"], errors="coerce").round(1).to_numpy(),
+        pick(lang, "等级", "Level"): [level_label(v, lang) for v in a["level"]],
+        pick(lang, "最快到达（分钟）", "Fastest (min)"): (response / 60.0).round(1).to_numpy(),
+        pick(lang, "5分钟内警务点", "Posts ≤5 min"): a.get("posts_within_5min", pd.Series(index=a.index)).to_numpy(),
+        pick(lang, "校门视频覆盖", "Gate camera share"):
+            (pd.to_numeric(a.get("gate_camera_share"), errors="coerce") * 100).round(0).to_numpy(),
+        pick(lang, "扣分原因", "Reasons"): reasons.to_numpy() if hasattr(reasons, "to_numpy") else reasons,
+    })
+    return out.reset_index(drop=True)
+
+
+def to_csv_bytes(table: pd.DataFrame) -> bytes:
+    """CSV, UTF-8 with BOM (Excel on Chinese Windows reads it without garbling)."""
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx_bytes(table: pd.DataFrame, *, sheet: str = "覆盖缺口") -> bytes:
+    """One sheet, a frozen header row, columns sized to their content."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
+        table.to_excel(writer, index=False, sheet_name=sheet[:31])
+        ws = writer.sheets[sheet[:31]]
+        ws.freeze_panes(1, 0)
+        for i, col in enumerate(table.columns):
+            width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)])
+            ws.set_column(i, i, min(60, max(8, width * 1.6 if i else width + 2)))
+    return buf.getvalue()

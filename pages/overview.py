@@ -1,0 +1,32 @@
+"""态势总览 / Overview: KPI tiles and the map with toggleable layers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gis.ui import cache, shell, views
+from gis.ui.i18n import current_language, tr
+
+shell.inject_css()
+lang = current_language()
+ctx = cache.context()
+data = cache.layers(ctx)
+
+st.title(tr("态势总览", "Overview"))
+if data["schools"] is None or len(data["schools"]) == 0:
+    shell.no_data(cache.meta(ctx))
+    st.stop()
+
+table, error = cache.assessment(ctx)
+if error:
+    st.warning(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
+shell.kpi_tiles(views.kpis(ctx))
+
+chosen = st.pills(tr("图层", "Layers"), list(views.LAYERS)[::-1], selection_mode="multi",
+                  default=list(views.DEFAULT_LAYERS), key="overview_layers",
+                  format_func=lambda k: tr(*views.LAYERS[k]))
+m, groups = views.overview_map(ctx, lang, list(chosen or []))
+shell.show_map(m, key="overview_map", height=640, groups=groups)
+st.caption(shell.stamp_text(views.as_of(ctx)) + " · " + tr(
+    "点击学校查看评估原因；反应圈沿真实路网计算，虚线圆为同半径的“画圈”对比。",
+    "Click a school for its assessment; reach follows the road network, dashed circles are the naive radius."))
