@@ -172,11 +172,12 @@ def _frame_from_rows(rows: list[tuple[int, list[Any]]], layer_name: str) -> tupl
     header_number, header_cells = rows[h]
     width = max(len(cells) for _, cells in rows[h:])
     headers = _unique(list(header_cells) + [None] * (width - len(header_cells)))
-    data, index, blanks = [], [], 0
+    data, index, blanks, pending = [], [], 0, 0
     for number, cells in rows[h + 1:]:
         if all(is_blank(c) for c in cells):
-            blanks += 1
+            pending += 1
             continue
+        blanks, pending = blanks + pending, 0
         data.append(list(cells) + [None] * (width - len(cells)))
         index.append(number)
     frame = pd.DataFrame(data, columns=headers, index=pd.Index(index, name="row"), dtype=object)
