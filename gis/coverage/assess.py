@@ -42,7 +42,7 @@ EXTRA_COLUMNS = (
     "broken_gate_cameras", "assumed_gate_cameras", "duty_gaps", "risk_index", "risk_high",
     "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type", "snap_m", "off_network",
     "deduct_response", "deduct_redundancy", "deduct_camera", "deduct_peak_duty", "deduct_guards",
-    "deduct_tech_defence", "deduct_risks", "deduct_violations",
+    "deduct_tech_defence", "deduct_risks", "deduct_violations", "reason_count",
 )
 RESPONSE_BANDS = {"posts_within_60s": "posts_within_1min", "posts_within_180s": "posts_within_3min",
                   "posts_within_300s": "posts_within_5min"}
