@@ -40,7 +40,6 @@ class _Sheet(FPDF):
 def _new_pdf(footer: str) -> _Sheet:
     pdf = _Sheet(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT, fname=str(FONT_PATH))
-    pdf.add_font(FONT, style="B", fname=str(FONT_PATH))  # one weight: headings use colour, not bold
     pdf.footer_text = footer
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_margins(12, 12, 12)
@@ -98,7 +97,7 @@ def write_unit_pdf(plan: PatrolPlan, k: int, path: Path, *,
         pdf.image(io.BytesIO(png), x=12, w=186, h=116)
         pdf.ln(2)
     pdf.set_font(FONT, size=9.5)
-    heading = FontFace(fill_color=(225, 232, 240))
+    heading = FontFace(emphasis="NONE", fill_color=(225, 232, 240))  # one weight: no bold face
     with pdf.table(col_widths=(11, 46, 17, 15, 75, 22), line_height=6, headings_style=heading,
                    text_align=("CENTER", "LEFT", "CENTER", "CENTER", "LEFT", "CENTER")) as table:
         table.row(("序号", "地点", "预计到达", "停留", "任务", "签到"))
