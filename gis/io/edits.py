@@ -129,7 +129,7 @@ def _location(layer_name: str, rid: str, lon: Any, lat: Any, stored_geom: Any,
         return None
     point = Point(float(x), float(y))
     if get_layer(layer_name).geometry_fields[0].kind == "multipoint":
-        others = list(stored_geom.geoms[1:]) if getattr(stored_geom, "geom_type", "") == "MultiPoint" else []
+        others = list(stored_geom.geoms)[1:] if getattr(stored_geom, "geom_type", "") == "MultiPoint" else []
         return MultiPoint([point, *others])
     return point
 
