@@ -83,7 +83,8 @@ def _check_schools(layers: Mapping[str, Any]) -> gpd.GeoDataFrame:
 
 
 def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
-                 scoring: ScoringConfig, crs: CRS | None = None) -> CampusParts:
+                 scoring: ScoringConfig, crs: CRS | None = None, blind: bool = False
+                 ) -> CampusParts:
     """Compute cameras, duty, risks, guards and technical flags for every school.
 
     Parameters
@@ -93,6 +94,8 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
     coverage, scoring : config objects
     crs : pyproj.CRS, optional
         Metric CRS; the local UTM zone of the schools when omitted.
+    blind : bool
+        Also compute the blind-spot polygons (``coverage.geometry``), for the map.
     """
     schools = _check_schools(layers)
     crs = crs or metric_crs(schools)
@@ -101,7 +104,8 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
     sectors = (camera_sectors(cameras, config=coverage, crs=crs) if cameras is not None
                else camera_sectors(gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84),
                                    config=coverage, crs=crs))
-    cov = gate_camera_coverage(gate_zones(gates, gate_zone_m=coverage.gate_zone_m), sectors)
+    cov = gate_camera_coverage(gate_zones(gates, gate_zone_m=coverage.gate_zone_m), sectors,
+                               blind=blind)
     duty, gaps = peak_duty(_layer(layers, "crossings"), gates, config=coverage, crs=crs)
     foot = school_footprints(schools, gates, crs=crs)
     pairs = risk_pairs(_layer(layers, "risk_sites"), foot,
@@ -341,7 +345,7 @@ def coverage_map_layers(layers: Mapping[str, Any], *, settings: Settings | None 
     (internet cafés too close, as points with ``school_id, site_id, distance_m``).
     """
     parts = campus_parts(layers, coverage=coverage_config(settings),
-                         scoring=scoring_config(settings))
+                         scoring=scoring_config(settings), blind=True)
     sectors = parts.sectors.to_crs(WGS84)
     blind = parts.coverage.reset_index(names="school_id")
     blind["blind_m2"] = blind["gate_zone_m2"] - blind["covered_m2"]

@@ -39,7 +39,8 @@ def sector_polygons(x: np.ndarray, y: np.ndarray, direction_deg: np.ndarray, fov
     range_m : array of float
         Radius, metres.
     segments : int
-        Arc vertices of each sector (the arc is split into this many chords).
+        Chords of a full circle; a sector gets its share (at least 2), so every arc has the
+        same angular step.
 
     Returns
     -------
@@ -47,21 +48,26 @@ def sector_polygons(x: np.ndarray, y: np.ndarray, direction_deg: np.ndarray, fov
     """
     x, y, d, f, r = (np.asarray(a, dtype=float) for a in (x, y, direction_deg, fov_deg, range_m))
     n = len(x)
-    segments = max(int(segments), 4)
-    full = f >= 360.0
-    steps = np.linspace(0.0, 1.0, segments + 1)
-    theta = np.radians((d - f / 2.0)[:, None] + f[:, None] * steps[None, :])  # (n, segments+1)
-    arc_x = x[:, None] + r[:, None] * np.sin(theta)
-    arc_y = y[:, None] + r[:, None] * np.cos(theta)
-    ring_x = np.column_stack([x, arc_x, x])
-    ring_y = np.column_stack([y, arc_y, y])
-    coords = np.stack([ring_x, ring_y], axis=-1)
     out = np.empty(n, dtype=object)
-    if n:
-        out[:] = shapely.polygons(coords)
-        if full.any():
-            out[full] = shapely.buffer(shapely.points(x[full], y[full]), r[full],
-                                       quad_segs=max(segments // 4, 4))
+    if n == 0:
+        return out
+    full = f >= 360.0
+    # Chords per sector in proportion to its opening (at least 2): same angular step for all.
+    chords = np.maximum(np.ceil(max(int(segments), 4) * np.minimum(f, 360.0) / 360.0), 2).astype(int)
+    sizes = chords + 3                                   # apex, chords + 1 arc points, apex
+    owner = np.repeat(np.arange(n), sizes)
+    start = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    k = np.arange(owner.size) - start                     # position within the ring
+    arc = np.clip(k - 1, 0, None) / chords[owner]         # 0..1 along the arc
+    theta = np.radians(d[owner] - f[owner] / 2.0 + f[owner] * arc)
+    on_arc = (k > 0) & (k < sizes[owner] - 1)
+    px = np.where(on_arc, x[owner] + r[owner] * np.sin(theta), x[owner])
+    py = np.where(on_arc, y[owner] + r[owner] * np.cos(theta), y[owner])
+    rings = shapely.linearrings(np.column_stack([px, py]), indices=owner)
+    out[:] = shapely.polygons(rings)
+    if full.any():
+        out[full] = shapely.buffer(shapely.points(x[full], y[full]), r[full],
+                                   quad_segs=max(int(segments) // 4, 4))
     return out
 
 

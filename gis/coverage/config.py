@@ -40,7 +40,7 @@ class CoverageConfig:
     risk_band_weights: tuple[float, ...] = (1.0, 0.5)
     internet_cafe_min_distance_m: float = 200.0
     internet_cafe_protected_kinds: tuple[str, ...] = ("primary", "junior", "senior", "nine_year")
-    sector_segments: int = 24
+    sector_segments: int = 48
     camera_defaults: dict[str, Any] = field(default_factory=lambda: {
         "fov_deg": 90.0, "range_m": 40.0, "direction_deg": 0.0})
     guards: GuardRules = field(default_factory=GuardRules)

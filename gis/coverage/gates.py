@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -38,11 +37,12 @@ def school_gates(schools: gpd.GeoDataFrame, *, crs: CRS) -> gpd.GeoSeries:
 
 def gate_zones(gates: gpd.GeoSeries, *, gate_zone_m: float) -> gpd.GeoSeries:
     """Union of ``gate_zone_m``-metre discs around each school's gates (metric CRS)."""
-    return gpd.GeoSeries(shapely.buffer(gates.to_numpy(), gate_zone_m, quad_segs=16),
+    return gpd.GeoSeries(shapely.buffer(gates.to_numpy(), gate_zone_m, quad_segs=12),
                          index=gates.index, crs=gates.crs)
 
 
-def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
+                         blind: bool = True) -> gpd.GeoDataFrame:
     """Covered share of each gate zone by the union of working camera sectors.
 
     Parameters
@@ -51,6 +51,9 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd
         Gate zones indexed by school id (metric CRS), from :func:`gate_zones`.
     sectors : GeoDataFrame
         From :func:`gis.coverage.cameras.camera_sectors` (same CRS).
+    blind : bool
+        Compute the blind polygons (the map needs them, the score does not); when False the
+        geometry column holds the zones.
 
     Returns
     -------
@@ -81,13 +84,18 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd
     covered = np.empty(n, dtype=object)
     covered[:] = shapely.Polygon()
     if working.any():
-        clipped = shapely.intersection(cams.geometry.to_numpy()[cam_pos[working]],
-                                       zone_arr[zone_pos[working]])
-        pieces = pd.Series(clipped).groupby(zone_pos[working])
-        for pos, group in pieces:
-            covered[pos] = shapely.union_all(group.to_numpy())
+        order = np.argsort(zone_pos[working], kind="stable")
+        owner = zone_pos[working][order]
+        clipped = shapely.intersection(cams.geometry.to_numpy()[cam_pos[working][order]],
+                                       zone_arr[owner])
+        # One row per zone, its clipped sectors padded with None: one vectorised union.
+        rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
+        table = np.full((n, rank.max() + 1), None, dtype=object)
+        table[owner, rank] = clipped
+        hit = np.unique(owner)
+        covered[hit] = shapely.union_all(table[hit], axis=1)
     covered_area = shapely.area(covered)
-    blind = shapely.difference(zone_arr, covered)
+    geometry = shapely.difference(zone_arr, covered) if blind else zone_arr
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(zone_area > 0, np.minimum(covered_area / zone_area, 1.0), 0.0)
         net_share = np.where(gate_cams > 0, networked / np.maximum(gate_cams, 1), np.nan)
@@ -95,5 +103,5 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd
         "gate_zone_m2": zone_area, "covered_m2": covered_area, "gate_camera_share": share,
         "gate_cameras": gate_cams, "networked_cameras": networked, "networked_share": net_share,
         "broken_gate_cameras": broken, "assumed_gate_cameras": assumed,
-    }, geometry=gpd.GeoSeries(blind, index=zones.index, crs=zones.crs), index=zones.index,
+    }, geometry=gpd.GeoSeries(geometry, index=zones.index, crs=zones.crs), index=zones.index,
         crs=zones.crs)
