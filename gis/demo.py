@@ -423,8 +423,10 @@ def _school_attributes(schools: list[dict[str, Any]], centre: Point,
             school["video_networked"] = bool(rng.random() < 0.9)
             school["one_click_alarm"] = True
             school["anti_ram_barrier"] = bool(rng.random() < 0.7)
-        if school["kind"] == "kindergarten" and not school["_weak"] and rng.random() < 0.3:
-            school["guards"] = None  # unknown: the table a planner sends is rarely complete
+    unknown = [k for k in order if schools[k]["kind"] == "kindergarten" and not schools[k]["_weak"]]
+    if unknown:
+        schools[unknown[0]]["guards"] = None  # unknown: a planner's table is rarely complete
+    for school in schools:
         school["gates"] = MultiPoint([(round(g.x, 2), round(g.y, 2)) for g in school["gates"]])
 
 
@@ -647,21 +649,28 @@ def _risk_sites(schools: list[dict[str, Any]], roads: _Roads, centre: Point,
         for step in np.arange(10.0, max(line.length - 10.0, 10.0), 40.0):
             for side in (-1, 1):
                 spots.append(_beside_road(line, step / line.length, side, 10.0))
-    protected = [s for s in schools if s["kind"] in PROTECTED_KINDS]
-    guarded = protected or schools
+    spots_arr = np.asarray(spots, dtype=object)
+    # distance (m) from every spot to every school: campus or gates, whichever is nearer
+    to_school = np.array([np.minimum(shapely.distance(spots_arr, s["_shape"]),
+                                     shapely.distance(spots_arr, s["gates"])) for s in schools])
+    to_centre = shapely.distance(spots_arr, centre)
 
-    def school_distance(point: Point, group: list[dict[str, Any]]) -> float:
-        if not group:
-            return math.inf
-        return min(min(point.distance(s["_shape"]), point.distance(s["gates"])) for s in group)
+    def nearest(kinds: tuple[str, ...] | None) -> np.ndarray:
+        rows = [k for k, s in enumerate(schools) if kinds is None or s["kind"] in kinds]
+        if not rows:
+            rows = list(range(len(schools)))
+        return to_school[rows].min(axis=0) if rows else np.full(len(spots), np.inf)
 
+    any_school = nearest(None)
+    protected = nearest(PROTECTED_KINDS)
+    young = nearest(("primary", "kindergarten"))
     sites: list[dict[str, Any]] = []
 
-    def pick(condition) -> Point | None:
-        pool = [p for p in spots if condition(p)]
-        if not pool:
+    def pick(mask: np.ndarray) -> Point | None:
+        pool = np.flatnonzero(mask)
+        if len(pool) == 0:
             return None
-        chosen = pool[int(rng.integers(len(pool)))]
+        chosen = spots[int(pool[int(rng.integers(len(pool)))])]
         return Point(round(chosen.x, 2), round(chosen.y, 2))
 
     def add(category: str, point: Point | None, level: int, note_key: str,
@@ -675,25 +684,21 @@ def _risk_sites(schools: list[dict[str, Any]], roads: _Roads, centre: Point,
                       "registered_at": day.to_pydatetime(), "point": point,
                       "source": DEMO_SOURCE})
 
+    guarded = [s for s in schools if s["kind"] in PROTECTED_KINDS] or schools
     central = sorted(guarded, key=lambda s: (s["gates"].geoms[0].distance(centre), s["id"]))
     if central:
-        target = central[0]
-        add("internet_cafe", pick(lambda p: 110.0 <= p.distance(target["gates"].geoms[0]) <= 170.0
-                                  and school_distance(p, guarded) > 40.0),
+        to_gate = shapely.distance(spots_arr, central[0]["gates"].geoms[0])
+        add("internet_cafe", pick((to_gate >= 110.0) & (to_gate <= 170.0) & (protected > 40.0)),
             2, "internet_cafe")
-    add("internet_cafe", pick(lambda p: school_distance(p, guarded) > 400.0
-                              and p.distance(centre) < 1800.0), 1, "internet_cafe_far")
-    add("entertainment", pick(lambda p: 200.0 < school_distance(p, schools) < 600.0), 2,
-        "entertainment")
-    add("entertainment", pick(lambda p: school_distance(p, schools) > 300.0), 1, "entertainment")
-    primary = [s for s in schools if s["kind"] in ("primary", "kindergarten")] or schools
-    add("stall", pick(lambda p: 30.0 < school_distance(p, primary) < 90.0), 1, "stall")
-    add("stall", pick(lambda p: 30.0 < school_distance(p, schools) < 120.0), 1, "stall")
-    add("person", pick(lambda p: 250.0 < school_distance(p, schools) < 500.0), 3, "person",
-        sensitive=True)
-    add("dispute", pick(lambda p: 50.0 < school_distance(p, schools) < 250.0), 2, "dispute")
-    add("drugs", pick(lambda p: school_distance(p, schools) > 350.0), 3, "drugs")
-    add("other", pick(lambda p: 150.0 < school_distance(p, schools) < 400.0), 1, "other")
+    add("internet_cafe", pick((protected > 400.0) & (to_centre < 1800.0)), 1, "internet_cafe_far")
+    add("entertainment", pick((any_school > 200.0) & (any_school < 600.0)), 2, "entertainment")
+    add("entertainment", pick(any_school > 300.0), 1, "entertainment")
+    add("stall", pick((young > 30.0) & (young < 90.0)), 1, "stall")
+    add("stall", pick((any_school > 30.0) & (any_school < 120.0)), 1, "stall")
+    add("person", pick((any_school > 250.0) & (any_school < 500.0)), 3, "person", sensitive=True)
+    add("dispute", pick((any_school > 50.0) & (any_school < 250.0)), 2, "dispute")
+    add("drugs", pick(any_school > 350.0), 3, "drugs")
+    add("other", pick((any_school > 150.0) & (any_school < 400.0)), 1, "other")
     return sites
 
 
