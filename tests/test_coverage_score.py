@@ -78,6 +78,14 @@ def test_response_deduction_grows_with_time_and_caps_at_the_weight():
     assert "需 3.3 分钟，超过 3 分钟目标" in between["reasons_zh"]
 
 
+def test_gate_cameras_not_networked_count_against_networked_video():
+    declared = scored(networked_share=1.0)
+    assert declared["deduct_tech_defence"] == 0
+    partial = scored(networked_share=0.5)
+    assert partial["deduct_tech_defence"] == CFG.weights["tech_defence"] / 4
+    assert "校门摄像机联网率 50%（要求 100%）" in partial["reasons_zh"]
+
+
 def test_camera_and_guard_deductions_are_proportional():
     assert scored(gate_camera_share=0.2)["deduct_camera"] > scored(gate_camera_share=0.6)["deduct_camera"]
     assert scored(guards=0)["deduct_guards"] == CFG.weights["guards"]
@@ -150,3 +158,17 @@ def test_pipeline_camera_at_the_gate_raises_the_score():
     summary = summarize_jurisdictions(assess_with_response(layers(360.0), response=response,
                                                            settings=settings))
     assert summary.set_index("jurisdiction_id").loc["P1", "share_within_3min"] == 1.0
+
+
+def test_missing_jurisdiction_is_filled_from_the_station_polygon():
+    data = layers(None)
+    data["schools"]["jurisdiction_id"] = [None]
+    area = shapely.box(*gpd.GeoSeries([at(-500, -500), at(500, 500)], crs=4326).total_bounds)
+    data["police_posts"] = gpd.GeoDataFrame({
+        "id": ["P9", "P8"], "name": ["东门派出所", "西门派出所"], "kind": ["station", "station"],
+        "jurisdiction": gpd.GeoSeries([area, area.buffer(-0.1)], crs=4326),
+    }, geometry=gpd.GeoSeries([at(0, 300), at(-3000, 0)], crs=4326))
+    row = assess_with_response(data, response=None, settings=load_settings()).iloc[0]
+    assert row["jurisdiction_id"] == "P9" and row["jurisdiction_name"] == "东门派出所"
+    assert row["response_s"] != row["response_s"]                 # no response table: NaN
+    assert "没有警务点能经道路网到达" in row["reasons_zh"]

@@ -234,6 +234,7 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
     ], axis=1)
     features["gate_zone_radius_m"] = cov_cfg.gate_zone_m
     features["internet_cafe_min_distance_m"] = cov_cfg.internet_cafe_min_distance_m
+    features["networked_required_share"] = cov_cfg.networked_required_share
     scored = score_campuses(features, config=sc_cfg, duty_windows=cov_cfg.duty_required_windows)
     scored.index.name = "school_id"
     scored = scored.reset_index()

@@ -10,9 +10,9 @@ weighted by level (``[scoring.thresholds] risk_level_weights``) and band
 middle school — an ``internet_cafe`` site that close to a protected kind of school
 (``internet_cafe_protected_kinds``) is a statutory violation.
 
-Privacy: the ``note`` of a risk site is never read here; only ids, categories, levels and
-distances leave this module, and the ids of sensitive sites (``person`` or
-``sensitive = True``) are not listed either.
+Privacy: the ``note`` of a risk site is dropped on entry and never leaves this module;
+sensitive sites (``person`` or ``sensitive = True``) are only counted — the only ids listed
+are those of internet cafés in breach of the 200 m rule.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def risk_exposure(pairs: pd.DataFrame, schools: pd.DataFrame, *, config: Coverag
     Returns
     -------
     per_school : DataFrame
-        Indexed by school id: ``risk_sites_<band>m`` per band, ``risk_high_500m`` style
-        counts of level-3 sites in the outer band (``risk_high``), ``risk_index`` (weighted sum),
+        Indexed by school id: ``risk_sites_<band>m`` per band (cumulative counts), ``risk_high``
+        (level-3 sites in the outer band), ``risk_index`` (weighted sum),
         ``violations`` (count) and ``violation_sites`` (``id@distance m``, comma separated).
     violations : DataFrame
         ``school_id, site_id, distance_m`` of each internet café closer than the legal distance.

@@ -10,7 +10,8 @@ Every component deducts at most its weight (``[scoring.weights]``):
   crossing or gate post deducts its part.
 * ``guards`` — full-time guards short of the requirement (proportional).
 * ``tech_defence`` — a quarter per missing flag (networked video, one-click alarm, anti-ram
-  barrier, equipment).
+  barrier, equipment); video counts as networked only when the gate cameras' networked share
+  reaches ``[coverage] networked_required_share``.
 * ``risks`` — weighted risk index relative to ``risk_full_index``.
 * ``violations`` — any internet café within the legal distance: the full weight; the level
   is then capped at ``violation_max_level``.
@@ -215,12 +216,25 @@ def deduct_tech_defence(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray
     """Deduction per technical/physical defence flag not in place."""
     w = cfg.weights["tech_defence"]
     flags = {flag: _bool(f, flag) for flag in TECH_FLAGS}
+    # Declared "networked" but the cameras at the gates are not all on the police platform.
+    share = _num(f, "networked_share")
+    required = _num(f, "networked_required_share", 1.0)
+    short_net = flags["video_networked"] & ~np.isnan(share) & (share < required - 1e-9)
+    flags["video_networked"] = flags["video_networked"] & ~short_net
     missing = [[flag for flag in TECH_FLAGS if not flags[flag][i]] for i in range(len(f))]
     frac = np.array([len(m) / len(TECH_FLAGS) for m in missing], dtype=float)
-    reasons: list[Reason | None] = [
-        (f"技防物防缺 {len(m)} 项：" + "、".join(TECH_ZH[x] for x in m),
-         f"{len(m)} defence item(s) missing: " + ", ".join(TECH_EN[x] for x in m)) if m else None
-        for m in missing]
+    reasons: list[Reason | None] = []
+    for i, m in enumerate(missing):
+        if not m:
+            reasons.append(None)
+            continue
+        zh_items = [TECH_ZH[x] for x in m]
+        en_items = [TECH_EN[x] for x in m]
+        if short_net[i]:
+            zh_items[0] = f"校门摄像机联网率 {share[i]:.0%}（要求 {required[i]:.0%}）"
+            en_items[0] = f"only {share[i]:.0%} of the gate cameras networked ({required[i]:.0%} required)"
+        reasons.append((f"技防物防缺 {len(m)} 项：" + "、".join(zh_items),
+                        f"{len(m)} defence item(s) missing: " + ", ".join(en_items)))
     return w * frac, reasons
 
 
