@@ -1,16 +1,10 @@
-"""数据管理 / Data — minimal stub created by the app engineer so the navigation works.
-
-NOTE to the import engineer (issue 7): this page is YOURS. Replace it freely with import
-and editing; keep it thin and read data through ``gis.ui.cache``.
-"""
+"""数据管理 / Data — layer status, import with preview, templates, editing in a table and on the map."""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from gis.schema import LAYERS
-from gis.ui import cache, shell
+from gis.ui import cache, editing, shell
 from gis.ui.i18n import tr
 
 shell.inject_css()
@@ -20,13 +14,27 @@ meta = cache.meta(ctx)
 
 st.title(tr("数据管理", "Data"))
 shell.demo_notice(meta)
-rows = []
-for name, frame in data.items():
-    sources = sorted(frame["source"].dropna().astype(str).unique()) if "source" in frame else []
-    updated = pd.to_datetime(frame["updated_at"], errors="coerce").max() if "updated_at" in frame else None
-    rows.append({tr("图层", "Layer"): f"{LAYERS[name].zh} ({name})", tr("条数", "Rows"): len(frame),
-                 tr("来源", "Sources"): ", ".join(sources),
-                 tr("最后更新", "Last update"): "" if updated is None or pd.isna(updated) else str(updated)})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-st.caption(tr("地图数据 © OpenStreetMap contributors（ODbL）。导入与编辑功能将随导入模块提供。",
-              "Map data © OpenStreetMap contributors (ODbL). Import and editing come with the import module."))
+st.dataframe(editing.layer_summary(data), hide_index=True, width="stretch")
+st.caption(tr("道路与演示学校数据 © OpenStreetMap contributors（ODbL）。",
+              "Roads and demo schools © OpenStreetMap contributors (ODbL)."))
+
+tab_import, tab_table, tab_map, tab_templates = st.tabs([
+    tr("导入", "Import"), tr("表格编辑", "Edit table"), tr("地图上移动", "Move on map"), tr("导入模板", "Templates")])
+with tab_import:
+    st.caption(tr("先预览：列映射、可导入与被拒绝的行及原因；确认后一次性写入（同一文件重复导入不会产生变化）。"
+                  "被拒绝的行可下载为隔离文件，改正后再导入。",
+                  "Preview first: mapping, accepted and rejected rows with reasons; then commit in one "
+                  "transaction (re-importing the same file changes nothing). Download rejected rows, fix, re-import."))
+    editing.import_panel(ctx)
+with tab_table:
+    st.caption(tr("可直接修改单元格、在末尾添加行、选中行后删除；保存时若他人已修改同一记录，将拒绝保存并提示。"
+                  "所有修改记入审计日志。",
+                  "Edit cells, add rows at the bottom, delete selected rows; a save is refused when someone "
+                  "else changed the same row. Every change goes to the audit log."))
+    editing.editor_panel(ctx, data)
+with tab_map:
+    st.caption(tr("拖动标记或点击地图选定新位置，也可直接输入经纬度（WGS-84），然后保存。",
+                  "Drag the marker or click the map, or type coordinates (WGS-84), then save."))
+    editing.move_panel(ctx, data)
+with tab_templates:
+    editing.templates_panel()
