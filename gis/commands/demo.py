@@ -25,7 +25,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         summary = load_demo(store, area=args.area, seed=args.seed)
         area = AREAS[args.area]
-        print(f"演示区域 / demo area: {area.name_zh} ({area.name_en}) → {store.url}")
+        print(f"演示区域 / demo area: {area.name_zh} ({area.name_en}) → {store.display_url}")
         for layer, counts in summary.items():
             print(f"  {layer:<13} 新增 inserted {counts['inserted']:>4}  更新 updated "
                   f"{counts['updated']:>4}  未变 unchanged {counts['unchanged']:>4}  删除 deleted "

@@ -17,9 +17,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         applied = store.init()
         if applied:
-            print(f"数据库结构已更新 / schema applied: {', '.join(applied)} → {store.url}")
+            print(f"数据库结构已更新 / schema applied: {', '.join(applied)} → {store.display_url}")
         else:
-            print(f"数据库结构已是最新 / schema up to date: {store.url}")
+            print(f"数据库结构已是最新 / schema up to date: {store.display_url}")
     finally:
         store.close()
     return 0

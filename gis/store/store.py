@@ -107,11 +107,12 @@ class Store:
             msg = (f"不支持的数据库 {parsed.get_backend_name()}，请使用 sqlite:/// 或 "
                    f"postgresql+psycopg2:// / unsupported database; use SQLite or PostGIS")
             raise DataSourceError(msg)
-        self.url = parsed.render_as_string(hide_password=True)
+        self.url = parsed.render_as_string(hide_password=False)   # usable with --db
+        self.display_url = parsed.render_as_string(hide_password=True)  # for messages
         self.metadata, self.tables = build_tables(self.backend)
 
     def __repr__(self) -> str:
-        return f"Store({self.url!r})"
+        return f"Store({self.display_url!r})"
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -345,7 +346,7 @@ class Store:
             with self.engine.connect() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            raise _database_error(self.url, exc) from exc
+            raise _database_error(self.display_url, exc) from exc
 
     @contextmanager
     def _begin(self, *, write: bool = False) -> Iterator[Connection]:
@@ -356,7 +357,7 @@ class Store:
                 with conn.begin():
                     yield conn
         except SQLAlchemyError as exc:
-            raise _database_error(self.url, exc) from exc
+            raise _database_error(self.display_url, exc) from exc
 
     def _fetch(self, conn: Connection, layer: Layer, ids: list[str] | None, *,
                lock: bool = False) -> dict[str, dict[str, Any]]:
