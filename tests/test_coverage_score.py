@@ -96,7 +96,10 @@ def test_camera_and_guard_deductions_are_proportional():
 
 def test_levels_follow_thresholds_and_violation_caps_good():
     assert scored(**CASES["violations"][0])["score"] >= CFG.good_min
-    assert scored(**CASES["violations"][0])["level"] == "weak"
+    capped = scored(**CASES["violations"][0])
+    assert capped["level"] == "weak"
+    assert "评级因此不高于“薄弱”" in capped["reasons_zh"]
+    assert "capped at weak" in capped["reasons_en"]
     uncapped = replace(CFG, violation_max_level="")
     row = pd.DataFrame([{**PERFECT, **CASES["violations"][0]}])
     assert score_campuses(row, config=uncapped).iloc[0]["level"] == "good"

@@ -20,7 +20,7 @@ from gis.coverage.config import CAMERA_FIELDS, CoverageConfig
 from gis.coverage.geometry import to_metric
 from gis.coverage.values import as_flags
 
-SECTOR_COLUMNS = ("camera_id", "owner", "networked", "working", "assumed", "assumed_fields",
+SECTOR_COLUMNS = ("camera_id", "owner", "networked", "status", "working", "assumed", "assumed_fields",
                   "given_polygon", "direction_deg", "fov_deg", "range_m")
 
 
@@ -99,7 +99,7 @@ def camera_sectors(cameras: gpd.GeoDataFrame, *, config: CoverageConfig, crs: CR
     Returns
     -------
     GeoDataFrame
-        Columns ``camera_id, owner, networked, working, assumed, assumed_fields, given_polygon,
+        Columns ``camera_id, owner, networked, status, working, assumed, assumed_fields, given_polygon,
         direction_deg, fov_deg, range_m`` and the sector ``geometry`` (metres, in ``crs``).
         ``assumed_fields`` names the defaulted fields (comma separated, empty when none).
     """
@@ -127,6 +127,7 @@ def camera_sectors(cameras: gpd.GeoDataFrame, *, config: CoverageConfig, crs: CR
         "camera_id": cams["id"].astype(str).to_numpy(),
         "owner": owner.to_numpy(),
         "networked": as_flags(cams, "networked"),
+        "status": status.fillna("ok").astype(str).to_numpy(),
         "working": (status.fillna("ok").astype(str) != "broken").to_numpy(),
         "assumed": np.array([bool(a) for a in assumed_fields]),
         "assumed_fields": assumed_fields,

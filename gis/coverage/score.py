@@ -36,6 +36,7 @@ LEVELS = ("good", "weak", "critical")
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 
 Reason = tuple[str, str]
+_VIOLATION_MARK = "违法："
 
 
 def _num(frame: pd.DataFrame, name: str, default: float = np.nan) -> np.ndarray:
@@ -254,8 +255,9 @@ def deduct_risks(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray, list[
             continue
         outer = band_cols[-1]
         outer_m = outer[len("risk_sites_"):-1]
-        inner_zh = "，".join(f"{c[len('risk_sites_'):-1]} 米内 {counts[c][i]} 处" for c in band_cols[:-1])
-        inner_en = ", ".join(f"{counts[c][i]} within {c[len('risk_sites_'):-1]} m"
+        inner_zh = "，".join(f"{c[len('risk_sites_'):-1]} 米内"
+                            + (f" {counts[c][i]} 处" if counts[c][i] else "无") for c in band_cols[:-1])
+        inner_en = ", ".join(f"{counts[c][i] or 'none'} within {c[len('risk_sites_'):-1]} m"
                              for c in band_cols[:-1])
         zh = f"{outer_m} 米内有 {counts[outer][i]} 处登记风险点（{inner_zh}"
         en = f"{counts[outer][i]} registered risk site(s) within {outer_m} m ({inner_en}"
@@ -282,7 +284,7 @@ def deduct_violations(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray, 
         listed = [s.split("@") for s in sites[i].split(",") if s]
         where_zh = "，".join(f"{s} 距学校 {m.removesuffix('m')} 米" for s, m in listed)
         where_en = ", ".join(f"{s} at {m.removesuffix('m')} m" for s, m in listed)
-        reasons.append((f"{legal[i]:.0f} 米内有网吧 {count[i]} 处（{where_zh}），违反《互联网上网服务"
+        reasons.append((f"{_VIOLATION_MARK}{legal[i]:.0f} 米内有网吧 {count[i]} 处（{where_zh}），违反《互联网上网服务"
                         "营业场所管理条例》第九条",
                         f"{count[i]} internet café(s) within {legal[i]:.0f} m ({where_en}), in breach "
                         "of Article 9 of the Regulations on Internet Access Service Premises"))
@@ -336,8 +338,13 @@ def score_campuses(features: pd.DataFrame, *, config: ScoringConfig,
     if config.violation_max_level in LEVELS:
         cap = LEVELS.index(config.violation_max_level)
         has_violation = out["deduct_violations"].to_numpy() > 0
-        worse = np.array([LEVELS.index(v) < cap for v in level], dtype=bool)
-        level[has_violation & worse] = config.violation_max_level
+        capped = has_violation & np.array([LEVELS.index(v) < cap for v in level], dtype=bool)
+        level[capped] = config.violation_max_level
+        note = (f"，评级因此不高于“{LEVEL_ZH[config.violation_max_level]}”",
+                f", so the level is capped at {config.violation_max_level}")
+        for i in np.flatnonzero(capped):
+            per_row[i] = [(d, (r[0] + note[0], r[1] + note[1]) if r[0].startswith(_VIOLATION_MARK)
+                           else r) for d, r in per_row[i]]
     out["score"] = score
     out["level"] = level
     ordered = [sorted(rows, key=lambda t: -t[0]) for rows in per_row]
