@@ -181,7 +181,8 @@ def test_matrix_and_route_agree_and_are_asymmetric(graph, config):
 
 def test_reach_polygon_follows_roads_not_circles(graph, config):
     posts = local_points({"PA": (0, 0)})
-    reach = reach_polygons(graph, posts, minutes=(1,), config=config)
+    # A 2.5 m tracing grid (the default is 8 m) so the corridor width can be checked closely.
+    reach = reach_polygons(graph, posts, minutes=(1,), cell_m=2.5, config=config)
     assert list(reach.columns[:7]) == ["post_id", "minutes", "band_s", "area_km2", "circle_radius_m",
                                        "circle_area_km2", "circle_reach_share"]
     poly = gpd.GeoSeries(reach.geometry, crs="EPSG:4326").to_crs(UTM).iloc[0]
@@ -192,7 +193,10 @@ def test_reach_polygon_follows_roads_not_circles(graph, config):
     assert not poly.contains(Point(xy(500, 300)))                  # the bridge FG is not a road here
     # area: a 25 m corridor along 833.3 m of AB, rounded ends.
     corridor = 2 * 25 * reached_x + np.pi * 25 ** 2
-    assert reach.loc[0, "area_km2"] * 1e6 == pytest.approx(corridor, rel=0.02)
+    assert reach.loc[0, "area_km2"] * 1e6 == pytest.approx(corridor, rel=0.03)
+    assert poly.contains(Point(xy(400, 22))) and not poly.contains(Point(xy(400, 28)))
+    coarse = reach_polygons(graph, posts, minutes=(1,), config=config)
+    assert coarse.loc[0, "area_km2"] * 1e6 == pytest.approx(corridor, rel=0.08)
     circle = gpd.GeoSeries(reach["circle"], crs="EPSG:4326").to_crs(UTM).iloc[0]
     assert reach.loc[0, "circle_radius_m"] == pytest.approx(500.0)
     assert circle.area == pytest.approx(np.pi * 500 ** 2, rel=0.01)

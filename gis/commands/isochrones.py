@@ -103,6 +103,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           f"{report['dropped_segments']} 段 {report['dropped_length_km']:.1f} km / graph: kept the "
           "largest strongly connected component")
     if off:
-        print(f"距道路过远未计算的警务点 / posts too far from any road: {', '.join(off)}")
+        print(f"距连通路网超过 {config.max_snap_m:g} 米、未计算的警务点 / posts farther than "
+              f"{config.max_snap_m:g} m from the connected road network: {', '.join(off)}")
     print(f"道路数据 {OSM_ATTRIBUTION}（如来自 OSM）/ road data {OSM_ATTRIBUTION} when from OSM")
     return 0

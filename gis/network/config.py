@@ -90,6 +90,8 @@ class NetworkConfig:
         Default reach bands (minutes).
     reach_buffer_m : float
         Half-width (metres) of the corridor drawn around reached road pieces.
+    reach_cell_m : float
+        Grid cell (metres) on which reach polygons are traced.
     cache_dir : Path
         Where built graphs are cached (absolute; relative paths are taken from the project root).
     peak_factors : dict
@@ -103,6 +105,7 @@ class NetworkConfig:
     nominal_speed_kmh: float = 30.0
     bands_minutes: tuple[float, ...] = (1, 3, 5)
     reach_buffer_m: float = 25.0
+    reach_cell_m: float = 8.0
     cache_dir: Path = PROJECT_ROOT / "data" / "cache"
     peak_factors: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -121,6 +124,7 @@ class NetworkConfig:
             nominal_speed_kmh=float(section.get("nominal_speed_kmh", 30)),
             bands_minutes=tuple(float(m) for m in section.get("bands_minutes", (1, 3, 5))),
             reach_buffer_m=float(section.get("reach_buffer_m", 25)),
+            reach_cell_m=float(section.get("reach_cell_m", 8)),
             cache_dir=cache_dir,
             peak_factors={p: {k: float(v) for k, v in f.items()}
                           for p, f in section.get("peak_factors", {}).items()},
