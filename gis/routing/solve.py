@@ -1,7 +1,7 @@
 """Solve a ``PatrolProblem``: precheck, objective weights, solver call, timing, and reasons.
 
-Objective (lexicographic, by prize weights): serve every mandatory stop, then collect as
-many priority points as possible, then spend the least total travel time. Workload is
+Objective (by prize weights, see ``prize_weights``): serve every mandatory stop, then collect
+as many priority points as possible, then spend the least total travel time. Workload is
 balanced by a cap on stops per unit (``PatrolProblem.unit_cap``) and by the shift length
 every route must fit in. Mandatory stops are modelled as optional with a prize larger
 than everything else together, so a plan always comes back and an unserved mandatory stop
@@ -48,15 +48,24 @@ class PatrolSolution:
         return sum(r.travel for r in self.routes if r.visits)
 
 
+POINT_SECONDS = 600  # one priority point is worth ten minutes of driving
+
+
 def prize_weights(problem: PatrolProblem, candidates: list[int]) -> dict[int, int]:
-    """Prize per candidate stop so that one priority point outweighs any travel time and one
-    mandatory stop outweighs all priority points together."""
-    travel_bound = len(problem.units) * max(1, problem.shift[1] - problem.shift[0]) + 1
-    optional_points = sum(max(1, problem.stops[i].points) for i in candidates
-                          if not problem.stops[i].mandatory)
-    mandatory_prize = (optional_points + 1) * travel_bound
-    return {i: mandatory_prize if problem.stops[i].mandatory
-            else max(1, problem.stops[i].points) * travel_bound for i in candidates}
+    """Prize per candidate stop.
+
+    An optional stop earns ``points × POINT_SECONDS``: with 20–100 points a school is worth
+    hours of driving, so the solver serves as many points as fit and only then saves travel.
+    A mandatory stop earns more than every optional stop together plus the longest possible
+    driving: the solver serves all mandatory stops it can, and a plan always comes back even
+    when too few units make that impossible (the rest are reported). Prizes stay within a
+    few orders of magnitude of travel times: far larger ones stall PyVRP's penalty search.
+    """
+    optional = {i: max(1, problem.stops[i].points) * POINT_SECONDS for i in candidates
+                if not problem.stops[i].mandatory}
+    travel_bound = len(problem.units) * max(1, problem.shift[1] - problem.shift[0])
+    mandatory_prize = sum(optional.values()) + travel_bound + 1
+    return {i: optional.get(i, mandatory_prize) for i in candidates}
 
 
 def to_instance(problem: PatrolProblem, candidates: list[int]) -> VrpInstance:
@@ -101,9 +110,8 @@ def solve_patrol(problem: PatrolProblem, *, solver: str = "pyvrp", time_limit: f
     candidates = [i for i in range(len(problem.stops)) if i not in rejected]
     orders: list[list[int]] = [[] for _ in problem.units]
     if candidates:
-        raw = solve_vrp(to_instance(problem, candidates), solver=solver, time_limit=time_limit,
-                        seed=seed, max_iterations=max_iterations)
-        orders = [[candidates[k] for k in route] for route in raw]
+        orders = _solve_orders(problem, candidates, solver=solver, time_limit=time_limit,
+                               seed=seed, max_iterations=max_iterations)
     routes = []
     for u, order in enumerate(orders):
         timing = time_route(problem, u, order)
@@ -127,6 +135,11 @@ def solve_patrol(problem: PatrolProblem, *, solver: str = "pyvrp", time_limit: f
         "travel_s": solution.total_travel(),
     }
     return solution
+
+
+def _solve_orders(problem: PatrolProblem, candidates: list[int], **options) -> list[list[int]]:
+    raw = solve_vrp(to_instance(problem, candidates), **options)
+    return [[candidates[k] for k in route] for route in raw]
 
 
 def _late_reason(problem: PatrolProblem, i: int) -> Unserved:
