@@ -111,3 +111,19 @@ def test_cli_bad_input_is_one_line_without_traceback(demo_store, tmp_path, capsy
     assert main(["--db", settings.database_url, "coverage", "--out", str(tmp_path / "y.csv")]) == 2
     err = capsys.readouterr().err
     assert "python -m gis demo" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.postgis
+def test_cli_on_postgis_matches_sqlite(demo_store, postgis_store, postgis_url, tmp_path):
+    from gis.demo import load_demo
+
+    load_demo(postgis_store, area="guixi")
+    lite, pg = tmp_path / "lite.csv", tmp_path / "pg.csv"
+    assert main(["--db", demo_store.url, "coverage", "--out", str(lite)]) == 0
+    assert main(["--db", postgis_url, "coverage", "--out", str(pg)]) == 0
+    a = pd.read_csv(lite, encoding="utf-8-sig").set_index("school_id").sort_index()
+    b = pd.read_csv(pg, encoding="utf-8-sig").set_index("school_id").sort_index()
+    assert list(a.index) == list(b.index)
+    pd.testing.assert_series_equal(a["score"], b["score"])
+    assert (a["level"] == b["level"]).all() and (a["reasons_zh"] == b["reasons_zh"]).all()
