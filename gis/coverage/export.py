@@ -90,7 +90,7 @@ def _plain(assessment: pd.DataFrame) -> pd.DataFrame:
 def write_csv(assessment: pd.DataFrame, path: Path) -> None:
     """CSV in UTF-8 with BOM; the required columns first."""
     frame = _plain(assessment)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", float_format="%.4g")
+    frame.round(4).to_csv(path, index=False, encoding="utf-8-sig")
 
 
 def write_geojson(assessment: gpd.GeoDataFrame, path: Path) -> None:
@@ -153,6 +153,7 @@ def write_xlsx(assessment: pd.DataFrame, path: Path) -> None:
             "top": wb.add_format({"valign": "top"}),
             "pct": wb.add_format({"num_format": "0%", "valign": "top"}),
             "num1": wb.add_format({"num_format": "0.0", "valign": "top"}),
+            "num0": wb.add_format({"num_format": "0", "valign": "top"}),
             "title": wb.add_format({"bold": True, "font_size": 14}),
             "note": wb.add_format({"italic": True, "font_color": "#595959"}),
             **{lvl: wb.add_format({"bg_color": c, "valign": "top", "bold": True})
@@ -200,6 +201,8 @@ def _school_sheet(ws, frame: pd.DataFrame, cols: list[str], fmt: dict) -> None:
                 style = fmt["pct"]
             elif col in ("response_min", "score"):
                 style = fmt["num1"]
+            elif col == "response_s":
+                style = fmt["num0"]
             else:
                 style = fmt["top"]
             ws.write(i, j, _cell(col, value), style)
