@@ -5,6 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
+from pyproj import Transformer
 from shapely.geometry import MultiPoint, Point
 
 from gis.errors import StaleVersionError, ValidationError
@@ -179,3 +180,12 @@ def test_meta_and_data_version(store):
     assert store.get_meta("attribution") == "© OpenStreetMap contributors"
     store.write_layer("schools", BASE, source="x", actor="t")
     assert store.data_version() == start + 3
+
+
+def test_a_frame_read_from_a_file_with_a_geometry_column_is_accepted(store):
+    frame = gpd.GeoDataFrame({"id": ["k1"], "name": ["岗亭"], "kind": ["kiosk"]},
+                             geometry=[Point(13_050_000, 3_280_000)], crs=3857)
+    store.write_layer("police_posts", frame, source="posts.geojson", actor="t")
+    point = store.read_layer("police_posts").point.iloc[0]
+    lon, lat = Transformer.from_crs(3857, 4326, always_xy=True).transform(13_050_000, 3_280_000)
+    assert point.x == pytest.approx(lon, abs=1e-9) and point.y == pytest.approx(lat, abs=1e-9)

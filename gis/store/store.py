@@ -448,18 +448,31 @@ def _clean_id(layer: Layer, position: int, value: Any) -> str:
 
 def _to_wgs84(layer: Layer, gdf: pd.DataFrame) -> pd.DataFrame:
     """A copy whose GeoSeries columns are in EPSG:4326 (frames without a CRS are taken as is)."""
+    active = layer.geometry_column
+    current = _active_geometry_name(gdf)
+    if active not in gdf.columns and current and current not in {f.name for f in layer.fields}:
+        gdf = gdf.rename_geometry(active)   # e.g. a frame read from a file ("geometry")
     frame = pd.DataFrame(gdf).copy()
     for f in layer.geometry_fields:
         if f.name not in frame.columns:
             continue
         column = gdf[f.name]
         crs = getattr(column, "crs", None)
-        if crs is None and isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry.name == f.name:
+        if crs is None and _active_geometry_name(gdf) == f.name:
             crs = gdf.crs
         if crs is not None and not crs.equals(CRS):
             column = gpd.GeoSeries(column, crs=crs).to_crs(CRS)
         frame[f.name] = list(column)
     return frame
+
+
+def _active_geometry_name(frame: pd.DataFrame) -> str | None:
+    if not isinstance(frame, gpd.GeoDataFrame):
+        return None
+    try:
+        return frame.geometry.name
+    except AttributeError:   # a GeoDataFrame without an active geometry column
+        return None
 
 
 def _to_frame(layer: Layer, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
