@@ -49,9 +49,11 @@ def guard_requirements(schools: pd.DataFrame, *, rules: GuardRules) -> pd.DataFr
     required = required + np.where(boarding, rules.boarding_extra, 0)
     present = np.nan_to_num(guards, nan=0.0)
     return pd.DataFrame({
-        "guards": guards, "guards_known": ~np.isnan(guards), "guards_required": required.astype(int),
+        "guards": pd.array(np.where(np.isnan(guards), None, np.round(guards)), dtype="Int64"),
+        "guards_known": ~np.isnan(guards), "guards_required": required.astype(int),
         "guards_max": np.where(urban, float(rules.urban_max), np.nan), "boarding": boarding,
-        "area_type": area, "enrollment": enrollment,
+        "area_type": area,
+        "enrollment": pd.array(np.where(np.isnan(enrollment), None, np.round(enrollment)), dtype="Int64"),
         "guards_missing": np.maximum(required - present, 0.0),
     }, index=pd.Index(ids, name="school_id"))
 
