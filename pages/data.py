@@ -14,6 +14,7 @@ meta = cache.meta(ctx)
 
 st.title(tr("数据管理", "Data"))
 shell.demo_notice(meta)
+editing.show_flash()
 st.dataframe(editing.layer_summary(data), hide_index=True, width="stretch")
 st.caption(tr("道路与演示学校数据 © OpenStreetMap contributors（ODbL）。",
               "Roads and demo schools © OpenStreetMap contributors (ODbL)."))

@@ -36,6 +36,7 @@ CRS_OPTIONS = {"wgs84": ("WGS-84（GPS、天地图、OSM）", "WGS-84 (GPS, Tian
                "bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
                "EPSG:4547": ("CGCS2000 高斯-克吕格 114°E (EPSG:4547)", "CGCS2000 GK 114°E (EPSG:4547)"),
                "EPSG:4549": ("CGCS2000 高斯-克吕格 120°E (EPSG:4549)", "CGCS2000 GK 120°E (EPSG:4549)")}
+FLASH_KEY = "data_flash"
 UPLOAD_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "zip", "gpkg", "shp", "shx", "dbf", "prj", "cpg",
                 "osm", "pbf", "bz2"]
 
@@ -166,13 +167,15 @@ def _mapping_editor(layer: str, state: dict, mapping: dict[str, str] | None, col
     st.markdown(tr("**列映射**（可修改：选择每一列对应的字段，空白表示不导入）",
                    "**Column mapping** (editable: pick the field of each column; blank = ignore)"))
     current = mapping or {c: "" for c in columns}
-    frame = pd.DataFrame({"column": list(current), "target": list(current.values())})
+    frame = pd.DataFrame({"column": list(current), "target": list(current.values()),
+                          "label": [target_label(layer, t) for t in current.values()]})
     choices = target_choices(layer)
     edited = st.data_editor(
         frame, hide_index=True, width="stretch", key=f"imp_map_{layer}_{hash(tuple(columns))}",
-        disabled=["column"],
+        disabled=["column", "label"],
         column_config={
             "column": st.column_config.TextColumn(tr("文件中的列", "Column in file")),
+            "label": st.column_config.TextColumn(tr("字段含义", "Meaning")),
             "target": st.column_config.SelectboxColumn(
                 tr("对应字段", "Field"), options=choices,
                 help=tr("、".join(f"{c}={target_label(layer, c)}" for c in choices if c),
@@ -278,9 +281,18 @@ def _apply(plan) -> None:
     except GisError as exc:
         st.error(str(exc))
         return
-    st.success(tr(f"已保存：新增 {len(outcome.inserted)}，修改 {len(outcome.updated)}，删除 {outcome.deleted}。",
-                  f"Saved: {len(outcome.inserted)} added, {len(outcome.updated)} changed, {outcome.deleted} deleted."))
+    st.session_state[FLASH_KEY] = tr(
+        f"已保存：新增 {len(outcome.inserted)}，修改 {len(outcome.updated)}，删除 {outcome.deleted}（已记入审计日志）。",
+        f"Saved: {len(outcome.inserted)} added, {len(outcome.updated)} changed, {outcome.deleted} deleted "
+        "(recorded in the audit log).")
     st.rerun()
+
+
+def show_flash() -> None:
+    """Show (once) the message of the last save, which reran the page."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message)
 
 
 # -- moving points on the map --------------------------------------------------------------
@@ -302,9 +314,33 @@ class DragReportsClick(MacroElement):
     """)
 
 
+PIN_HTML = ('<div style="width:22px;height:22px;border-radius:50%;background:#c0392b;border:3px solid #fff;'
+            'box-shadow:0 0 0 2px #c0392b,0 2px 6px rgba(0,0,0,.4);cursor:move"></div>')
+
+
 def _record_label(row: pd.Series) -> str:
     name = row.get("name")
     return f"{row['id']} {name}" if isinstance(name, str) and name else str(row["id"])
+
+
+def add_move_markers(m: folium.Map, frame: pd.DataFrame, layer: str, pick: int) -> folium.Map:
+    """The other records as small grey dots, the picked one as a draggable pin (names escaped)."""
+    geom = LAYERS[layer].geometry_column
+    for i, other in frame.iterrows():
+        p = main_point(other[geom])
+        if p is None or i == pick:
+            continue
+        folium.CircleMarker([p.y, p.x], radius=4, color="#7f8c8d", fill=True, fill_opacity=0.7,
+                            tooltip=html.escape(_record_label(other))).add_to(m)
+    point = main_point(frame.iloc[pick][geom])
+    if point is not None:
+        pin = folium.DivIcon(html=PIN_HTML, icon_size=(22, 22), icon_anchor=(11, 11), class_name="hx-drag-pin")
+        label = html.escape(_record_label(frame.iloc[pick]))
+        marker = folium.Marker([point.y, point.x], draggable=True, icon=pin,
+                               tooltip=label + html.escape(tr("（拖动到新位置）", " (drag to the new place)")))
+        DragReportsClick().add_to(marker)
+        marker.add_to(m)
+    return m
 
 
 def move_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
@@ -323,19 +359,7 @@ def move_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
                         range(len(frame)), format_func=lambda i: labels[i], key=f"mv_pick_{layer}")
     row = frame.iloc[pick]
     point = main_point(row[LAYERS[layer].geometry_column])
-    m = views.base_map(ctx, current_language(), legend=False)
-    for i, other in frame.iterrows():
-        p = main_point(other[LAYERS[layer].geometry_column])
-        if p is None or i == pick:
-            continue
-        folium.CircleMarker([p.y, p.x], radius=4, color="#7f8c8d", fill=True, fill_opacity=0.7,
-                            tooltip=html.escape(_record_label(other))).add_to(m)
-    if point is not None:
-        marker = folium.Marker([point.y, point.x], draggable=True,
-                               tooltip=html.escape(tr("拖动我到新位置", "Drag me to the new place")))
-        DragReportsClick().add_to(marker)
-        marker.add_to(m)
-        m.location = [point.y, point.x]
+    m = add_move_markers(views.base_map(ctx, current_language(), legend=False), frame, layer, pick)
     result = st_folium(m, key=f"mv_map_{layer}_{row['id']}", height=480, use_container_width=True,
                        returned_objects=["last_clicked"], center=None if point is None else (point.y, point.x),
                        zoom=17)
