@@ -151,6 +151,7 @@ def test_workbook_geojson_summary_and_zip_agree(demo_sheets):
     assert names == expected and "summary.json" in names
 
 
+@pytest.mark.slow
 def test_cli_writes_the_sheets_and_rejects_bad_window(demo_store, tmp_path, capsys):
     code = main(["--db", demo_store.url, "patrol", "--window", "07:00-08:10", "--units", "2",
                  "--out", str(tmp_path / "out"), "--time-limit", "1", "--seed", "5"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import pytest
 from shapely.geometry import LineString, MultiPoint, Point
 
 from gis.routing.plan import plan_patrols
@@ -51,6 +52,7 @@ def test_map_layers_escape_names_and_colour_each_unit():
     assert len(groups) == 2  # the unit with stops + the unserved group
 
 
+@pytest.mark.slow
 def test_page_plans_and_offers_the_sheets(demo_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
