@@ -86,14 +86,13 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
     if working.any():
         order = np.argsort(zone_pos[working], kind="stable")
         owner = zone_pos[working][order]
-        clipped = shapely.intersection(cams.geometry.to_numpy()[cam_pos[working][order]],
-                                       zone_arr[owner])
-        # One row per zone, its clipped sectors padded with None: one vectorised union.
+        # One row per zone, its sectors padded with None: one vectorised union per row, then
+        # one clip by the zone (about twice as fast as clipping every sector first).
         rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
         table = np.full((n, rank.max() + 1), None, dtype=object)
-        table[owner, rank] = clipped
+        table[owner, rank] = cams.geometry.to_numpy()[cam_pos[working][order]]
         hit = np.unique(owner)
-        covered[hit] = shapely.union_all(table[hit], axis=1)
+        covered[hit] = shapely.intersection(shapely.union_all(table[hit], axis=1), zone_arr[hit])
     covered_area = shapely.area(covered)
     geometry = shapely.difference(zone_arr, covered) if blind else zone_arr
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -8,8 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
-from pyproj.aoi import AreaOfInterest
-from pyproj.database import query_utm_crs_info
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import CRSError
@@ -57,13 +55,9 @@ def metric_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries | None) -> CRS:
 
 @lru_cache(maxsize=64)
 def utm_crs(lon: float, lat: float) -> CRS:
-    """The WGS-84 UTM zone containing (``lon``, ``lat``) in degrees."""
-    infos = query_utm_crs_info(datum_name="WGS 84",
-                               area_of_interest=AreaOfInterest(lon, lat, lon, lat))
-    if not infos:
-        msg = f"找不到覆盖 ({lon:.3f}, {lat:.3f}) 的 UTM 分带 / no UTM zone for ({lon:.3f}, {lat:.3f})"
-        raise CRSError(msg)
-    return CRS.from_epsg(int(infos[0].code))
+    """The WGS-84 UTM zone containing (``lon``, ``lat``) in degrees (EPSG 326xx / 327xx)."""
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
 def _is_geometry_column(series: pd.Series) -> bool:
