@@ -16,7 +16,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from gis.config import Settings
@@ -40,13 +39,19 @@ def hash_file(path: Path) -> str:
 
 
 def hash_roads(roads: gpd.GeoDataFrame) -> str:
-    """SHA-256 of a roads GeoDataFrame: geometry WKB plus every non-geometry column."""
+    """SHA-256 of a roads GeoDataFrame: its coordinates, part structure and every attribute."""
     digest = hashlib.sha256()
     geoms = roads.geometry.to_numpy()
-    digest.update(b"".join(w or b"" for w in shapely.to_wkb(geoms, hex=False)))
-    attrs = pd.DataFrame(roads.drop(columns=roads.geometry.name)).astype(str)
-    digest.update(attrs.columns.str.cat(sep="\x1f").encode())
-    digest.update(pd.util.hash_pandas_object(attrs, index=False).to_numpy().tobytes())
+    digest.update(shapely.get_coordinates(geoms).tobytes())
+    digest.update(shapely.get_type_id(geoms).astype(np.int8).tobytes())
+    digest.update(shapely.get_num_geometries(geoms).astype(np.int64).tobytes())
+    digest.update(shapely.get_num_coordinates(geoms).astype(np.int64).tobytes())
+    for column in roads.columns:
+        if column == roads.geometry.name:
+            continue
+        values = roads[column].astype(object).where(roads[column].notna(), "\x00").astype(str)
+        digest.update(f"\x1e{column}\x1e".encode())
+        digest.update("\x1f".join(values.to_list()).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -42,7 +42,8 @@ def write_edges(conn, graph: RoadGraph, *, peak: str | None = None) -> int:
     return graph.n_segments
 
 
-def driving_distance(conn, roots: np.ndarray, distance_s: float, *, n_nodes: int) -> np.ndarray:
+def driving_distance(conn, roots: np.ndarray, distance_s: float, *, n_nodes: int,
+                     equicost: bool = False) -> np.ndarray:
     """Nearest-root seconds per graph node from ``pgr_drivingDistance`` (``inf`` = not reached).
 
     Parameters
@@ -53,9 +54,13 @@ def driving_distance(conn, roots: np.ndarray, distance_s: float, *, n_nodes: int
         Largest travel time to explore (seconds).
     n_nodes : int
         Length of the returned array (``graph.n_nodes``).
+    equicost : bool
+        Use pgRouting's ``equicost`` mode (faster; see ``sql/driving_distance_equicost.sql``)
+        instead of the exact minimum over per-root searches.
     """
     with conn.cursor() as cur:
-        cur.execute(read_sql("driving_distance.sql"),
+        name = "driving_distance_equicost.sql" if equicost else "driving_distance.sql"
+        cur.execute(read_sql(name),
                     {"roots": [int(r) + 1 for r in roots], "distance": float(distance_s)})
         rows = cur.fetchall()
     out = np.full(n_nodes, np.inf)
