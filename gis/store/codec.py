@@ -10,6 +10,7 @@ back-end. ``audit_text`` renders a value for the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Any
 
@@ -162,10 +163,38 @@ def same_value(a: Any, b: Any) -> bool:
     if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
         if not (isinstance(a, BaseGeometry) and isinstance(b, BaseGeometry)):
             return False
-        return shapely.to_wkb(a) == shapely.to_wkb(b)
+        return a.geom_type == b.geom_type and bool(shapely.equals_exact(a, b, tolerance=0.0))
     if isinstance(a, float) or isinstance(b, float):
         return float(a) == float(b)
     return a == b
+
+
+def geometries_to_db(geoms: list[BaseGeometry | None], backend: str) -> list[Any]:
+    """Shapely geometries → WKB blobs (SQLite) or EWKB elements with SRID 4326 (PostGIS)."""
+    array = np.empty(len(geoms), dtype=object)
+    array[:] = geoms
+    if backend == "postgis":
+        encoded = shapely.to_wkb(shapely.set_srid(array, SRID), hex=True, include_srid=True)
+        return [None if v is None else WKBElement(v, srid=SRID, extended=True) for v in encoded]
+    return list(shapely.to_wkb(array))
+
+
+def geometries_from_db(values: list[Any]) -> list[BaseGeometry | None]:
+    """Column values read from either back-end (WKB bytes or WKBElements) → geometries."""
+    raw = np.empty(len(values), dtype=object)
+    raw[:] = [_wkb_payload(v) for v in values]
+    geoms = shapely.from_wkb(raw)
+    if len(geoms):
+        geoms = shapely.set_srid(geoms, 0)
+    return list(geoms)
+
+
+def _wkb_payload(value: Any) -> bytes | str | None:
+    """WKB bytes (or a hex string) of a stored geometry value."""
+    if value is None:
+        return None
+    data = value.data if isinstance(value, WKBElement) else value
+    return data if isinstance(data, str) else bytes(data)
 
 
 def to_db(kind: str, value: Any, backend: str) -> Any:
@@ -207,6 +236,7 @@ def stamp_to_db(moment: dt.datetime, backend: str) -> Any:
     return moment if backend == "postgis" else moment.isoformat()
 
 
+@functools.lru_cache(maxsize=4096)
 def stamp_from_db(value: Any) -> pd.Timestamp | None:
     """A stored UTC timestamp as a tz-aware pandas Timestamp."""
     if value is None:

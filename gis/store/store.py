@@ -248,6 +248,8 @@ class Store:
                 audits += [_audit(name, rid, f.name, codec.audit_text(f, old[f.name]),
                                   codec.audit_text(f, row[f.name]), actor, stamp) for f in changed]
                 result.updated.append(rid)
+            self._encode_geometries(layer, inserts)
+            self._encode_geometries(layer, updates)
             if inserts:
                 conn.execute(table.insert(), inserts)
             if updates:
@@ -361,35 +363,49 @@ class Store:
 
     def _fetch(self, conn: Connection, layer: Layer, ids: list[str] | None, *,
                lock: bool = False) -> dict[str, dict[str, Any]]:
-        """Stored rows as canonical values, keyed by id (all rows when ``ids`` is None)."""
+        """Stored rows as canonical values, keyed by id in code-point order (the same on
+        both back-ends, whatever the database collation); all rows when ``ids`` is None."""
         table = self.tables[layer.name]
         queries = []
         if ids is None:
-            queries.append(select(table).order_by(table.c.id))
+            queries.append(select(table))
         else:
             for start in range(0, len(ids), CHUNK):
                 query = select(table).where(table.c.id.in_(ids[start:start + CHUNK]))
                 queries.append(query.with_for_update() if lock and self.backend == "postgis"
                                else query)
-        rows: dict[str, dict[str, Any]] = {}
-        for query in queries:
-            for record in conn.execute(query):
-                m = record._mapping
-                row = {f.name: codec.from_db(f.kind, m[f.name]) for f in layer.fields}
-                row["source"] = m["source"]
-                row["updated_at"] = codec.stamp_from_db(m["updated_at"])
-                row["version"] = int(m["version"])
-                rows[row["id"]] = row
-        if ids is not None:
-            rows = dict(sorted(rows.items()))
-        return rows
+        records = [record._mapping for query in queries for record in conn.execute(query)]
+        records.sort(key=lambda m: m["id"])
+        columns: dict[str, list[Any]] = {}
+        for f in layer.fields:
+            raw = [m[f.name] for m in records]
+            if f.kind in GEOMETRY_KINDS:
+                columns[f.name] = codec.geometries_from_db(raw)
+            else:
+                columns[f.name] = [codec.from_db(f.kind, v) for v in raw]
+        columns["source"] = [m["source"] for m in records]
+        columns["updated_at"] = [codec.stamp_from_db(m["updated_at"]) for m in records]
+        columns["version"] = [int(m["version"]) for m in records]
+        names = list(columns)
+        return {row[0]: dict(zip(names, row, strict=True))
+                for row in zip(*columns.values(), strict=True)} if records else {}
 
     def _db_record(self, layer: Layer, row: dict[str, Any], fields: Sequence[Field],
                    stamp: Any, *, version: int) -> dict[str, Any]:
-        record = {f.name: codec.to_db(f.kind, row.get(f.name), self.backend) for f in fields}
+        """A row for the table; geometries stay shapely here (see ``_encode_geometries``)."""
+        record = {f.name: row.get(f.name) if f.kind in GEOMETRY_KINDS
+                  else codec.to_db(f.kind, row.get(f.name), self.backend) for f in fields}
         record["id"] = row["id"]
         record.update(source=row["_source"], updated_at=stamp, version=version)
         return record
+
+    def _encode_geometries(self, layer: Layer, records: list[dict[str, Any]]) -> None:
+        """Turn the shapely geometries of the records into the back-end's values, in bulk."""
+        for f in layer.geometry_fields:
+            if records and f.name in records[0]:
+                encoded = codec.geometries_to_db([r[f.name] for r in records], self.backend)
+                for record, value in zip(records, encoded, strict=True):
+                    record[f.name] = value
 
     def _bump(self, conn: Connection) -> None:
         table = self.tables["meta"]
