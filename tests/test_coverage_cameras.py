@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Geod
 
 from gis.coverage.cameras import camera_sectors, sector_polygons
@@ -113,3 +115,14 @@ def test_camera_layer_defaults_given_polygons_and_broken():
     # E has a given polygon: used as is (same area), nothing assumed.
     assert out.loc["E", "given_polygon"] and not out.loc["E", "assumed"]
     assert out.loc["E", "geometry"].area == pytest.approx(20 * 20, rel=0.02)
+
+
+@settings(max_examples=200, deadline=None)
+@given(direction=st.floats(0, 360), fov=st.floats(5, 350), bearing=st.floats(0, 360),
+       dist=st.floats(1, 49))
+def test_sector_contains_exactly_the_points_inside_its_angle_and_range(direction, fov, bearing, dist):
+    off_axis = abs((bearing - direction + 180.0) % 360.0 - 180.0)    # 0..180 degrees
+    assume(abs(off_axis - fov / 2) > 1.0)                           # not on the edge rays
+    assume(dist < 48.0)                                             # chords sit inside the arc
+    sector = one(direction, fov, 50.0)
+    assert sector.contains(polar(bearing, dist)) == (off_axis < fov / 2)

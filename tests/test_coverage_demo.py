@@ -127,3 +127,16 @@ def test_cli_on_postgis_matches_sqlite(demo_store, postgis_store, postgis_url, t
     assert list(a.index) == list(b.index)
     pd.testing.assert_series_equal(a["score"], b["score"])
     assert (a["level"] == b["level"]).all() and (a["reasons_zh"] == b["reasons_zh"]).all()
+
+
+def test_cli_map_layers_geojson(demo_store, tmp_path):
+    import geopandas as gpd
+
+    out, layers = tmp_path / "c.geojson", tmp_path / "map.geojson"
+    assert main(["--db", demo_store.url, "coverage", "--out", str(out),
+                 "--map-layers", str(layers)]) == 0
+    back = gpd.read_file(layers)
+    assert {"sectors", "blind_spots"} <= set(back["layer"])
+    assert "note" not in back.columns
+    blind = back[back["layer"] == "blind_spots"]
+    assert blind.geom_type.isin(["Polygon", "MultiPolygon"]).all()
