@@ -31,6 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from gis.errors import ValidationError
 from gis.io import values as V
 from gis.io.china_crs import (
+    CHINA_BOUNDS,
     CoordSystem,
     haversine_m,
     in_bounds,
@@ -524,6 +525,13 @@ def _accept_geometry(layer: Layer, row: int, geom: BaseGeometry | None, result: 
             reject(row, name, f"几何无效（{reason}）；请修正图形", f"invalid geometry ({reason}); fix the shape")
             return
         coords = shapely.get_coordinates(g)
+        if len(coords) == 1:
+            x, y = coords[0]
+            if not (math.isfinite(x) and math.isfinite(y)):
+                reject(row, name, "坐标含无效数值；请改正", "coordinates hold invalid numbers; correct them")
+                return
+            if _inside(x, y, CHINA_BOUNDS) and (extent is None or name != main.name or _inside(x, y, extent)):
+                continue
         if not np.isfinite(coords).all():
             reject(row, name, "坐标含无效数值；请改正", "coordinates hold invalid numbers; correct them")
             return
@@ -542,6 +550,10 @@ def _accept_geometry(layer: Layer, row: int, geom: BaseGeometry | None, result: 
                        f"(about {km:.1f} km from its centre); check the coordinates or --crs")
                 return
     result[row] = fields
+
+
+def _inside(x: float, y: float, bounds) -> bool:
+    return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
 
 def _reject_duplicates(layer: Layer, parsed: dict[int, dict], rejections: dict[int, list[Rejection]]) -> None:

@@ -63,6 +63,7 @@ FALSE_WORDS = frozenset({"否", "无", "n", "no", "false", "f", "0", "×", "✗"
 LEVEL_WORDS = {"低": 1, "一般": 1, "轻": 1, "low": 1, "中": 2, "较高": 2, "medium": 2, "高": 3, "重": 3,
                "严重": 3, "high": 3, "一级": 1, "二级": 2, "三级": 3}
 
+_BLANKS = " \t\r\n\v\f\u3000\u00a0\u2000\u2001\u2002\u2003\u2009\u200b\ufeff"
 _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({0x3000: 0x20, 0x3001: 0x2C, 0x2014: 0x2D, 0x2013: 0x2D, 0xFF5E: 0x7E, 0x301C: 0x7E})
 
@@ -75,7 +76,7 @@ def is_blank(value: Any) -> bool:
         return True
     if value is pd.NaT or value is pd.NA:
         return True
-    return isinstance(value, str) and not normalize_text(value)
+    return isinstance(value, str) and not value.strip(_BLANKS)
 
 
 def normalize_text(value: Any) -> str:
@@ -84,8 +85,10 @@ def normalize_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    text = str(value).translate(_FULLWIDTH)
-    return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    text = str(value)
+    if not text.isascii():
+        text = text.translate(_FULLWIDTH).replace("\u00a0", " ")
+    return " ".join(text.split())
 
 
 _UNIT_SUFFIX = re.compile(r"(米|公里|m|km|度|°|人|名|个|辆|台|部|处|所|岁|分钟|min)$", re.IGNORECASE)
