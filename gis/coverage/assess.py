@@ -139,9 +139,12 @@ def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFram
     if "school_id" not in response.columns:
         msg = "响应时间表缺少 school_id 列 / the response table needs a school_id column"
         raise ValidationError(msg)
-    r = response.copy()
+    r = response[response["school_id"].notna()].copy()
     r["school_id"] = r["school_id"].astype(str)
-    r["response_s"] = pd.to_numeric(r["response_s"], errors="coerce")
+    r["response_s"] = (pd.to_numeric(r["response_s"], errors="coerce") if "response_s" in r.columns
+                       else np.nan)
+    if "nearest_post_id" not in r.columns:
+        r["nearest_post_id"] = None
     fastest = r.sort_values("response_s", na_position="last").drop_duplicates("school_id")
     out = fastest.set_index("school_id")[["response_s", "nearest_post_id"]]
     if "snap_m" in r.columns:
