@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from gis.config import Settings
-from gis.errors import GisError, ValidationError
+from gis.errors import DataSourceError, GisError, ValidationError
 
 LAYERS = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
@@ -77,7 +77,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                         duty_date=args.date, include_optional=not args.mandatory_only,
                         include_risk_sites=False if args.no_risk_sites else None,
                         dwell_min=args.dwell)
-    files = write_route_sheets(plan, args.out, roads=layers["roads"], area_name=area)
+    try:
+        files = write_route_sheets(plan, args.out, roads=layers["roads"], area_name=area)
+    except OSError as exc:
+        msg = f"无法写入输出目录 {args.out}：{exc.strerror or exc} / cannot write to {args.out}"
+        raise DataSourceError(msg) from exc
     s = plan.summary()
     print(f"巡逻时段 {s['window']}：{len(s['units'])} 个单位，安排 {s['stops_served']}/{s['stops_total']} "
           f"个点位（必到 {s['mandatory_served']}/{s['mandatory_total']}），总行驶 {s['total_travel_min']} 分钟")
