@@ -108,3 +108,22 @@ def test_invalid_edits_are_reported_not_written(schools_store):
     assert len(plan.problems) == 2
     assert any("enrollment" in p for p in plan.problems) and any("kind" in p for p in plan.problems)
     assert len(plan.upserts) == 0
+
+
+def test_mixed_save_with_one_stale_row_writes_nothing(schools_store):
+    store = schools_store
+    stored = store.read_layer("schools")
+    mine = editable_frame("schools", stored)
+    # a colleague changes G3601011 after I loaded the table
+    theirs = mine.copy()
+    theirs.loc[theirs["id"] == "G3601011", "enrollment"] = 700
+    apply_edits(store, plan_edits("schools", mine, theirs, stored), actor="colleague")
+    # I rename G3601002 (fresh) and delete G3601011 (stale) in one save
+    edited = mine.copy()
+    edited.loc[edited["id"] == "G3601002", "name"] = "实验幼儿园（新园区）"
+    edited = edited[edited["id"] != "G3601011"]
+    with pytest.raises(StaleVersionError, match="G3601011"):
+        apply_edits(store, plan_edits("schools", mine, edited, stored))
+    after = store.read_layer("schools").set_index("id")
+    assert after.loc["G3601002", "name"] == "贵溪市实验幼儿园"          # the fresh half was not written either
+    assert after.loc["G3601011", "enrollment"] == 700

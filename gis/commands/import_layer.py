@@ -13,7 +13,7 @@ import sys
 from gis.config import Settings
 from gis.errors import StaleVersionError, ValidationError
 from gis.io.headers import parse_mapping_args
-from gis.io.importer import commit_import, prepare_import, read_extent
+from gis.io.importer import commit_import, prepare_import, read_roads
 from gis.io.safe_zip import ZipLimits
 from gis.io.templates import write_template
 from gis.schema import LAYER_NAMES
@@ -49,9 +49,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.database_url)
     store.init()
     existing = store.read_layer(args.layer)
-    extent = read_extent(store) if args.layer != "roads" else None
+    roads = read_roads(store) if args.layer != "roads" else None
     preview = prepare_import(args.layer, args.path, crs=args.crs, mapping=parse_mapping_args(args.map),
-                             existing=existing, extent=extent,
+                             existing=existing, roads=roads,
                              extent_margin_m=float(section.get("extent_margin_m", 5000)),
                              sheet=args.sheet, limits=ZipLimits.from_section(section))
     _print_preview(preview)

@@ -233,8 +233,32 @@ class EditOutcome:
     deleted: int
 
 
+def _check_versions(store, plan: EditPlan) -> None:
+    """Refuse the whole save up front when any row it touches changed since it was read.
+
+    The store checks again inside each transaction; checking first keeps a save with both
+    changes and deletions from writing one half when the other half is stale.
+    """
+    from gis.errors import StaleVersionError
+
+    wanted: dict[str, int] = {rid: v for rid, v in plan.deletes.items() if v is not None}
+    if len(plan.upserts) and VERSION in plan.upserts:
+        for rid, version in zip(plan.upserts["id"], plan.upserts[VERSION], strict=True):
+            if not V.is_blank(version):
+                wanted[str(rid)] = int(version)
+    if not wanted:
+        return
+    stored = store.read_layer(plan.layer, ids=list(wanted))
+    current = dict(zip(stored["id"].astype(str), stored[VERSION], strict=True))
+    stale = [rid for rid, version in wanted.items() if rid in current and int(current[rid]) > version]
+    if stale:
+        msg = (f"记录 {'、'.join(stale[:10])} 已被他人修改，本次保存未写入任何内容；请刷新后重新修改 / rows "
+               f"{', '.join(stale[:10])} were changed by someone else; nothing was saved, reload and edit again")
+        raise StaleVersionError(msg)
+
+
 def apply_edits(store, plan: EditPlan, *, actor: str = "local", source: str = "user") -> EditOutcome:
-    """Write an ``EditPlan``: upserts in one transaction, then deletes in one transaction.
+    """Write an ``EditPlan``: versions checked first, then upserts and deletes (one transaction each).
 
     Raises
     ------
@@ -249,6 +273,7 @@ def apply_edits(store, plan: EditPlan, *, actor: str = "local", source: str = "u
     if plan.problems:
         msg = "；".join(plan.problems[:10])
         raise ValidationError(msg)
+    _check_versions(store, plan)
     inserted, updated = [], []
     if len(plan.upserts):
         result = store.write_layer(plan.layer, plan.upserts, source=source, actor=actor)

@@ -39,6 +39,7 @@ from gis.io.china_crs import (
     to_wgs84,
 )
 from gis.io.headers import COORD_TARGETS, match_headers, target_label
+from gis.io.offset_check import offset_warning, suspect_offset
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import RawTable, read_table
 from gis.schema import Field, Layer, get_layer
@@ -342,7 +343,7 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
                    mapping: Mapping[str, str] | None = None, existing: pd.DataFrame | None = None,
                    extent: tuple[float, float, float, float] | None = None, extent_margin_m: float = 5000.0,
                    sheet: str | None = None, limits: ZipLimits | None = None,
-                   table: RawTable | None = None) -> ImportPreview:
+                   table: RawTable | None = None, roads: gpd.GeoDataFrame | None = None) -> ImportPreview:
     """Read and validate a file for ``layer_name`` without writing anything.
 
     Parameters
@@ -363,7 +364,12 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
         farther than ``extent_margin_m`` metres outside it are rejected. China's box otherwise.
     table : RawTable, optional
         An already read file (the page reads once, then re-maps).
+    roads : GeoDataFrame, optional
+        The stored roads: their bounds are the extent when ``extent`` is not given, and
+        points declared WGS-84 that fit the roads far better as GCJ-02/BD-09 get a warning.
     """
+    if extent is None and roads is not None and len(roads):
+        extent = tuple(float(v) for v in roads.total_bounds)
     layer = get_layer(layer_name)
     system = crs if isinstance(crs, CoordSystem) else parse_crs(crs)
     path = Path(path)
@@ -409,6 +415,11 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
 
     accepted_rows = [r for r in parsed if r not in rejections]
     records = _records_frame(layer, accepted_rows, parsed, geoms, field_columns, id_from_name)
+    if system.kind == "wgs84" and roads is not None and layer.geometry_fields[0].kind != "line" and len(records):
+        points = [main for main in (_first_point(g) for g in records.geometry) if main is not None]
+        found = suspect_offset(np.array([p.x for p in points]), np.array([p.y for p in points]), roads)
+        if found:
+            warnings.append(offset_warning(found))
     existing_ids = set() if existing is None or "id" not in existing else set(existing["id"].astype(str))
     ids = list(records["id"]) if len(records) else []
     preview = ImportPreview(layer=layer_name, table=table, mapping=column_map, crs=system, records=records,
@@ -552,6 +563,12 @@ def _accept_geometry(layer: Layer, row: int, geom: BaseGeometry | None, result: 
     result[row] = fields
 
 
+def _first_point(geom: BaseGeometry | None) -> Point | None:
+    if geom is None or geom.is_empty:
+        return None
+    return geom.geoms[0] if geom.geom_type == "MultiPoint" else geom if geom.geom_type == "Point" else None
+
+
 def _inside(x: float, y: float, bounds) -> bool:
     return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
@@ -688,10 +705,11 @@ def _xlsx_cell(value: Any) -> Any:
 
 def read_extent(store) -> tuple[float, float, float, float] | None:
     """The stored roads' bounds (the county's extent), or ``None`` when there are no roads."""
-    try:
-        roads = store.read_layer("roads")
-    except Exception:  # noqa: BLE001 - a store without roads simply has no extent
-        return None
-    if roads is None or len(roads) == 0:
-        return None
-    return tuple(float(v) for v in roads.total_bounds)
+    roads = read_roads(store)
+    return None if roads is None else tuple(float(v) for v in roads.total_bounds)
+
+
+def read_roads(store) -> gpd.GeoDataFrame | None:
+    """The stored roads, or ``None`` when there are none."""
+    roads = store.read_layer("roads")
+    return roads if roads is not None and len(roads) else None

@@ -23,7 +23,7 @@ from streamlit_folium import st_folium
 from gis.errors import GisError, StaleVersionError
 from gis.io.edits import apply_edits, editable_frame, has_point, main_point, move_point, plan_edits
 from gis.io.headers import target_choices, target_label
-from gis.io.importer import commit_import, prepare_import, read_extent, write_quarantine
+from gis.io.importer import commit_import, prepare_import, read_roads, write_quarantine
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.io.templates import write_template
@@ -136,9 +136,9 @@ def import_panel(ctx: cache.Context) -> None:
     store = cache.get_store(ctx.url)
     try:
         existing = store.read_layer(layer)
-        extent = read_extent(store) if layer != "roads" else None
+        roads = read_roads(store) if layer != "roads" else None
         preview = prepare_import(layer, state["path"], crs=crs, mapping=state.get("mapping"), existing=existing,
-                                 extent=extent, extent_margin_m=float(section.get("extent_margin_m", 5000)),
+                                 roads=roads, extent_margin_m=float(section.get("extent_margin_m", 5000)),
                                  table=table)
     except GisError as exc:
         st.error(str(exc))
