@@ -107,6 +107,50 @@ def clean_value(layer: str, row_id: Any, f: Field, value: Any) -> Any:
     return value
 
 
+def clean_column(layer: str, ids: list[str], f: Field, values: pd.Series) -> list[Any]:
+    """Canonical values of a whole column (same rules as ``clean_value``, vectorised where
+    it matters: geometries and text)."""
+    values = list(values)
+    if f.kind in GEOMETRY_KINDS:
+        return _clean_geometry_column(layer, ids, f, values)
+    if f.kind in ("text", "window", "enum"):
+        cleaned = []
+        for rid, value in zip(ids, values, strict=True):
+            if isinstance(value, str) and (f.kind != "enum" or value in f.choices):
+                cleaned.append(value)
+            else:
+                cleaned.append(clean_value(layer, rid, f, value))
+        return cleaned
+    return [clean_value(layer, rid, f, value) for rid, value in zip(ids, values, strict=True)]
+
+
+def _clean_geometry_column(layer: str, ids: list[str], f: Field, values: list[Any]) -> list[Any]:
+    array = np.empty(len(values), dtype=object)
+    array[:] = [v if isinstance(v, BaseGeometry) and not v.is_empty else None for v in values]
+    for rid, value, geom in zip(ids, values, array, strict=True):
+        if geom is None and (f.required or not is_missing(value)):
+            clean_value(layer, rid, f, value)   # raises the row's error
+    if len(array) == 0:
+        return []
+    if shapely.has_z(array).any():
+        array = shapely.force_2d(array)
+    types = shapely.get_type_id(array)
+    if f.kind == "multipoint":
+        single = types == shapely.GeometryType.POINT
+        if single.any():
+            array[single] = [MultiPoint([g]) for g in array[single]]
+            types = shapely.get_type_id(array)
+    allowed = [int(shapely.GeometryType[name.upper()]) for name in ALLOWED_GEOMETRIES[f.kind]]
+    bounds = shapely.bounds(array)
+    inside = ((bounds[:, 0] >= -180) & (bounds[:, 2] <= 180) & (bounds[:, 1] >= -90)
+              & (bounds[:, 3] <= 90))
+    good = (types == -1) | (np.isin(types, allowed) & inside)
+    if not good.all():
+        k = int(np.flatnonzero(~good)[0])
+        clean_value(layer, ids[k], f, array[k])   # raises the row's error
+    return list(array)
+
+
 def _number(layer: str, row_id: Any, f: Field, value: Any) -> float | int:
     if isinstance(value, bool | np.bool_):
         raise _bad(layer, row_id, f, value, "应为数字", "use a number")

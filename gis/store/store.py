@@ -102,7 +102,8 @@ class Store:
             self.engine = _sqlite_engine(parsed)
         elif parsed.get_backend_name() == "postgresql":
             self.backend = "postgis"
-            self.engine = create_engine(parsed, pool_pre_ping=True)
+            self.engine = create_engine(parsed, pool_pre_ping=True,
+                                        executemany_mode="values_plus_batch")
         else:
             msg = (f"不支持的数据库 {parsed.get_backend_name()}，请使用 sqlite:/// 或 "
                    f"postgresql+psycopg2:// / unsupported database; use SQLite or PostGIS")
@@ -432,22 +433,25 @@ def _prepare_rows(layer: Layer, gdf: pd.DataFrame, *,
         raise ValidationError(msg)
     frame = _to_wgs84(layer, gdf)
     present = [f for f in layer.fields if f.name in frame.columns]
-    rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    has_version = "version" in frame.columns
-    for position, record in enumerate(frame.to_dict("records")):
-        rid = _clean_id(layer, position, record.get("id"))
-        if rid in seen:
-            msg = (f"图层 {layer.name} 中编号 {rid} 重复，请保证每行编号唯一 / layer {layer.name}: "
-                   f"id {rid} appears more than once; ids must be unique")
-            raise ValidationError(msg)
-        seen.add(rid)
-        row = {f.name: codec.clean_value(layer.name, rid, f, record.get(f.name))
+    ids = [_clean_id(layer, position, value) for position, value in enumerate(frame["id"])]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        rid = next(i for i in ids if i in seen or seen.add(i))
+        msg = (f"图层 {layer.name} 中编号 {rid} 重复，请保证每行编号唯一 / layer {layer.name}: "
+               f"id {rid} appears more than once; ids must be unique")
+        raise ValidationError(msg)
+    columns = {f.name: codec.clean_column(layer.name, ids, f, frame[f.name])
                for f in present if f.name != "id"}
-        row["id"] = rid
-        version = record.get("version") if has_version else None
-        row["_version"] = None if codec.is_missing(version) else int(version)
-        row["_source"] = default_source
+    if "version" in frame.columns:
+        versions = [None if codec.is_missing(v) else int(v) for v in frame["version"]]
+    else:
+        versions = [None] * len(ids)
+    names = list(columns)
+    rows = []
+    for k, values in enumerate(zip(*columns.values(), strict=True) if names
+                               else [()] * len(ids)):
+        row = dict(zip(names, values, strict=True))
+        row.update(id=ids[k], _version=versions[k], _source=default_source)
         rows.append(row)
     return rows, present
 
