@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from gis.errors import GisError
+from gis.reports import MIME_TYPES, ZIP_NAME
 from gis.ui import cache, shell, views
 from gis.ui.i18n import current_language, tr
 from gis.viz.routes import route_feature_groups
@@ -82,29 +83,17 @@ m = views.base_map(ctx, lang, legend=False)
 shell.show_map(m, key="patrol_map", height=520, groups=route_feature_groups(plan, lang=lang))
 
 st.subheader(tr("排班表", "Schedule"))
-table = plan.schedule_frame()
-cols = {"unit": tr("单位", "Unit"), "seq": tr("序号", "No."), "name": tr("地点", "Place"),
-        "window": tr("到达时段", "Window"), "arrival": tr("预计到达", "Arrive"),
-        "wait_min": tr("等候", "Wait"), "dwell_min": tr("停留", "Dwell"),
-        "departure": tr("离开", "Leave"), "task_zh" if lang != "en" else "task_en": tr("任务", "Task")}
-st.dataframe(table[list(cols)].rename(columns=cols), hide_index=True, width="stretch")
-missed = plan.unserved_frame()
+schedule, missed = plan.display_frames(lang)
+st.dataframe(schedule, hide_index=True, width="stretch")
 if len(missed):
     st.subheader(tr("未安排点位及原因", "Unserved stops and why"))
-    reason = "reason_en" if lang == "en" else "reason_zh"
-    st.dataframe(missed[["name", "mandatory", "window", reason]].rename(columns={
-        "name": tr("地点", "Place"), "mandatory": tr("必到", "Mandatory"),
-        "window": tr("到达时段", "Window"), reason: tr("原因", "Reason")}), hide_index=True, width="stretch")
+    st.dataframe(missed, hide_index=True, width="stretch")
 
 st.subheader(tr("路线单下载", "Route sheets"))
-st.download_button(tr("全部文件（zip）", "All files (zip)"), blobs["patrol_sheets.zip"],
-                   file_name="patrol_sheets.zip", mime="application/zip", type="primary")
-mimes = {".pdf": "application/pdf", ".gpx": "application/gpx+xml",
-         ".kml": "application/vnd.google-earth.kml+xml", ".json": "application/json",
-         ".geojson": "application/geo+json",
-         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-names = sorted(n for n in blobs if n != "patrol_sheets.zip")
+st.download_button(tr("全部文件（zip）", "All files (zip)"), blobs[ZIP_NAME], file_name=ZIP_NAME,
+                   mime="application/zip", type="primary")
+names = sorted(n for n in blobs if n != ZIP_NAME)
 for row in range(0, len(names), 6):
     for col, name in zip(st.columns(6), names[row:row + 6], strict=False):
         col.download_button(name, blobs[name], file_name=name, key=f"dl_{name}",
-                            mime=mimes.get(Path(name).suffix, "application/octet-stream"))
+                            mime=MIME_TYPES.get(Path(name).suffix, "application/octet-stream"))

@@ -19,6 +19,10 @@ from gis.reports.sheets import write_unit_pdf
 from gis.routing.plan import PatrolPlan
 
 ZIP_NAME = "patrol_sheets.zip"
+MIME_TYPES = {".pdf": "application/pdf", ".gpx": "application/gpx+xml",
+              ".kml": "application/vnd.google-earth.kml+xml", ".json": "application/json",
+              ".geojson": "application/geo+json", ".zip": "application/zip",
+              ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -119,5 +123,5 @@ def write_route_sheets(plan: PatrolPlan, out_dir: Path | str, *,
     return files
 
 
-__all__ = ["ZIP_NAME", "write_plan_geojson", "write_plan_xlsx", "write_route_sheets",
+__all__ = ["MIME_TYPES", "ZIP_NAME", "write_plan_geojson", "write_plan_xlsx", "write_route_sheets",
            "write_unit_gpx", "write_unit_kml", "write_unit_pdf"]

@@ -66,6 +66,20 @@ class PatrolPlan:
                     "task_zh": s.task_zh, "task_en": s.task_en, "lon": s.lon, "lat": s.lat})
         return pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
 
+    def display_frames(self, lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Schedule and unserved tables with zh (or en) headers, for the page."""
+        en = lang == "en"
+        sched = {"unit": "单位", "seq": "序号", "name": "地点", "window": "到达时段", "arrival": "预计到达",
+                 "wait_min": "等候", "dwell_min": "停留", "departure": "离开",
+                 "task_en" if en else "task_zh": "任务"}
+        missed = {"name": "地点", "mandatory": "必到", "window": "到达时段",
+                  "reason_en" if en else "reason_zh": "原因"}
+        if en:
+            sched = {k: k.replace("_min", " (min)").replace("_en", "") for k in sched}
+            missed = {k: k.replace("_en", "") for k in missed}
+        a, b = self.schedule_frame(), self.unserved_frame()
+        return a[list(sched)].rename(columns=sched), b[list(missed)].rename(columns=missed)
+
     def unserved_frame(self) -> pd.DataFrame:
         """Stops left out, with the reason in zh and en."""
         p = self.problem
