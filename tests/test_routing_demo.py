@@ -27,8 +27,8 @@ def demo(demo_layers, tmp_path_factory):
             "settings": settings}
 
 
-def test_every_route_rewalked_on_the_road_graph_meets_its_windows(demo):
-    plan, graph = demo["plan"], demo["graph"]
+def rewalk(plan, graph, peak):
+    """Recompute every leg with the engine's route_between and check windows and shift end."""
     p = plan.problem
     assert sum(len(r.visits) for r in plan.solution.routes) >= 10
     for route in plan.solution.routes:
@@ -40,7 +40,7 @@ def test_every_route_rewalked_on_the_road_graph_meets_its_windows(demo):
         places.append(places[0])
         clock = route.leave
         for n, (a, b) in enumerate(zip(places[:-1], places[1:], strict=True)):
-            _, seconds = route_between(graph, a, b, peak="am")  # the engine, leg by leg
+            _, seconds = route_between(graph, a, b, peak=peak)  # the engine, leg by leg
             clock += seconds
             if n == len(route.visits):
                 assert abs(route.back - clock) <= TOL_S * (n + 1)
@@ -52,6 +52,17 @@ def test_every_route_rewalked_on_the_road_graph_meets_its_windows(demo):
             assert clock <= stop.tw_late + TOL_S * (n + 1), stop.name
             clock = max(clock, stop.tw_early) + stop.dwell
             assert visit.start >= stop.tw_early
+
+
+def test_every_route_rewalked_on_the_road_graph_meets_its_windows(demo):
+    rewalk(demo["plan"], demo["graph"], "am")
+
+
+def test_ortools_plan_rewalked_too(demo):
+    plan = plan_patrols(demo["layers"], graph=demo["graph"], settings=demo["settings"], window="pm",
+                        units=3, assessment=demo["assessment"], solver="ortools", time_limit=2)
+    assert plan.solution.solver == "ortools" and plan.solution.served
+    rewalk(plan, demo["graph"], "pm")
 
 
 def test_leg_paths_follow_road_nodes_at_networkx_shortest_time(demo):
