@@ -43,7 +43,7 @@ d2.download_button(tr("下载 CSV", "Download CSV"), tables.to_csv_bytes(export)
 
 rows = event.selection.rows if event is not None else []
 school_id = ranked["school_id"].iloc[rows[0]] if rows and len(ranked) else None
-m, groups = views.overview_map(ctx, lang, ["posts", "schools"])
+m, groups = views.overview_map(ctx, lang, ["posts", "schools"], refit=school_id is None)
 target = None
 if school_id is not None:
     focus = cache.load_focus(*ctx.key, school_id, lang)

@@ -9,6 +9,7 @@ page but never recomputes an analysis: those are keyed by data, not by widgets.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +39,14 @@ class Context:
         return (self.url, self.version, self.fingerprint)
 
 
-@st.cache_resource(show_spinner=False)
 def get_settings() -> Settings:
-    """Settings from the default TOML, ``$GIS_CONFIG`` and ``$DATABASE_URL`` (read once)."""
-    return load_settings()
+    """Settings from the default TOML, ``$GIS_CONFIG`` and ``$DATABASE_URL`` (read once per pair)."""
+    return _settings(os.environ.get("DATABASE_URL"), os.environ.get("GIS_CONFIG"))
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(database_url: str | None, config: str | None) -> Settings:
+    return load_settings(database_url=database_url, config=config)
 
 
 @st.cache_resource(show_spinner=False)

@@ -24,6 +24,7 @@ APP_TITLE = ("护校安园态势图", "Campus Safety Map")
 
 BASE_CSS = """
 <style>
+[data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
 .hx-kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .8rem; margin: .2rem 0 .8rem; }
 .hx-kpi { background: #ffffff; border: 1px solid #e3e6ea; border-left: 5px solid #1f4e9c; border-radius: 8px;
   padding: .55rem .9rem; box-shadow: 0 1px 2px rgba(0,0,0,.05); }
@@ -53,13 +54,13 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
 .hx-wall-head { display: flex; justify-content: space-between; align-items: baseline; }
 .hx-wall-title { font-size: 3.6vh; font-weight: 700; letter-spacing: .2vh; color: #e8eef5; }
 .hx-wall-stamp { font-size: 2vh; color: #9fb3c8; }
-.hx-kpis { gap: 1.2vw; margin: 0; }
+.hx-kpis { gap: 1.2vw; margin: 0 0 .6vh 0; }
 .hx-kpi { background: #12263a; border: none; border-left: .6vh solid #5fa8ff; border-radius: .8vh;
   padding: 1vh 1.2vw; box-shadow: none; }
 .hx-kpi-label { color: #9fb3c8; font-size: 2vh; }
 .hx-kpi-value { color: #ffffff; font-size: 5.4vh; }
 .hx-kpi-sub { color: #7f95ab; font-size: 1.6vh; }
-iframe[title="streamlit_folium.st_folium"] { height: 78vh !important; border-radius: .8vh; }
+iframe[title="streamlit_folium.st_folium"] { height: 74vh !important; border-radius: .8vh; }
 </style>
 """
 

@@ -40,23 +40,24 @@ def tile_options() -> maps.TileOptions | None:
 
 
 def base_map(ctx: cache.Context, lang: str, *, theme: str = "light", legend: bool = True,
-             fill_height: bool = False) -> folium.Map:
+             fill_height: bool = False, refit: bool = True) -> folium.Map:
     bm = cache.basemap(ctx, theme)
     m = maps.new_map(bm.bounds, theme=theme, static_url=static_url(), tiles=tile_options(),
-                     fill_height=fill_height)
-    maps.add_basemap(m, bm)
+                     fill_height=fill_height, refit=refit)
+    maps.add_basemap(m, bm, viewport_scale=theme == "dark", interactive=theme != "dark")
     if legend:
         maps.add_legend(m, lang, open_=theme == "light")
     return m
 
 
-def overview_map(ctx: cache.Context, lang: str, chosen: list[str]) -> tuple[folium.Map, list]:
+def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *,
+                 refit: bool = True) -> tuple[folium.Map, list]:
     """The overview: base map and one feature group per chosen layer."""
     with_reach = bool({"reach", "circles"} & set(chosen))
     colls = cache.collections(ctx, lang, with_reach=with_reach)
     groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
               for name in LAYERS if name in chosen]
-    return base_map(ctx, lang), groups
+    return base_map(ctx, lang, refit=refit), groups
 
 
 def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:
@@ -80,16 +81,16 @@ def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
     """
     data = cache.layers(ctx)
     table, _ = cache.assessment(ctx)
-    m = base_map(ctx, lang, theme="dark", legend=False, fill_height=True)
+    m = base_map(ctx, lang, theme="dark", legend=False, fill_height=True, refit=False)
     reach = cache.load_reach(*ctx.key)
     if reach is not None and len(reach):
         three = reach[reach["minutes"].astype(float) == 3.0]
         StyledGeoJson(features.reach_features(three, lang=lang), control=False,
-                      interactive=False).add_to(m)
-    StyledGeoJson(features.post_features(data["police_posts"], lang=lang, size=26, with_popup=False),
-                  control=False).add_to(m)
-    StyledGeoJson(features.school_features(data["schools"], table, lang=lang, with_popup=False),
-                  control=False).add_to(m)
+                      interactive=False, viewport_scale=True).add_to(m)
+    StyledGeoJson(features.post_features(data["police_posts"], lang=lang, size=24, with_popup=False),
+                  control=False, viewport_scale=True).add_to(m)
+    StyledGeoJson(features.school_features(data["schools"], table, lang=lang, with_popup=False, scale=1.5),
+                  control=False, viewport_scale=True).add_to(m)
     maps.add_legend(m, lang, layers=("schools", "posts"), position="bottomright")
     area = cache.meta(ctx).get("area_name_en" if lang == "en" else "area_name_zh")
     stops = jurisdiction_stops(data["schools"], table, data["police_posts"], lang=lang, whole_name=area)

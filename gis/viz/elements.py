@@ -31,45 +31,62 @@ class StyledGeoJson(Layer):
         Name in a layer control.
     interactive : bool
         False for basemap layers (no hover, clicks pass through).
+    viewport_scale : bool
+        Scale line widths, circle radii and badges with the frame height (1 up to 800 px,
+        2 at 1600 px …): the wall display looks the same at 1920×1080 and 3840×2160.
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.geoJson({{ this.data|tojson }}, {
-            interactive: {{ this.interactive|tojson }},
-            {%- if this.attribution %}
-            attribution: {{ this.attribution|tojson }},
-            {%- endif %}
-            style: function (f) { return f.properties._style || {}; },
-            pointToLayer: function (f, latlng) {
-                var p = f.properties, s = p._style || {};
-                if (p._icon) {
-                    return L.marker(latlng, {icon: L.divIcon({html: p._icon.html, className: "hx-divicon",
-                        iconSize: [p._icon.size, p._icon.size], iconAnchor: [p._icon.size / 2, p._icon.size / 2]}),
-                        interactive: {{ this.interactive|tojson }}, keyboard: false});
-                }
-                if (p._circle_m) {
-                    return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
-                }
-                return L.circleMarker(latlng, s);
-            },
-            onEachFeature: function (f, layer) {
-                var p = f.properties;
-                if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
-                if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
+        var {{ this.get_name() }} = (function () {
+            var k = {{ "Math.max(1, window.innerHeight / 800)" if this.viewport_scale else "1" }};
+            function scaled(s) {
+                if (k === 1) { return s; }
+                var o = Object.assign({}, s);
+                if (o.weight) { o.weight = o.weight * k; }
+                if (o.radius) { o.radius = o.radius * k; }
+                return o;
             }
-        });
+            return L.geoJson({{ this.data|tojson }}, {
+                interactive: {{ this.interactive|tojson }},
+                {%- if this.attribution %}
+                attribution: {{ this.attribution|tojson }},
+                {%- endif %}
+                style: function (f) { return scaled(f.properties._style || {}); },
+                pointToLayer: function (f, latlng) {
+                    var p = f.properties, s = scaled(p._style || {});
+                    if (p._icon) {
+                        var size = p._icon.size * k;
+                        var inner = k === 1 ? p._icon.html : '<div style="transform:scale(' + k +
+                            ');transform-origin:0 0">' + p._icon.html + '</div>';
+                        return L.marker(latlng, {icon: L.divIcon({html: inner, className: "hx-divicon",
+                            iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
+                            interactive: {{ this.interactive|tojson }}, keyboard: false});
+                    }
+                    if (p._circle_m) {
+                        return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
+                    }
+                    return L.circleMarker(latlng, s);
+                },
+                onEachFeature: function (f, layer) {
+                    var p = f.properties;
+                    if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
+                    if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
+                }
+            });
+        })();
         {% endmacro %}
     """)
 
     def __init__(self, data: dict[str, Any], *, name: str | None = None, show: bool = True,
                  interactive: bool = True, attribution: str | None = None,
-                 control: bool = True) -> None:
+                 control: bool = True, viewport_scale: bool = False) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "StyledGeoJson"
         self.data = data
         self.interactive = interactive
         self.attribution = attribution
+        self.viewport_scale = viewport_scale
 
 
 class LegendControl(MacroElement):
@@ -112,7 +129,8 @@ def legend_html(sections: list[tuple[str, list[tuple[str, str]]]], *, open_: boo
     for title, items in sections:
         rows = "".join(f'<div class="hx-legend-row">{swatch}<span>{html.escape(label)}</span></div>'
                        for swatch, label in items)
-        parts.append(f'<div class="hx-legend-title">{html.escape(title)}</div>{rows}')
+        parts.append(f'<div class="hx-legend-title">{html.escape(title)}</div>'
+                     f'<div class="hx-legend-grid">{rows}</div>')
     body = "".join(parts)
     return f'<details class="hx-legend-box"{" open" if open_ else ""}><summary>图例 Legend</summary>{body}</details>'
 
@@ -160,24 +178,35 @@ class FocusRotator(MacroElement):
                 return this._div;
             };
             panel.addTo(map);
-            var i = 0;
+            var i = 0, outline = null;
             function show() {
                 var s = stops[i % stops.length];
                 panel._div.innerHTML = s.html;
                 panel._div.setAttribute("data-stop", String(i % stops.length));
-                map.flyToBounds(s.bounds, {padding: [40, 40], duration: 1.5, maxZoom: 17});
+                if (outline) { map.removeLayer(outline); outline = null; }
+                if (s.area) {
+                    var st = Object.assign({}, {{ this.outline|tojson }});
+                    st.weight = (st.weight || 3) * Math.max(1, window.innerHeight / 800);
+                    outline = L.geoJson(s.area, {interactive: false, style: st}).addTo(map);
+                }
+                map.invalidateSize(false);
+                map.flyToBounds(s.bounds, {padding: [60, 60], duration: 1.2, maxZoom: 17});
                 i += 1;
             }
-            show();
-            if (stops.length > 1) { window.setInterval(show, {{ this.ms|tojson }}); }
+            window.setTimeout(function () {
+                show();
+                if (stops.length > 1) { window.setInterval(show, {{ this.ms|tojson }}); }
+            }, 400);
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, stops: list[dict[str, Any]], *, seconds: float = 20.0) -> None:
+    def __init__(self, stops: list[dict[str, Any]], *, seconds: float = 20.0,
+                 outline: dict[str, Any] | None = None) -> None:
         super().__init__()
         self._name = "FocusRotator"
         self.stops = stops
+        self.outline = outline or {"color": "#ffd166", "weight": 3, "fill": False}
         self.ms = int(max(2.0, float(seconds)) * 1000)
 
 
@@ -194,3 +223,40 @@ class ContainerClass(MacroElement):
         super().__init__()
         self._name = "ContainerClass"
         self.css_class = css_class
+
+
+class TopPane(MacroElement):
+    """A map pane above the marker badges (z-index 640) for the symbols that matter most."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }});
+        {{ this._parent.get_name() }}.getPane({{ this.pane|tojson }}).style.zIndex = 640;
+        {% endmacro %}
+    """)
+
+    def __init__(self, pane: str = "hxTop") -> None:
+        super().__init__()
+        self._name = "TopPane"
+        self.pane = pane
+
+
+class FitOnLoad(MacroElement):
+    """Fit ``bounds`` again once the frame has its final size (streamlit-folium sizes it late)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            window.setTimeout(function () {
+                map.invalidateSize(false);
+                map.fitBounds({{ this.bounds|tojson }}, {padding: [10, 10], animate: false});
+            }, 250);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FitOnLoad"
+        self.bounds = bounds

@@ -74,10 +74,14 @@ def main_gate(geom: Any) -> Any:
     return geom.representative_point()
 
 
-def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square") -> dict[str, Any]:
-    """A CSS badge for ``L.divIcon``: one glyph on a coloured square or circle."""
-    radius = "50%" if shape == "circle" else "4px"
-    inner = (f'<div class="hx-badge" style="background:{color};width:{size}px;height:{size}px;'
+def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square",
+          hollow: bool = False) -> dict[str, Any]:
+    """A CSS badge for ``L.divIcon``: one glyph on a coloured square, circle or diamond."""
+    radius = {"circle": "50%", "diamond": "2px"}.get(shape, "4px")
+    turn = "transform:rotate(45deg);" if shape == "diamond" else ""
+    fill = f"background:#ffffff;border:3px solid {color};box-sizing:border-box;" if hollow \
+        else f"background:{color};"
+    inner = (f'<div class="hx-badge" style="{fill}{turn}width:{size}px;height:{size}px;'
              f'line-height:{size}px;border-radius:{radius};font-size:{int(size * 0.62)}px">'
              f"{html.escape(glyph)}</div>")
     return {"html": inner, "size": size}
@@ -158,7 +162,8 @@ def jurisdiction_features(posts: gpd.GeoDataFrame | None, *, theme: str = "light
 # ---------------------------------------------------------------- thematic layers
 
 def school_features(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None = None, *,
-                    lang: str = "zh", with_popup: bool = True) -> FeatureCollection:
+                    lang: str = "zh", with_popup: bool = True, scale: float = 1.0,
+                    pane: str | None = "hxTop") -> FeatureCollection:
     """Schools at their main gate, coloured by assessment level (grey ``未评估`` without one)."""
     if schools is None or len(schools) == 0:
         return empty_collection()
@@ -169,10 +174,12 @@ def school_features(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None =
         level = level if isinstance(level, str) and level in style.LEVEL_COLORS else "unassessed"
         color = style.LEVEL_COLORS[level]
         p: dict[str, Any] = {
-            "_style": {"radius": style.school_radius(_num(row.get("enrollment"))), "color": "#ffffff",
-                       "weight": 2, "fillColor": color, "fillOpacity": 0.95},
+            "_style": {"radius": scale * style.school_radius(_num(row.get("enrollment"))),
+                       "color": "#ffffff", "weight": 2 * scale, "fillColor": color, "fillOpacity": 0.95},
             "_tooltip": html.escape(str(row.get("name") or row["id"])),
         }
+        if pane:
+            p["_style"]["pane"] = pane
         if with_popup:
             p["_popup"] = popups.school_popup(row, lang)
         return p
@@ -182,13 +189,17 @@ def school_features(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None =
 
 def join_assessment(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None) -> gpd.GeoDataFrame:
     """Schools with the assessment columns (score, level, reasons, response_s) joined by ``id``."""
-    if assessment is None or len(assessment) == 0 or "id" not in assessment:
+    if assessment is None or len(assessment) == 0:
         return schools
-    keep = [c for c in assessment.columns if c not in schools.columns or c == "id"]
-    extra = pd.DataFrame(assessment[keep]).drop_duplicates("id")
-    if "school_id" in extra.columns and "id" not in keep:
+    extra = pd.DataFrame(assessment)
+    if "id" not in extra.columns and "school_id" in extra.columns:
         extra = extra.rename(columns={"school_id": "id"})
-    return schools.merge(extra, on="id", how="left")
+    if "id" not in extra.columns:
+        return schools
+    keep = [c for c in extra.columns if c not in schools.columns or c == "id"]
+    keep = [c for c in keep if c != "geometry"]
+    extra = extra[keep].assign(id=extra["id"].astype(str)).drop_duplicates("id")
+    return schools.assign(id=schools["id"].astype(str)).merge(extra, on="id", how="left")
 
 
 def post_features(posts: gpd.GeoDataFrame, *, lang: str = "zh", size: int = 22,
@@ -221,18 +232,19 @@ def camera_features(sectors: gpd.GeoDataFrame, *, lang: str = "zh") -> FeatureCo
 
 def crossing_features(crossings: gpd.GeoDataFrame, *, lang: str = "zh",
                       school_names: Mapping[str, str] | None = None) -> FeatureCollection:
-    """护学岗 by who staffs them; unstaffed ones as a hollow red ring."""
+    """护学岗 as small diamonds by who staffs them; unstaffed ones hollow red."""
     names = school_names or {}
 
     def props(row: Mapping[str, Any]) -> dict[str, Any]:
         staffed_by = str(row.get("staffed_by") or "none")
         staffed = staffed_by != "none" and (_num(row.get("staff")) or 0) > 0
         color = style.CROSSING_COLORS.get(staffed_by if staffed else "none", "#d7263d")
-        s = {"radius": 6, "color": color, "weight": 3,
-             "fillColor": color if staffed else "#ffffff", "fillOpacity": 0.9 if staffed else 0.6}
         data = dict(row)
         data["school_name"] = names.get(str(row.get("school_id")))
-        return {"_style": s, "_popup": popups.crossing_popup(data, lang)}
+        label = popups.enum_label(staffed_by if staffed else "none", lang)
+        return {"_icon": badge("", color, size=11, shape="diamond", hollow=not staffed),
+                "_tooltip": html.escape(popups.pick(lang, "护学岗 · ", "Crossing · ") + label),
+                "_popup": popups.crossing_popup(data, lang)}
 
     return collect(crossings, props)
 

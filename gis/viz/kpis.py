@@ -16,6 +16,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry import mapping
 
 from gis.viz.features import main_gate, to_wgs84
 from gis.viz.popups import pick
@@ -202,20 +203,20 @@ def _jurisdiction_geoms(posts: gpd.GeoDataFrame | None) -> dict[str, Any]:
 def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: Any,
           lang: str) -> dict[str, Any]:
     valid = gates[gates.notna() & ~gates.is_empty] if len(gates) else gates
-    if area is not None:
-        minx, miny, maxx, maxy = area.bounds
-    elif len(valid):
+    if len(valid):  # frame the schools: a jurisdiction polygon often spans empty country
         minx, miny, maxx, maxy = valid.total_bounds
+    elif area is not None:
+        minx, miny, maxx, maxy = area.bounds
     else:
         minx = miny = maxx = maxy = 0.0
-    pad = 0.002  # ~200 m, so a one-school jurisdiction is not zoomed to the street
+    pad = 0.003  # ~300 m, so a one-school jurisdiction is not zoomed to the street
     bounds = [[miny - pad, minx - pad], [maxy + pad, maxx + pad]]
     n = len(table)
     response = pd.to_numeric(table.get("response_s", pd.Series(dtype=float)), errors="coerce")
     level = table.get("level", pd.Series(dtype=object)).astype(str)
     weak = int(level.isin(["weak", "critical"]).sum())
-    assessed = int(response.notna().sum())
-    share = "—" if not assessed else f"{100 * int((response <= 180).sum()) / assessed:.0f}%"
+    assessed = int(level.isin(["good", "weak", "critical"]).sum())
+    share = "—" if not assessed else f"{100 * int((response <= 180).sum()) / n:.0f}%"
     rows = [
         (pick(lang, "学校", "Schools"), str(n), False),
         (pick(lang, "3分钟可达", "Within 3 min"), share, False),
@@ -225,4 +226,5 @@ def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: 
         f'<div class="hx-focus-row"><span>{html.escape(label)}</span>'
         f'<b class="{"hx-bad" if bad else ""}">{html.escape(value)}</b></div>' for label, value, bad in rows)
     panel = f'<div class="hx-focus-title">{html.escape(name)}</div>{body}'
-    return {"id": jid, "bounds": bounds, "html": panel}
+    return {"id": jid, "bounds": bounds, "html": panel,
+            "area": None if area is None else mapping(area)}

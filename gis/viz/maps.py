@@ -22,11 +22,19 @@ from folium.template import Template
 from gis import OSM_ATTRIBUTION
 from gis.viz import features, style
 from gis.viz.assets import DEFAULT_STATIC_URL, use_offline_assets
-from gis.viz.elements import AttributionNote, ContainerClass, LegendControl, StyledGeoJson
+from gis.viz.elements import (
+    AttributionNote,
+    ContainerClass,
+    FitOnLoad,
+    LegendControl,
+    StyledGeoJson,
+    TopPane,
+)
 from gis.viz.features import FeatureCollection
 from gis.viz.popups import pick
 
 Bounds = tuple[float, float, float, float]  # minlon, minlat, maxlon, maxlat
+TOP_PANE = "hxTop"
 
 
 @dataclass(frozen=True)
@@ -88,17 +96,22 @@ def data_bounds(frames: Sequence[gpd.GeoDataFrame]) -> Bounds:
 
 
 def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_STATIC_URL,
-            tiles: TileOptions | None = None, fill_height: bool = False) -> folium.Map:
+            tiles: TileOptions | None = None, fill_height: bool = False,
+            refit: bool = True) -> folium.Map:
     """An empty map fitted to ``bounds``, with offline assets and the OSM attribution.
 
     ``fill_height`` makes the map fill its frame's height (the wall display sizes the frame
-    with CSS, so one page serves 1920×1080 and 3840×2160).
+    with CSS, so one page serves 1920×1080 and 3840×2160). ``refit`` fits the bounds again
+    once the frame has its final size (leave it off when the page sets the view itself).
     """
     minlon, minlat, maxlon, maxlat = bounds
     m = folium.Map(location=[(minlat + maxlat) / 2, (minlon + maxlon) / 2], zoom_start=14,
-                   tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5)
+                   tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
+                   zoom_control=theme != "dark")
     use_offline_assets(m, static_url=static_url)
     m.fit_bounds([[minlat, minlon], [maxlat, maxlon]])
+    if refit:
+        FitOnLoad([[minlat, minlon], [maxlat, maxlon]]).add_to(m)
     css = f".leaflet-container{{background:{style.BACKGROUND[theme]};}}"
     if fill_height:
         css += "html,body{height:100%;margin:0;}#map_div{height:100vh !important;}"
@@ -106,17 +119,20 @@ def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_S
     if tiles is not None and tiles.url:
         add_tiles(m, tiles, static_url=static_url)
     AttributionNote(OSM_ATTRIBUTION).add_to(m)
+    TopPane(TOP_PANE).add_to(m)
     if theme == "dark":
         ContainerClass("hx-wall").add_to(m)
     return m
 
 
-def add_basemap(m: folium.Map, basemap: Basemap) -> folium.Map:
-    """Add the basemap layers (not interactive, not in a layer control)."""
+def add_basemap(m: folium.Map, basemap: Basemap, *, viewport_scale: bool = False,
+                interactive: bool = True) -> folium.Map:
+    """Add the basemap layers (not in a layer control; only roads answer the mouse, with names)."""
     for name in ("water", "campuses", "casing", "roads", "jurisdictions"):
         data = getattr(basemap, name)
         if data["features"]:
-            StyledGeoJson(data, name=name, interactive=(name == "roads"), control=False).add_to(m)
+            StyledGeoJson(data, name=name, interactive=interactive and name == "roads", control=False,
+                          viewport_scale=viewport_scale).add_to(m)
     return m
 
 
@@ -205,6 +221,11 @@ def swatch_badge(color: str, glyph: str) -> str:
     return f'<i class="hx-sw hx-sw-badge" style="background:{color}">{glyph}</i>'
 
 
+def swatch_diamond(color: str, *, hollow: bool = False) -> str:
+    fill = "#ffffff" if hollow else color
+    return f'<i class="hx-sw hx-sw-diamond" style="background:{fill};border-color:{color}"></i>'
+
+
 def swatch_area(color: str, *, dashed: bool = False) -> str:
     border = "dashed" if dashed else "solid"
     return f'<i class="hx-sw hx-sw-area" style="background:{color};border:1px {border} {color}"></i>'
@@ -224,9 +245,9 @@ def legend_sections(lang: str, *, layers: Sequence[str] = ("schools", "posts", "
         sections.append((pick(lang, "警务点", "Police posts"),
                          [(swatch_badge(c, g), enum_label(k, lang)) for k, (c, g) in style.POST_STYLE.items()]))
     if "crossings" in layers:
-        items = [(swatch_circle(style.CROSSING_COLORS[k]), enum_label(k, lang))
+        items = [(swatch_diamond(style.CROSSING_COLORS[k]), enum_label(k, lang))
                  for k in ("police", "auxiliary", "guard", "volunteer")]
-        items.append((swatch_circle(style.CROSSING_COLORS["none"], hollow=True),
+        items.append((swatch_diamond(style.CROSSING_COLORS["none"], hollow=True),
                       pick(lang, "无人值守", "unstaffed")))
         sections.append((pick(lang, "护学岗", "Crossings"), items))
     if "risks" in layers:

@@ -1,0 +1,236 @@
+"""End to end: the real Streamlit server on the guixi demo, driven by headless Chromium.
+
+Every network request of every page (main frame and the map's component frame) is
+recorded; any request that is not to this host fails the test, as does any console
+error. The map must be drawn (a ``.leaflet-container`` with SVG paths) and the KPI tiles
+visible. Screenshots of the overview and the wall display (1920×1080 and 3840×2160) are
+saved under ``tests/artifacts/`` for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+STREAMLIT_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z]+/_stcore/(health|host-config)$")
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def copy_sqlite(src: str | Path, dst: Path) -> None:
+    """Copy a live SQLite database (WAL included) with the backup API."""
+    with sqlite3.connect(str(src)) as source, sqlite3.connect(str(dst)) as target:
+        source.backup(target)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(demo_store, tmp_path_factory):
+    """``streamlit run app.py`` on a free port against a copy of the demo database."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (bash scripts/install_test_deps.sh)")
+    tmp = tmp_path_factory.mktemp("e2e")
+    db = tmp / "app.db"
+    copy_sqlite(make_url(str(demo_store.url)).database, db)
+    config = tmp / "config.toml"
+    config.write_text("[app]\nwall_rotate_s = 3\nwall_refresh_s = 5\n", encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "GIS_CONFIG": str(config)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--server.enableStaticServing", "true", "--global.developmentMode", "false",
+           "--server.fileWatcherType", "none"]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "e2e_server.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+class Recorder:
+    """Every request and console error of one browser context."""
+
+    def __init__(self, context) -> None:
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        context.on("request", lambda req: self.requests.append(req.url))
+
+    def watch(self, page) -> None:
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _console(self, msg) -> None:
+        if msg.type != "error":
+            return
+        where = (msg.location or {}).get("url", "")
+        # Streamlit's frontend, opened on a page path such as /gaps, first probes
+        # /gaps/_stcore/health and /gaps/_stcore/host-config in case /gaps is the base URL
+        # path, gets 404 and falls back to /_stcore/…: its own probe, not an app error.
+        if msg.text.startswith("Failed to load resource") and STREAMLIT_PROBE.search(where):
+            return
+        self.errors.append(f"{msg.text} [{where}]")
+
+    def external(self) -> list[str]:
+        out = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if parsed.hostname not in LOCAL_HOSTS:
+                out.append(url)
+        return out
+
+
+def _open(browser, url: str, *, width: int = 1920, height: int = 1080):
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    rec = Recorder(context)
+    page = context.new_page()
+    rec.watch(page)
+    page.goto(url, wait_until="domcontentloaded")
+    return context, page, rec
+
+
+def _wait_map(page, *, min_paths: int = 10) -> int:
+    """Wait for the map frame to draw; return the number of SVG paths on the map."""
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+    paths = frame.locator(".leaflet-overlay-pane svg path")
+    deadline = time.monotonic() + 30
+    while paths.count() < min_paths and time.monotonic() < deadline:
+        time.sleep(0.3)
+    return paths.count()
+
+
+def _settle(page, seconds: float = 2.5) -> None:
+    page.wait_for_timeout(int(seconds * 1000))
+
+
+def _check_clean(rec: Recorder) -> None:
+    assert rec.requests, "no requests recorded at all"
+    assert rec.external() == [], f"requests left the host: {rec.external()}"
+    assert rec.errors == [], f"console errors: {rec.errors}"
+
+
+def test_overview_draws_map_and_kpis_offline(server, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, rec = _open(browser, server + "/")
+    try:
+        page.wait_for_selector(".hx-kpi", timeout=60_000)
+        assert page.locator(".hx-kpi").count() == 4
+        assert page.locator(".hx-kpi").first.is_visible()
+        n_paths = _wait_map(page)
+        assert n_paths >= 10, f"map has only {n_paths} paths (roads, schools)"
+        frame = page.frame_locator(MAP_FRAME)
+        assert frame.locator(".hx-divicon").count() > 0  # posts and risk badges
+        attribution = frame.locator(".leaflet-control-attribution").inner_text()
+        assert "OpenStreetMap contributors" in attribution
+        assert "薄弱校园" in page.locator(".hx-kpis").inner_text()
+        _settle(page)
+        page.screenshot(path=str(ARTIFACTS / "overview_1920x1080.png"))
+        _check_clean(rec)
+        # the vendored Leaflet came from the app itself
+        assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.js") for u in rec.requests)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path,title,has_map", [
+    ("/gaps", "覆盖缺口", True), ("/patrol", "巡逻路线", False), ("/data", "数据管理", False)])
+def test_other_pages_render_offline(server, browser, path, title, has_map):
+    context, page, rec = _open(browser, server + path)
+    try:
+        page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+        if has_map:
+            assert _wait_map(page) >= 10
+        _settle(page, 1.5)
+        _check_clean(rec)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
+def test_wall_display_full_screen_rotates_offline(server, browser, width, height):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    context, page, rec = _open(browser, server + "/?view=wall", width=width, height=height)
+    try:
+        page.wait_for_selector(".hx-kpi", timeout=60_000)
+        assert page.locator(".hx-kpi").count() == 4
+        assert "数据更新时间" in page.locator(".hx-wall-stamp").inner_text()
+        assert _wait_map(page) >= 10
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        # the map fills the screen below the tiles
+        box = page.locator(MAP_FRAME).bounding_box()
+        assert box["height"] > 0.7 * height and box["width"] > 0.9 * width
+        assert box["y"] + box["height"] <= height + 1, "the map runs off the bottom of the screen"
+        frame = page.frame_locator(MAP_FRAME)
+        focus = frame.locator(".hx-focus")
+        focus.wait_for(timeout=30_000)
+        first = focus.get_attribute("data-stop")
+        _settle(page, 4.0)  # wall_rotate_s = 3 in this test's config
+        assert focus.get_attribute("data-stop") != first, "focus did not rotate"
+        page.screenshot(path=str(ARTIFACTS / f"wall_{width}x{height}.png"))
+        # the fragment refresh (wall_refresh_s = 5) must not remount or reload the map
+        map_window = page.locator(MAP_FRAME).element_handle().content_frame()
+        map_window.evaluate("window.__hxMark = 42")
+        _settle(page, 6.5)
+        still = page.locator(MAP_FRAME).element_handle().content_frame()
+        assert still.evaluate("window.__hxMark") == 42, "the map was reloaded by the refresh"
+        _check_clean(rec)
+    finally:
+        context.close()
