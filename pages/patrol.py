@@ -64,7 +64,10 @@ if go:
                                        (optional, risks, float(dwell)), solver, float(limit))
 args = st.session_state.get("patrol_args")
 if not args:
-    st.info(tr("选择时段和单位数后点击「规划路线」。", "Choose a shift and units, then Plan routes."))
+    st.info(tr("选择时段和单位数后点击「规划路线」。下图为出发点（警务点）和学校。",
+               "Choose a shift and units, then Plan routes. The map shows the posts and schools."))
+    m, groups = views.overview_map(ctx, lang, ["posts", "schools"])
+    shell.show_map(m, key="patrol_map", height=480, groups=groups)
     st.stop()
 try:
     with st.spinner(tr("正在规划路线并生成路线单…", "Planning routes and writing sheets…")):
