@@ -153,6 +153,23 @@ class _Roads:
                 owners[xy].add(i)
         self.junctions = np.array(sorted(xy for xy, ids in owners.items() if len(ids) >= 2))
         self.junction_tree = cKDTree(self.junctions)
+        # road length per neighbourhood: one sample every 20 m of road
+        self.samples = shapely.get_coordinates(shapely.segmentize(self.lines, 20.0))
+        self.sample_tree = cKDTree(self.samples)
+
+    def density(self, points: list[Point], radius_m: float = 600.0) -> np.ndarray:
+        """Metres of road within ``radius_m`` of each point (20 m per sample)."""
+        xy = np.array([[p.x, p.y] for p in points]).reshape(-1, 2)
+        counts = self.sample_tree.query_ball_point(xy, radius_m, return_length=True)
+        return np.asarray(counts, dtype=float) * 20.0
+
+    def town_centre(self, area) -> Point:
+        """The road sample inside ``area`` with the most road around it (the built-up core)."""
+        inside = [Point(xy) for xy in self.samples[::5] if area.contains(Point(xy))]
+        if not inside:
+            return area.centroid
+        best = int(np.argmax(self.density(inside)))
+        return Point(round(inside[best].x, 2), round(inside[best].y, 2))
 
     def nearest(self, geom, *, among: np.ndarray | None = None) -> int:
         if among is None:
@@ -256,11 +273,11 @@ def build_demo_layers(osm_path: str | Path | None = None, *, area: str = DEFAULT
     roads = _Roads(roads_frame, utm)
     to_utm = gpd.GeoSeries([box(*extract.bounds)], crs=CRS_WGS84).to_crs(utm)
     bounds_m = to_utm.iloc[0]
-    centre = bounds_m.centroid
+    centre = roads.town_centre(bounds_m)
 
     schools = _real_schools(extract.places, roads, utm, osm_source)
     schools += _extra_campuses(spec, roads, bounds_m, centre, schools, rng)
-    _school_attributes(schools, centre, rng)
+    _school_attributes(schools, roads, centre, rng)
     posts = _stations(spec, extract.places, roads, bounds_m, centre, rng, osm_source)
     _assign_jurisdictions(schools, posts, bounds_m)
     posts += _other_posts(schools, roads, centre, rng)
@@ -396,7 +413,7 @@ def _campus_name(kind: str, road_name: Any, where: Point, centre: Point,
     return f"演示·{quarter}{len(used)}{suffix}"
 
 
-def _school_attributes(schools: list[dict[str, Any]], centre: Point,
+def _school_attributes(schools: list[dict[str, Any]], roads: _Roads, centre: Point,
                        rng: np.random.Generator) -> None:
     """Enrollment, boarding, area type, guards and technical-defence flags; some weak."""
     order = sorted(range(len(schools)), key=lambda k: schools[k]["id"])
@@ -408,8 +425,9 @@ def _school_attributes(schools: list[dict[str, Any]], centre: Point,
         school["enrollment"] = int(rng.integers(low, high) // 10 * 10)
         school["boarding"] = school["kind"] in ("senior", "vocational") or (
             school["kind"] == "junior" and bool(rng.random() < 0.3))
-        far = school["gates"][0].distance(centre)
-        school["area_type"] = "urban" if far < 2500 else "town"
+        # urban where the road network is at least 40 % as dense as in the core, else town
+        here, core = roads.density([school["gates"][0], centre])
+        school["area_type"] = "urban" if here >= 0.4 * core else "town"
         school["_weak"] = k in weak
         if k in weak:
             school["guards"] = int(rng.integers(0, 2))
@@ -455,13 +473,17 @@ def _stations(spec: DemoArea, places: gpd.GeoDataFrame, roads: _Roads, bounds_m,
                 point = _beside_road(line, step / line.length if line.length else 0, side, 15.0)
                 if inner.contains(point):
                     candidates.append(point)
-    if not candidates:
+    if candidates:   # 派出所 sit in the built-up area: keep the denser half of the places
+        density = roads.density(candidates)
+        candidates = [p for p, d in zip(candidates, density, strict=True)
+                      if d >= np.median(density)]
+    else:
         candidates = [centre]
     names = [n for n in spec.station_names if n not in {s["name"] for s in stations}]
     chosen = [s["point"] for s in stations]
     while len(stations) < spec.stations and names:
         if not chosen:
-            near = [p for p in candidates if p.distance(centre) < 1000.0] or candidates
+            near = sorted(candidates, key=lambda p: (p.distance(centre), p.x, p.y))[:10]
             point = near[int(rng.integers(len(near)))]
         else:
             point = max(candidates, key=lambda p: min(p.distance(c) for c in chosen))
