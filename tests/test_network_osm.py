@@ -156,6 +156,7 @@ def test_reach_polygons_contain_reached_network_only(extract, config):
     posts = node_points(graph, nodes)
     reach = reach_polygons(graph, posts, minutes=(1, 3), config=config)
     assert len(reach) == 6 and reach.crs.to_epsg() == 4326
+    assert reach.geometry.is_valid.all() and reach["circle"].is_valid.all()
     local = reach.to_crs(graph.crs)
     g = segment_digraph(graph)
     u, v, w, _ = graph.edges()

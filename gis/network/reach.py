@@ -160,15 +160,20 @@ def time_grid(start: np.ndarray, end: np.ndarray, t_start: np.ndarray, t_end: np
 
 def trace_polygon(xs: np.ndarray, ys: np.ndarray, grid: np.ndarray, band_s: float):
     """The area where ``grid <= band_s``, traced as polygons with holes (metres)."""
-    gen = contourpy.contour_generator(xs, ys, grid, name="serial",
-                                      fill_type=contourpy.FillType.OuterOffset)
-    points, offsets = gen.filled(-1.0, band_s)
-    polygons = []
-    for pts, off in zip(points, offsets, strict=True):
-        rings = shapely.linearrings(pts, indices=np.repeat(np.arange(len(off) - 1), np.diff(off)))
-        polygons.append(shapely.polygons(rings[0], holes=rings[1:]))
-    if not polygons:
+    # The generator class directly: contour_generator() first scans z through numpy.ma
+    # for NaNs, which our grid never holds, and that costs more than the tracing itself.
+    shape = grid.shape
+    gen = contourpy.SerialContourGenerator(
+        np.broadcast_to(xs[None, :], shape), np.broadcast_to(ys[:, None], shape),
+        np.asarray(grid, dtype=np.float64), None, corner_mask=True,
+        line_type=contourpy.LineType.SeparateCode,
+        fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, quad_as_tri=False,
+        z_interp=contourpy.ZInterp.Linear)
+    points, ring_offsets, outer_offsets = gen.filled(-1.0, band_s)
+    if not points or points[0] is None or len(points[0]) == 0:
         return shapely.Polygon()
+    polygons = shapely.from_ragged_array(shapely.GeometryType.POLYGON, points[0],
+                                         (ring_offsets[0], outer_offsets[0]))
     return polygons[0] if len(polygons) == 1 else shapely.multipolygons(polygons)
 
 
