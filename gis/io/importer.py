@@ -14,6 +14,7 @@ row is either accepted or quarantined.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -182,12 +183,23 @@ def parse_cell(fld: Field, value: Any) -> Any:
     return number
 
 
+@functools.lru_cache(maxsize=16)
+def _fields_by_name(layer_name: str) -> dict[str, Field]:
+    return {f.name: f for f in get_layer(layer_name).fields}
+
+
+@functools.lru_cache(maxsize=16)
+def _required_fields(layer_name: str) -> tuple[Field, ...]:
+    return tuple(f for f in get_layer(layer_name).attribute_fields if f.required)
+
+
 def parse_attributes(layer: Layer, cells: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Rejection]]:
     """Parse the attribute cells of one row (``{field: raw}``); return values and problems."""
     values: dict[str, Any] = {}
     problems: list[Rejection] = []
+    fields = _fields_by_name(layer.name)
     for name, raw in cells.items():
-        fld = layer.field(name)
+        fld = fields[name]
         try:
             values[name] = parse_cell(fld, raw)
         except (ValueError, TypeError, ArithmeticError) as exc:
@@ -198,8 +210,8 @@ def parse_attributes(layer: Layer, cells: Mapping[str, Any], row: int) -> tuple[
         if guess:
             values["kind"] = guess
             values["_kind_inferred"] = True
-    for fld in layer.attribute_fields:
-        if fld.required and values.get(fld.name) is None and fld.name not in {p.field for p in problems}:
+    for fld in _required_fields(layer.name):
+        if values.get(fld.name) is None and fld.name not in {p.field for p in problems}:
             problems.append(Rejection(row, fld.name, f"必填项“{fld.zh}”为空；请填写",
                                       f"required field {fld.name} is empty; fill it in"))
     return values, problems
@@ -390,9 +402,10 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
     rejections: dict[int, list[Rejection]] = {}
     parsed: dict[int, dict[str, Any]] = {}
     inferred_rows: list[int] = []
-    for row, cells in zip(frame.index, frame.to_dict("records"), strict=True):
+    positions = {name: frame.columns.get_loc(col) for name, col in field_columns.items()}
+    for row, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
         row = int(row)
-        raw = {name: cells[col] for name, col in field_columns.items()}
+        raw = {name: cells[i] for name, i in positions.items()}
         if id_from_name:
             raw["id"] = raw.get("name")
         try:
@@ -464,9 +477,10 @@ def _build_geometries(layer: Layer, table: RawTable, coord_columns: dict[str, st
         return result, warnings
 
     rows, pairs, wkts = [], [], {}
-    for row, cells in zip(frame.index, frame.to_dict("records"), strict=True):
+    positions = {t: frame.columns.get_loc(c) for t, c in coord_columns.items()}
+    for row, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
         row = int(row)
-        row_cells = {t: cells[c] for t, c in coord_columns.items()}
+        row_cells = {t: cells[i] for t, i in positions.items()}
         points, wkt_geom, problems = _raw_points(row_cells, row)
         for p in problems:
             rejections.setdefault(row, []).append(p)

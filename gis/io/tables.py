@@ -230,7 +230,8 @@ def read_xlsx_table(path: str | Path, *, layer_name: str, sheet: str | None = No
             non_empty = [s for s in book.worksheets if s.max_row > 1 or s.cell(1, 1).value is not None]
             candidates = non_empty or book.worksheets
             ws = max(candidates, key=lambda s: (_sheet_score(s, layer_name), -candidates.index(s)))
-        grid = [[c for c in row] for row in ws.iter_rows(values_only=True)]
+        grid = [list(row) for row in ws.iter_rows(values_only=True)]
+        uncached = _fill_uncached_formulas(path, ws.title, grid)
         for merged in ws.merged_cells.ranges:
             top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
             for r in range(merged.min_row, merged.max_row + 1):
@@ -240,12 +241,41 @@ def read_xlsx_table(path: str | Path, *, layer_name: str, sheet: str | None = No
         rows = [(i + 1, list(cells)) for i, cells in enumerate(grid)]
         frame, header_row, blanks = _frame_from_rows(rows, layer_name)
         notes = [f"工作表 / sheet: {ws.title}", f"表头在第 {header_row} 行 / header on row {header_row}"]
+        if uncached:
+            notes.append(f"{uncached} 个公式单元格没有计算结果（文件未经 Excel 保存），按公式原文处理 / "
+                         f"{uncached} formula cells have no cached value and are kept as formula text")
         if ws.merged_cells.ranges:
             notes.append(f"已展开 {len(ws.merged_cells.ranges)} 处合并单元格 / {len(ws.merged_cells.ranges)} merged ranges filled")
         return RawTable(frame=frame, family="xlsx", path=path, header_row=header_row, sheet=ws.title,
                         blank_rows=blanks, notes=notes)
     finally:
         book.close()
+
+
+def _fill_uncached_formulas(path: Path, sheet: str, grid: list[list[Any]]) -> int:
+    """Put the formula text where a formula has no cached value (files never saved by Excel).
+
+    Without this such rows would look blank and vanish; with it they are rejected with a
+    reason naming the formula. Returns how many cells were filled.
+    """
+    import openpyxl
+
+    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
+    filled = 0
+    try:
+        for r, row in enumerate(formulas[sheet].iter_rows(values_only=True)):
+            if r >= len(grid):
+                break
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("=") and c < len(grid[r]) and grid[r][c] is None:
+                    grid[r][c] = value
+                    filled += 1
+                elif value is not None and not isinstance(value, str) and c < len(grid[r]) and grid[r][c] is None:
+                    grid[r][c] = str(value)     # array formulas and the like
+                    filled += 1
+    finally:
+        formulas.close()
+    return filled
 
 
 def _sheet_score(ws, layer_name: str) -> int:

@@ -13,6 +13,7 @@ converted to decimal degrees.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -70,6 +71,8 @@ _FULLWIDTH.update({0x3000: 0x20, 0x3001: 0x2C, 0x2014: 0x2D, 0x2013: 0x2D, 0xFF5
 
 def is_blank(value: Any) -> bool:
     """True for ``None``, NaN and strings that are empty after trimming."""
+    if type(value) is str:
+        return not value.strip(_BLANKS)
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -199,6 +202,7 @@ def parse_bool(value: Any) -> bool | None:
     raise ValueError(msg)
 
 
+@functools.lru_cache(maxsize=64)
 def _enum_lookup(choices: tuple[str, ...]) -> dict[str, str]:
     lookup: dict[str, str] = {}
     for choice in choices:
