@@ -263,3 +263,16 @@ def test_cli_subprocess_exit_status(files, tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "47" in proc.stdout
+
+
+def test_gbk_shapefile_without_cpg(tmp_path):
+    """PGIS exports: DBF in GBK and no .cpg file saying so."""
+    gdf = gpd.GeoDataFrame({"编号": ["P1"], "名称": ["城东派出所"], "类型": ["派出所"]},
+                           geometry=[Point(117.21, 28.30)], crs="EPSG:4326")
+    gdf.to_file(tmp_path / "posts.shp", engine="pyogrio", encoding="GBK")
+    (tmp_path / "posts.cpg").unlink()
+    with pytest.raises(UnicodeDecodeError):
+        (tmp_path / "posts.dbf").read_bytes().decode("utf-8")
+    preview = prepare_import("police_posts", tmp_path / "posts.shp")
+    assert preview.mapping == {"编号": "id", "名称": "name", "类型": "kind"}
+    assert preview.records.iloc[0]["name"] == "城东派出所"
