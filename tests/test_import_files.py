@@ -276,3 +276,18 @@ def test_gbk_shapefile_without_cpg(tmp_path):
     preview = prepare_import("police_posts", tmp_path / "posts.shp")
     assert preview.mapping == {"编号": "id", "名称": "name", "类型": "kind"}
     assert preview.records.iloc[0]["name"] == "城东派出所"
+
+
+@pytest.mark.parametrize("name, content", [
+    ("bad.xlsx", b"not a workbook"),
+    ("bad.geojson", b"{not json"),
+    ("bad.zip", b"PK\x03\x04garbage"),
+    ("bad.csv", bytes(range(128, 256)) * 20),
+])
+def test_corrupt_files_fail_with_one_clear_line(tmp_path, sqlite_store, capsys, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert _cli(sqlite_store, "schools", str(path)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("错误 / error:") and "Traceback" not in err[0]
+    assert len(sqlite_store.read_layer("schools")) == 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,7 +218,7 @@ def read_xlsx_table(path: str | Path, *, layer_name: str, sheet: str | None = No
     path = Path(path)
     try:
         book = openpyxl.load_workbook(path, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         msg = f"无法打开 Excel 文件 {path.name}：{exc} / cannot open the Excel file"
         raise DataSourceError(msg) from exc
     try:
