@@ -50,3 +50,11 @@ def test_move_map_escapes_names_and_reports_drag():
     assert "&lt;img src=x onerror=alert(1)&gt;" in html_text
     assert '"dragend"' in html_text and 'fire("click"' in html_text
     assert "draggable" in html_text
+
+
+def test_messages_escape_markdown_and_html():
+    from gis.ui.editing import plain
+
+    text = plain("“<img src=x onerror=alert(1)>” [点我](javascript:alert(1)) *粗*")
+    assert "<img" not in text and "\\<img" in text
+    assert "\\[点我\\]\\(javascript:alert\\(1\\)\\)" in text and "\\*粗\\*" in text

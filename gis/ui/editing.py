@@ -41,6 +41,14 @@ UPLOAD_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "zip", "gpkg", 
                 "osm", "pbf", "bz2"]
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
+
+
+def plain(text: str) -> str:
+    """Escape Markdown and HTML tags in user-derived text shown by st.error/st.warning/st.caption."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
 def layer_label(name: str) -> str:
     return f"{LAYERS[name].zh} ({name})" if current_language() == "zh" else name
 
@@ -128,7 +136,7 @@ def import_panel(ctx: cache.Context) -> None:
         try:
             table = read_table(path, layer_name=layer, limits=ZipLimits.from_section(section))
         except GisError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         state.clear()
         state.update(signature=signature, path=path, table=table, mapping=None)
@@ -141,10 +149,10 @@ def import_panel(ctx: cache.Context) -> None:
                                  roads=roads, extent_margin_m=float(section.get("extent_margin_m", 5000)),
                                  table=table)
     except GisError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         _mapping_editor(layer, state, None, list(table.frame.columns))
         return
-    st.caption(" · ".join(table.notes))
+    st.caption(plain(" · ".join(table.notes)))
     _mapping_editor(layer, state, preview.mapping, list(table.frame.columns))
     _preview_summary(preview)
     if st.button(tr("确认导入", "Import now"), type="primary", key="imp_go",
@@ -152,10 +160,10 @@ def import_panel(ctx: cache.Context) -> None:
         try:
             outcome = commit_import(store, preview, strict=strict, actor="local", quarantine=False)
         except StaleVersionError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         except GisError as exc:
-            st.error(str(exc))
+            st.error(plain(str(exc)))
             return
         st.success(tr(f"已导入：新增 {len(outcome.inserted)}，更新 {len(outcome.updated)}，未变 "
                       f"{len(outcome.unchanged)}。", f"Imported: {len(outcome.inserted)} new, "
@@ -194,7 +202,7 @@ def _preview_summary(preview) -> None:
     c3.metric(tr("新增/已存在", "New / stored"), f"{len(preview.new_ids)} / {len(preview.existing_ids)}")
     c4.metric(tr("有误（将隔离）", "Rejected"), preview.rejected)
     for warning in preview.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     if preview.rejected:
         reasons = preview.reasons()
         shown = reasons[["row", "label", "zh" if current_language() == "zh" else "en"]]
@@ -261,7 +269,7 @@ def editor_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
         plan = plan_edits(layer, original, edited, stored)
         if plan.problems:
             for problem in plan.problems:
-                st.error(problem)
+                st.error(plain(problem))
             return
         if plan.empty:
             st.info(tr("没有需要保存的修改。", "Nothing to save."))
@@ -276,10 +284,10 @@ def _apply(plan) -> None:
     except StaleVersionError as exc:
         st.error(tr("保存被拒绝：这些记录刚被他人修改。请刷新页面查看最新数据后再改。",
                     "Not saved: someone else changed these rows meanwhile. Reload and apply your change again."))
-        st.caption(str(exc))
+        st.caption(plain(str(exc)))
         return
     except GisError as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     st.session_state[FLASH_KEY] = tr(
         f"已保存：新增 {len(outcome.inserted)}，修改 {len(outcome.updated)}，删除 {outcome.deleted}（已记入审计日志）。",
@@ -376,6 +384,6 @@ def move_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
         plan = move_point(layer, row, lon, lat)
         if plan.problems:
             for problem in plan.problems:
-                st.error(problem)
+                st.error(plain(problem))
             return
         _apply(plan)
