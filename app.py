@@ -12,6 +12,8 @@ from gis.ui.i18n import tr
 
 st.set_page_config(page_title="护校安园态势图", layout="wide", initial_sidebar_state="expanded")
 st.session_state.setdefault("lang", cache.get_settings().section("app").get("language", "zh"))
+if st.session_state.get("lang_switch") in ("zh", "en"):  # the sidebar switch, before titles are made
+    st.session_state["lang"] = st.session_state["lang_switch"]
 
 wall_first = st.query_params.get("view") == "wall"
 pages = [

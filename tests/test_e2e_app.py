@@ -186,6 +186,12 @@ def test_overview_draws_map_and_kpis_offline(server, browser):
         _check_clean(rec)
         # the vendored Leaflet came from the app itself
         assert any(u.endswith("/app/static/vendor/leaflet-1.9.4/leaflet.js") for u in rec.requests)
+        # the language switch turns the page and the navigation into English
+        page.get_by_text("English", exact=True).click()
+        page.get_by_role("heading", name="Overview").wait_for(timeout=30_000)
+        page.get_by_text("Coverage gaps", exact=True).wait_for(timeout=30_000)
+        assert "Weak campuses" in page.locator(".hx-kpis").inner_text()
+        _check_clean(rec)
     finally:
         context.close()
 

@@ -146,7 +146,7 @@ class GcjTileShift(MacroElement):
     _template = Template("""
         {% macro script(this, kwargs) %}
         (function () {
-            var map = {{ this.map_name }}, layer = {{ this.layer_name }};
+            var map = {{ this._parent.get_name() }}, layer = {{ this.layer.get_name() }};
             function shift() {
                 var c = map.getCenter();
                 var a = map.latLngToContainerPoint(c);
@@ -161,11 +161,10 @@ class GcjTileShift(MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, map_name: str, layer_name: str, dlat: float, dlng: float) -> None:
+    def __init__(self, layer: folium.TileLayer, dlat: float, dlng: float) -> None:
         super().__init__()
         self._name = "GcjTileShift"
-        self.map_name = map_name
-        self.layer_name = layer_name
+        self.layer = layer
         self.dlat = dlat
         self.dlng = dlng
 
@@ -178,29 +177,11 @@ def add_tiles(m: folium.Map, tiles: TileOptions, *, static_url: str = DEFAULT_ST
                              max_zoom=19)
     layer.add_to(m)
     if tiles.gcj02:
+        from gis.io.china_crs import wgs84_to_gcj02
+
         lat, lng = m.location
-        glng, glat = wgs84_to_gcj02(lng, lat)
-        GcjTileShift(m.get_name(), layer.get_name(), glat - lat, glng - lng).add_to(m)
-
-
-def wgs84_to_gcj02(lng: float, lat: float) -> tuple[float, float]:
-    """WGS-84 → GCJ-02 (the published 'eviltransform' formula), degrees in and out."""
-    a, ee = 6378245.0, 0.00669342162296594323
-    x, y = lng - 105.0, lat - 35.0
-    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-            + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
-    dlng = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-            + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-            + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-            + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
-    rad = lat / 180.0 * math.pi
-    magic = 1 - ee * math.sin(rad) ** 2
-    sqrt_magic = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((a * (1 - ee)) / (magic * sqrt_magic) * math.pi)
-    dlng = (dlng * 180.0) / (a / sqrt_magic * math.cos(rad) * math.pi)
-    return lng + dlng, lat + dlat
+        glng, glat = (float(v) for v in wgs84_to_gcj02(lng, lat))
+        GcjTileShift(layer, glat - lat, glng - lng).add_to(m)
 
 
 def feature_group(name: str, collections: Sequence[FeatureCollection]) -> folium.FeatureGroup:
