@@ -31,12 +31,26 @@ def test_data_page_renders_summary_and_tabs(page_env):
     at = AppTest.from_file(str(PAGE), default_timeout=120)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [t.label for t in at.tabs] == ["导入", "表格编辑", "地图上移动", "导入模板"]
+    assert "导入到图层" in [s.label for s in at.selectbox]          # the import panel is shown first
     summary = at.dataframe[0].value
     counts = dict(zip(summary["图层"], summary["条数"], strict=True))
     assert counts["学校 (schools)"] == len(page_env.read_layer("schools")) > 0
     assert counts["道路 (roads)"] == len(page_env.read_layer("roads")) > 0
     assert any("演示数据" in i.value for i in at.info)          # the demo notice
+
+
+def test_each_section_renders(page_env):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(PAGE), default_timeout=120)
+    at.run()
+    at.button_group[0].set_value("templates").run()
+    assert not at.exception
+    assert len(at.get("download_button")) == 6
+    at.button_group[0].set_value("table").run()
+    assert not at.exception and [s.label for s in at.selectbox] == ["编辑图层"]
+    at.button_group[0].set_value("map").run()
+    assert not at.exception and "要移动的记录（学校为主校门）" in [s.label for s in at.selectbox]
 
 
 def test_move_map_escapes_names_and_reports_drag():
