@@ -81,7 +81,11 @@ def clean_value(layer: str, row_id: Any, f: Field, value: Any) -> Any:
     if kind in GEOMETRY_KINDS:
         return _clean_geometry(layer, row_id, f, value)
     if kind in ("text", "window"):
-        return str(value)
+        text = str(value)
+        if "\x00" in text:
+            raise _bad(layer, row_id, f, value, "含有不可见的空字符 (NUL)，请删除",
+                       "it contains a NUL character; remove it")
+        return text
     if kind == "enum":
         text = str(value)
         if text not in f.choices:
@@ -116,7 +120,8 @@ def clean_column(layer: str, ids: list[str], f: Field, values: pd.Series) -> lis
     if f.kind in ("text", "window", "enum"):
         cleaned = []
         for rid, value in zip(ids, values, strict=True):
-            if isinstance(value, str) and (f.kind != "enum" or value in f.choices):
+            if isinstance(value, str) and "\x00" not in value and (
+                    f.kind != "enum" or value in f.choices):
                 cleaned.append(value)
             else:
                 cleaned.append(clean_value(layer, rid, f, value))
