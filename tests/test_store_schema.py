@@ -19,7 +19,7 @@ POSTGIS_TYPES = {"point": "POINT", "multipoint": "MULTIPOINT", "polygon": "POLYG
 @pytest.mark.postgis
 def test_sql_files_apply_cleanly_to_an_empty_postgis_database_twice(postgis_url):
     files = schema_files("postgis")
-    assert [p.name[:3] for p in files] == ["001", "002", "003"]
+    assert [p.name[:3] for p in files] == ["001", "002", "003", "004"]
     engine = create_engine(postgis_url)
     try:
         for _ in range(2):
@@ -38,7 +38,9 @@ def test_sql_files_apply_cleanly_to_an_empty_postgis_database_twice(postgis_url)
     found = {(t, c): (srid, kind) for t, c, srid, kind in columns}
     expected = {(name, f.name): (4326, POSTGIS_TYPES[f.kind])
                 for name in LAYER_NAMES for f in LAYERS[name].geometry_fields}
-    assert found == expected
+    views = {("risk_sites_public", "point"): (4326, "POINT"),
+             ("school_main_gates", "gate"): (4326, "POINT")}
+    assert found == expected | views
     gist = {(t, d.split("(")[-1].rstrip(")")) for t, d in indexes if "USING gist" in d}
     assert {(t, c) for t, c in expected} <= gist
     assert meta == [("0",)]
@@ -92,3 +94,32 @@ def test_unreachable_postgres_is_a_data_source_error():
     store = open_store("postgresql+psycopg2://postgres@127.0.0.1:1/nowhere?connect_timeout=2")
     with pytest.raises(DataSourceError, match="127.0.0.1"):
         store.layer_counts()
+
+
+def test_public_view_hides_notes_of_sensitive_risk_sites(store):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    frame = gpd.GeoDataFrame(
+        {"id": ["r1", "r2", "r3"], "category": ["person", "stall", "dispute"], "level": [3, 1, 2],
+         "note": ["张某，住址保密", "流动摊点", "涉及家长个人信息"], "sensitive": [None, False, True]},
+        geometry=[Point(117.2, 28.3)] * 3, crs=4326).rename_geometry("point")
+    store.write_layer("risk_sites", frame, source="t", actor="t")
+    with store.engine.connect() as conn:
+        notes = dict(conn.execute(text("SELECT id, note FROM risk_sites_public ORDER BY id")).all())
+    assert notes == {"r1": None, "r2": "流动摊点", "r3": None}
+
+
+@pytest.mark.postgis
+def test_school_main_gates_view_gives_the_first_gate(postgis_store):
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint
+
+    frame = gpd.GeoDataFrame({"id": ["s1"], "name": ["甲小学"], "kind": ["primary"]},
+                             geometry=[MultiPoint([(117.21, 28.31), (117.22, 28.32)])],
+                             crs=4326).rename_geometry("gates")
+    postgis_store.write_layer("schools", frame, source="t", actor="t")
+    with postgis_store.engine.connect() as conn:
+        row = conn.execute(text("SELECT id, ST_X(gate), ST_Y(gate), ST_SRID(gate) "
+                                "FROM school_main_gates")).one()
+    assert tuple(row) == ("s1", 117.21, 28.31, 4326)
