@@ -243,3 +243,28 @@ def test_line_file_with_chinese_class_column(tmp_path, roads, config):
 def test_missing_class_column_is_a_clear_error(roads, config):
     with pytest.raises(ValidationError, match="class column"):
         build_road_graph(roads.drop(columns="highway"), config=config)
+
+
+def test_cache_key_ignores_bookkeeping_and_old_files_are_pruned(tmp_path, roads, config):
+    from dataclasses import replace
+
+    from gis.network.cache import prune_cache
+
+    stamped = roads.assign(updated_at="2026-01-01T00:00:00", version=1, source="demo")
+    restamped = stamped.assign(updated_at="2026-02-02T00:00:00", version=2)
+    assert hash_roads(stamped) == hash_roads(restamped)
+    cfg = replace(config, cache_dir=tmp_path)
+    for speed in range(10, 22):
+        load_road_graph(roads, config=replace(cfg, speeds_kmh={**cfg.speeds_kmh, "service": speed}))
+    assert len(list(tmp_path.glob("roadgraph-*.npz"))) == 8
+    assert prune_cache(tmp_path, keep=3) and len(list(tmp_path.glob("roadgraph-*.npz"))) == 3
+
+
+def test_empty_inputs(graph, config):
+    posts = local_points({"PA": (0, 0)})
+    none = posts.iloc[:0]
+    field = response_field(graph, posts, none, config=config)
+    assert field.empty and "response_s" in field.columns
+    with pytest.raises(ValidationError, match="no police posts"):
+        response_field(graph, none, posts, config=config)
+    assert travel_time_matrix(graph, none, config=config).shape == (0, 0)

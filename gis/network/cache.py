@@ -21,9 +21,10 @@ import shapely
 from gis.config import Settings
 from gis.errors import DataSourceError
 from gis.network.config import NetworkConfig
-from gis.network.graph import RoadGraph, build_road_graph
+from gis.network.graph import CLASS_COLUMNS, RoadGraph, build_road_graph
 
 FORMAT_VERSION = "1"
+CACHE_KEEP = 8  # newest cached graphs kept per cache folder
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 ARRAY_FIELDS = ("node_xy", "seg_a", "seg_b", "seg_length_m", "seg_time_fw_s", "seg_time_bw_s",
                 "seg_class", "seg_road", "road_ids")
@@ -39,16 +40,18 @@ def hash_file(path: Path) -> str:
 
 
 def hash_roads(roads: gpd.GeoDataFrame) -> str:
-    """SHA-256 of a roads GeoDataFrame: its coordinates, part structure and every attribute."""
+    """SHA-256 of a roads GeoDataFrame: coordinates, part structure and the attributes the graph
+    is built from (id, class, oneway, maxspeed)."""
     digest = hashlib.sha256()
     geoms = roads.geometry.to_numpy()
     digest.update(shapely.get_coordinates(geoms).tobytes())
     digest.update(shapely.get_type_id(geoms).astype(np.int8).tobytes())
     digest.update(shapely.get_num_geometries(geoms).astype(np.int64).tobytes())
     digest.update(shapely.get_num_coordinates(geoms).astype(np.int64).tobytes())
+    wanted = {"id", "oneway", "maxspeed", *(c.lower() for c in CLASS_COLUMNS)}
     for column in roads.columns:
-        if column == roads.geometry.name:
-            continue
+        if column == roads.geometry.name or str(column).lower() not in wanted:
+            continue  # bookkeeping (updated_at, version, source …) does not change the graph
         values = roads[column].astype(object).where(roads[column].notna(), "\x00").astype(str)
         digest.update(f"\x1e{column}\x1e".encode())
         digest.update("\x1f".join(values.to_list()).encode("utf-8", "surrogatepass"))
@@ -147,4 +150,13 @@ def load_road_graph(source: gpd.GeoDataFrame | str | Path, *, settings: Settings
     if use_cache:
         with contextlib.suppress(OSError):  # a read-only cache folder only costs speed
             save_graph(graph, cache_path)
+            prune_cache(Path(config.cache_dir), keep=CACHE_KEEP)
     return graph
+
+
+def prune_cache(cache_dir: Path, *, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` most recently written cached graphs; returns the deleted."""
+    files = sorted(cache_dir.glob("roadgraph-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+    return files[keep:]

@@ -143,6 +143,9 @@ def _snap(graph: RoadGraph, points: gpd.GeoDataFrame, config: NetworkConfig,
 
 def usable_posts(graph: RoadGraph, posts: gpd.GeoDataFrame, config: NetworkConfig,
                   max_snap_m: float | None, id_column: str) -> tuple[Snapped, list[str]]:
+    if len(posts) == 0:
+        msg = "没有警务点，请先导入 police_posts / no police posts: import the police_posts layer first"
+        raise ValidationError(msg)
     frame, snapped = _snap(graph, posts, config, max_snap_m, id_column)
     ok = frame["snapped"].to_numpy(bool)
     if not ok.any():
@@ -160,7 +163,8 @@ def nearest_post_field(graph: RoadGraph, posts: gpd.GeoDataFrame, *, peak: str |
     Returns
     -------
     DataFrame
-        One row per node (index = node number): ``nearest_post_id``, ``response_s`` (seconds),
+        One row per node (index = node number): ``nearest_post_id`` (categorical when post
+        ids are unique), ``response_s`` (seconds),
         ``x``, ``y`` (metres, ``graph.crs``). ``attrs["posts_off_network"]`` lists skipped posts.
     """
     config = config or NetworkConfig.from_settings()
@@ -170,8 +174,10 @@ def nearest_post_field(graph: RoadGraph, posts: gpd.GeoDataFrame, *, peak: str |
     dist, _, origin = dijkstra(matrix, indices=n + np.arange(len(sources)), min_only=True,
                                return_predecessors=True)
     origin = origin[:n]
-    reached = origin >= 0
-    post = np.where(reached, sources.ids[np.where(reached, origin - n, 0)], None)
+    codes = np.where(origin >= 0, origin - n, -1)
+    post = pd.Categorical.from_codes(codes, categories=pd.Index(sources.ids).unique()) \
+        if len(set(sources.ids)) == len(sources.ids) else \
+        np.where(codes >= 0, sources.ids[np.maximum(codes, 0)], None)
     out = pd.DataFrame({"nearest_post_id": post, "response_s": dist[:n],
                         "x": graph.node_xy[:, 0], "y": graph.node_xy[:, 1]})
     out.attrs["posts_off_network"] = off
@@ -329,8 +335,11 @@ def route_between(graph: RoadGraph, a: Point | tuple[float, float], b: Point | t
     if straight:
         seconds = float(direct["seconds"].min())
     if not np.isfinite(seconds):
-        msg = (f"从 {tuple(np.round(src.pxy[0], 1))} 无法经道路到达 {tuple(np.round(dst.pxy[0], 1))}"
-               "（单行或断路）/ no road route between the two points (one-way or disconnected roads)")
+        lon, lat = graph.to_wgs84().transform([src.pxy[0][0], dst.pxy[0][0]],
+                                              [src.pxy[0][1], dst.pxy[0][1]])
+        where = f"({lon[0]:.5f}, {lat[0]:.5f}) → ({lon[1]:.5f}, {lat[1]:.5f})"
+        msg = (f"两点之间没有可通行的道路 {where}（单行或断路）/ no road route {where} "
+               "(one-way or disconnected roads)")
         raise NoPathError(msg)
     coords = [src.pxy[0], src.xy[0]]
     if not straight:

@@ -12,7 +12,8 @@ buffer, and the polygon is the filled contour ``time <= band`` of that grid (con
 the reach front along a road is interpolated in time and the corridor edge is exact to
 about one cell. The cell is ``reach_cell_m`` (8 m) for small reaches and grows with the
 band's extent (at most ``MAX_GRID_SIDE`` cells across, ~26 m for a 5-minute reach over a
-county's arterials). This is ~20× faster than a GEOS union of thousands of segment buffers.
+county's arterials). This is over ten times faster than a GEOS union of the thousands of
+segment buffers of a county-scale 5-minute reach.
 The circle's reachable share is counted on the same grid.
 """
 
