@@ -776,3 +776,29 @@ def load_demo(store, *, area: str = DEFAULT_AREA, seed: int = DEFAULT_SEED,
     store.set_meta("attribution", OSM_ATTRIBUTION)
     store.set_meta("demo_seed", seed)
     return summary
+
+
+DEMO_META_KEYS = ("demo_area", "area_name_zh", "area_name_en", "osm_file", "bounds",
+                  "attribution", "demo_seed")
+
+
+def clear_demo(store, *, actor: str = "demo") -> dict[str, int]:
+    """Delete every demo row (``osm:…`` or ``demo-generated``) and the demo meta values.
+
+    Rows imported or edited by users stay. For a deployment that has loaded its own data.
+
+    Returns
+    -------
+    dict
+        Rows deleted per layer.
+    """
+    store.init()
+    deleted: dict[str, int] = {}
+    for name in LAYER_NAMES:
+        existing = store.read_layer(name)
+        ids = sorted(existing.loc[existing["source"].map(is_demo_source).astype(bool), "id"])
+        deleted[name] = store.delete_rows(name, ids, actor=actor) if ids else 0
+    for key in DEMO_META_KEYS:
+        if store.get_meta(key) is not None:
+            store.set_meta(key, None)
+    return deleted

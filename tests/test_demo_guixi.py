@@ -278,3 +278,18 @@ def test_point_school_gate_is_a_few_metres_from_the_road_toward_the_school(metri
         assert gate.distance(school) < roads.distance(school)
         assert roads.distance(gate) == pytest.approx(min(6.0, roads.distance(school)), abs=0.05)
         assert isinstance(gate, Point)
+
+
+def test_clear_removes_demo_rows_only(sqlite_store, capsys):
+    user = gpd.GeoDataFrame({"id": ["u-1"], "name": ["用户导入小学"], "kind": ["primary"]},
+                            geometry=[MultiPoint([(117.22, 28.30)])], crs=4326)
+    sqlite_store.write_layer("schools", user.rename_geometry("gates"), source="学校名单.xlsx",
+                             actor="planner")
+    load_demo(sqlite_store, area="guixi")
+    assert main(["--db", sqlite_store.url, "demo", "--clear"]) == 0
+    assert "schools 14" in capsys.readouterr().out
+    counts = sqlite_store.layer_counts()
+    assert counts == {"schools": 1, "police_posts": 0, "cameras": 0, "crossings": 0,
+                      "risk_sites": 0, "roads": 0}
+    assert sqlite_store.get_meta("demo_area") is None
+    assert sqlite_store.get_meta("bounds") is None

@@ -1,7 +1,8 @@
-"""``python -m gis [--db URL] demo [--area NAME] [--seed N]`` — load the embedded demo area.
+"""``python -m gis [--db URL] demo [--area NAME] [--seed N] [--clear]`` — the embedded demo area.
 
 Idempotent: loading the same area twice changes nothing; earlier demo rows are replaced
-and rows imported by users are never touched.
+and rows imported by users are never touched. ``--clear`` removes every demo row (and
+nothing else) once a deployment has its own data.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 from gis.config import Settings
-from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, load_demo
+from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, clear_demo, load_demo
 from gis.store import open_store
 
 
@@ -18,11 +19,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"演示区域 / demo area (default {DEFAULT_AREA})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
                         help="生成数据的随机种子 / seed of the generated layers")
+    parser.add_argument("--clear", action="store_true",
+                        help="删除全部演示数据（保留用户数据）/ remove all demo rows, keep user rows")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.database_url)
     try:
+        if args.clear:
+            deleted = clear_demo(store)
+            print(f"已删除演示数据 / demo rows removed ({store.display_url}): "
+                  + ", ".join(f"{layer} {count}" for layer, count in deleted.items()))
+            return 0
         summary = load_demo(store, area=args.area, seed=args.seed)
         area = AREAS[args.area]
         print(f"演示区域 / demo area: {area.name_zh} ({area.name_en}) → {store.display_url}")
