@@ -268,3 +268,23 @@ def test_empty_inputs(graph, config):
     with pytest.raises(ValidationError, match="no police posts"):
         response_field(graph, none, posts, config=config)
     assert travel_time_matrix(graph, none, config=config).shape == (0, 0)
+
+
+@pytest.mark.parametrize("suffix", [".shp", ".geojson"])
+def test_geofabrik_style_line_file(tmp_path, roads, config, suffix):
+    """``fclass`` classes, ``oneway`` F/T/B codes and integer ``maxspeed`` (0 = unknown)."""
+    from dataclasses import replace
+
+    from scipy.sparse.csgraph import dijkstra
+
+    codes = {None: "B", "yes": "F", "no": "B", "-1": "T"}
+    layer = roads.rename(columns={"highway": "fclass"}).copy()
+    layer["oneway"] = layer["oneway"].map(lambda v: codes[v])
+    layer["maxspeed"] = [0, 0, 0, 0, 48, 0, 0]          # EA: 48 km/h, the rest unknown
+    path = tmp_path / f"roads{suffix}"
+    layer.to_file(path, engine="pyogrio")
+    graph = load_road_graph(path, config=replace(config, cache_dir=tmp_path))
+    assert graph.n_nodes == 5 and graph.n_edges == 7
+    e, a = node_at(graph, 0, 1000), node_at(graph, 0, 0)
+    assert dijkstra(graph.csr(), indices=e)[a] == pytest.approx(1000 / (48 / 3.6), abs=0.01)
+    assert dijkstra(graph.csr(), indices=a)[e] > 400          # T: against the digitised A→E
