@@ -547,6 +547,9 @@ def _database_error(url: str, exc: SQLAlchemyError) -> DataSourceError:
     if "no such table" in detail or ("does not exist" in detail and "relation" in detail):
         msg = (f"数据库尚未初始化，请先运行 python -m gis init / the database {url} has no schema "
                f"yet; run `python -m gis init` first ({detail})")
+    elif "duplicate key" in detail or "UNIQUE constraint" in detail:
+        msg = (f"同一编号的记录刚被他人同时新增，请刷新后重试 / a row with the same id was just "
+               f"added by someone else; reload and retry ({detail})")
     else:
         msg = f"数据库操作失败 / database error at {url}: {detail}"
     return DataSourceError(msg)
