@@ -43,13 +43,13 @@ d2.download_button(tr("下载 CSV", "Download CSV"), tables.to_csv_bytes(export)
 
 rows = event.selection.rows if event is not None else []
 school_id = ranked["school_id"].iloc[rows[0]] if rows and len(ranked) else None
-m, groups = views.overview_map(ctx, lang, ["posts", "schools"], refit=school_id is None)
+m, groups = views.overview_map(ctx, lang, ["posts", "schools"], refit=school_id is None, legend_open=False)
 target = None
 if school_id is not None:
     focus = cache.load_focus(*ctx.key, school_id, lang)
     groups.append(maps.feature_group("focus", [focus["zones"], focus["blind"], focus["routes"]]))
     target = views.focus_target(ctx, school_id)
-    st.subheader(ranked.iloc[rows[0], 3])
+    st.subheader(str(ranked[tr("学校", "School")].iloc[rows[0]]))
     if len(focus["route_table"]):
         st.caption(tr("最近警务点路网到达：", "Nearest posts by road: ") + "；".join(
             f"{r.post_name} {r.seconds / 60:.1f} " + tr("分钟", "min") for r in focus["route_table"].itertuples()))

@@ -207,9 +207,9 @@ def test_gate_zone_is_a_30_m_circle_and_routes_skip_unreachable_posts():
     assert len(zones) == 2
     area = zones.to_crs(zones.estimate_utm_crs()).area
     assert area.iloc[0] == pytest.approx(math.pi * 30 ** 2, rel=0.01)
-    posts = gpd.GeoDataFrame({"id": ["p1", "p2", "p3"], "name": ["近", "中", "远"]},
-                             geometry=[Point(117.2005, 28.3), Point(117.21, 28.3), Point(117.3, 28.3)],
-                             crs="EPSG:4326")
+    posts = gpd.GeoDataFrame({"id": ["p1", "p2", "p3"], "name": ["近", "中", "远"],
+                              "point": [Point(117.2005, 28.3), Point(117.21, 28.3), Point(117.3, 28.3)]},
+                             geometry="point", crs="EPSG:4326")  # the store's posts: geometry "point"
     near = focus.nearest_posts(posts, Point(117.2, 28.3), n=2)
     assert list(near["id"]) == ["p1", "p2"]
     assert near["distance_m"].iloc[0] == pytest.approx(49, abs=2)  # 0.0005° of longitude at 28.3°N

@@ -167,6 +167,21 @@ def _check_clean(rec: Recorder) -> None:
     assert rec.errors == [], f"console errors: {rec.errors}"
 
 
+def test_first_visit_to_a_page_url_gets_the_app_shell(server, browser):
+    """A fresh server's first visitor opens a page URL: app.py must still wrap the page (not
+    the old pages/-directory mode with Streamlit's automatic page list and no sidebar)."""
+    context, page, rec = _open(browser, server + "/data")
+    try:
+        page.get_by_role("heading", name="数据管理").wait_for(timeout=60_000)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("护校安园态势图").wait_for(timeout=30_000)
+        assert sidebar.get_by_text("态势总览").count() == 1
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # no automatic page list
+        _check_clean(rec)
+    finally:
+        context.close()
+
+
 def test_overview_draws_map_and_kpis_offline(server, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context, page, rec = _open(browser, server + "/")
@@ -204,6 +219,17 @@ def test_other_pages_render_offline(server, browser, path, title, has_map):
         page.get_by_role("heading", name=title).wait_for(timeout=60_000)
         if has_map:
             assert _wait_map(page) >= 10
+        if path == "/gaps":
+            # select the weakest school (first row's checkbox): the map focuses on it
+            grid = page.locator('[data-testid="stDataFrame"]').bounding_box()
+            page.mouse.click(grid["x"] + 15, grid["y"] + 52)
+            page.get_by_text("最近警务点路网到达").wait_for(timeout=60_000)
+            frame = page.frame_locator(MAP_FRAME)
+            routes = frame.locator('.leaflet-overlay-pane path[stroke-width="5"]')
+            deadline = time.monotonic() + 30
+            while routes.count() == 0 and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert routes.count() >= 1, "no route drawn to the selected school"
         _settle(page, 1.5)
         _check_clean(rec)
     finally:

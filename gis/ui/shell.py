@@ -65,7 +65,24 @@ iframe[title="streamlit_folium.st_folium"] { height: 74vh !important; border-rad
 """
 
 
+def require_app() -> None:
+    """Make sure ``app.py`` (navigation, page config, sidebar) wraps this page.
+
+    On a fresh server whose first visitor opens a page URL (``/gaps``, ``/wall`` after a
+    restart), Streamlit still believes in the old ``pages/`` directory mode and runs the page
+    file alone, without ``app.py``. Leave that mode and rerun: ``app.py`` then runs and
+    ``st.navigation`` picks the same page from the URL.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def inject_css(*, wall: bool = False) -> None:
+    """The app's CSS (every page calls this first; it also makes sure app.py runs)."""
+    require_app()
     st.markdown(BASE_CSS, unsafe_allow_html=True)
     if wall:
         st.markdown(WALL_CSS, unsafe_allow_html=True)

@@ -40,24 +40,24 @@ def tile_options() -> maps.TileOptions | None:
 
 
 def base_map(ctx: cache.Context, lang: str, *, theme: str = "light", legend: bool = True,
-             fill_height: bool = False, refit: bool = True) -> folium.Map:
+             fill_height: bool = False, refit: bool = True, legend_open: bool = True) -> folium.Map:
     bm = cache.basemap(ctx, theme)
     m = maps.new_map(bm.bounds, theme=theme, static_url=static_url(), tiles=tile_options(),
                      fill_height=fill_height, refit=refit)
     maps.add_basemap(m, bm, viewport_scale=theme == "dark", interactive=theme != "dark")
     if legend:
-        maps.add_legend(m, lang, open_=theme == "light")
+        maps.add_legend(m, lang, open_=legend_open and theme == "light")
     return m
 
 
-def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *,
-                 refit: bool = True) -> tuple[folium.Map, list]:
+def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *, refit: bool = True,
+                 legend_open: bool = True) -> tuple[folium.Map, list]:
     """The overview: base map and one feature group per chosen layer."""
     with_reach = bool({"reach", "circles"} & set(chosen))
     colls = cache.collections(ctx, lang, with_reach=with_reach)
     groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
               for name in LAYERS if name in chosen]
-    return base_map(ctx, lang, refit=refit), groups
+    return base_map(ctx, lang, refit=refit, legend_open=legend_open), groups
 
 
 def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:

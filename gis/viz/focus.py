@@ -50,13 +50,13 @@ def post_routes(posts: gpd.GeoDataFrame, target: Point, route: RouteFn) -> gpd.G
     Posts with no road route (one-way, off network) are left out.
     """
     rows = []
-    for post in to_wgs84(posts).itertuples():
+    posts = to_wgs84(posts)
+    for pid, name, point in zip(posts["id"], posts["name"], posts.geometry, strict=True):
         try:
-            line, seconds = route(post.geometry, target)
+            line, seconds = route(point, target)
         except GisError:
             continue
-        rows.append({"post_id": str(post.id), "post_name": post.name, "seconds": float(seconds),
-                     "geometry": line})
+        rows.append({"post_id": str(pid), "post_name": name, "seconds": float(seconds), "geometry": line})
     if not rows:
         return gpd.GeoDataFrame({"post_id": [], "post_name": [], "seconds": []}, geometry=[],
                                 crs="EPSG:4326")
