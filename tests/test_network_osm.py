@@ -213,3 +213,30 @@ def test_far_points_are_reported(extract, config):
 
 def test_osm_files_exist():
     assert len(OSM_FILES) == 3 and all(Path(p).stat().st_size > 0 for p in OSM_FILES)
+
+
+def test_pbf_and_plain_osm_give_the_same_graph(tmp_path, config):
+    """The same extract as .osm.bz2, .osm.pbf and .osm (rewritten here with pyosmium)."""
+    import osmium
+
+    from gis.network import load_road_graph
+
+    src = next(p for p in OSM_FILES if "guixi" in p.name)
+    graphs = []
+    for suffix in (".osm.pbf", ".osm"):
+        out = tmp_path / f"guixi{suffix}"
+        writer = osmium.SimpleWriter(str(out))
+        for obj in osmium.FileProcessor(str(src)):
+            if obj.is_node():
+                writer.add_node(obj)
+            elif obj.is_way():
+                writer.add_way(obj)
+            else:
+                writer.add_relation(obj)
+        writer.close()
+        graphs.append(load_road_graph(out, config=config, use_cache=False))
+    reference = load_road_graph(src, config=config, use_cache=False)
+    for graph in graphs:
+        np.testing.assert_allclose(graph.node_xy, reference.node_xy)
+        np.testing.assert_array_equal(graph.seg_time_fw_s, reference.seg_time_fw_s)
+        assert graph.report == reference.report
