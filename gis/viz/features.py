@@ -276,12 +276,19 @@ def risk_features(risks: gpd.GeoDataFrame, *, lang: str = "zh",
 
 
 def reach_features(reach: gpd.GeoDataFrame, *, lang: str = "zh",
-                   post_names: Mapping[str, str] | None = None) -> FeatureCollection:
-    """Reach polygons per post and band, the largest band first."""
+                   post_names: Mapping[str, str] | None = None,
+                   simplify_deg: float = 1e-5) -> FeatureCollection:
+    """Reach polygons per post and band, the largest band first.
+
+    The corridors are simplified by ``simplify_deg`` degrees (1e-5 ≈ 1 m) for display: the
+    buffer's rounded caps carry most of the vertices and nobody sees them at map scale.
+    """
     if reach is None or len(reach) == 0:
         return empty_collection()
     names = post_names or {}
-    ordered = reach.sort_values("minutes", ascending=False)
+    ordered = to_wgs84(reach).sort_values("minutes", ascending=False)
+    if simplify_deg:
+        ordered = ordered.set_geometry(ordered.geometry.simplify(simplify_deg, preserve_topology=False))
 
     def props(row: Mapping[str, Any]) -> dict[str, Any]:
         minutes = int(row["minutes"])
