@@ -232,7 +232,8 @@ def reach_polygons(graph: RoadGraph, posts: gpd.GeoDataFrame, *,
     GeoDataFrame
         EPSG:4326, one row per post and band: ``post_id``, ``minutes``, ``band_s``,
         ``area_km2`` (reach polygon), ``circle_radius_m`` (minutes × 60 × nominal speed),
-        ``circle_area_km2``, ``circle_reach_share`` (area of reach ∩ circle / circle area),
+        ``circle_area_km2``, ``circle_reach_share`` (area of reach ∩ circle / circle area,
+        the intersection counted on the tracing grid),
         active geometry ``geometry`` (the reach polygon) and a second geometry column
         ``circle`` (the naive circle around the post).
     """
