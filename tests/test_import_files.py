@@ -291,3 +291,22 @@ def test_corrupt_files_fail_with_one_clear_line(tmp_path, sqlite_store, capsys, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("错误 / error:") and "Traceback" not in err[0]
     assert len(sqlite_store.read_layer("schools")) == 0
+
+
+def test_several_gates_in_one_cell_and_vector_quarantine(tmp_path, sqlite_store):
+    path = tmp_path / "gates.csv"
+    path.write_text("编号,学校名称,学段,校门坐标\n"
+                    "S1,甲小学,小学,\"117.2101,28.2952; 117.2110,28.2960\"\n"
+                    "S2,乙小学,小学,117.2201 28.3011\n", encoding="utf-8")
+    preview = prepare_import("schools", path)
+    gates = preview.records.set_index("id")["gates"]
+    assert [(p.x, p.y) for p in gates["S1"].geoms] == [(117.2101, 28.2952), (117.2110, 28.2960)]
+    assert len(gates["S2"].geoms) == 1
+    bad = gpd.GeoDataFrame({"id": ["P1", "P2"], "name": ["甲所", "乙所"], "kind": ["派出所", "火箭基地"]},
+                           geometry=[Point(117.21, 28.30), Point(117.22, 28.30)], crs="EPSG:4326")
+    bad.to_file(tmp_path / "posts.geojson", driver="GeoJSON", engine="pyogrio")
+    outcome = commit_import(sqlite_store, prepare_import("police_posts", tmp_path / "posts.geojson"))
+    assert outcome.inserted == ["P1"] and outcome.quarantine == tmp_path / "posts.quarantine.geojson"
+    quarantined = gpd.read_file(outcome.quarantine)
+    assert list(quarantined["id"]) == ["P2"] and quarantined.geometry.iloc[0].equals(Point(117.22, 28.30))
+    assert "火箭基地" in quarantined["原因/reason"].iloc[0]
