@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,11 @@ def import_panel(ctx: cache.Context) -> None:
                              type=UPLOAD_TYPES, accept_multiple_files=True, key="imp_files")
     if not files:
         return
-    signature = (layer, tuple((f.name, f.size) for f in files))
+    signature = (layer, tuple((getattr(f, "file_id", f.name), f.name, f.size) for f in files))
     state = st.session_state.setdefault("imp_state", {})
     if state.get("signature") != signature:
+        if state.get("path") is not None:
+            shutil.rmtree(Path(state["path"]).parent, ignore_errors=True)
         path = _save_uploads(files, float(section.get("max_upload_mb", 50)))
         if path is None:
             return
@@ -168,7 +171,9 @@ def import_panel(ctx: cache.Context) -> None:
         st.success(tr(f"已导入：新增 {len(outcome.inserted)}，更新 {len(outcome.updated)}，未变 "
                       f"{len(outcome.unchanged)}。", f"Imported: {len(outcome.inserted)} new, "
                       f"{len(outcome.updated)} updated, {len(outcome.unchanged)} unchanged."))
-        st.session_state.pop("imp_state", None)
+        done = st.session_state.pop("imp_state", None) or {}
+        if done.get("path") is not None:
+            shutil.rmtree(Path(done["path"]).parent, ignore_errors=True)
 
 
 def _mapping_editor(layer: str, state: dict, mapping: dict[str, str] | None, columns: list[str]) -> None:
