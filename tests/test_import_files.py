@@ -310,3 +310,21 @@ def test_several_gates_in_one_cell_and_vector_quarantine(tmp_path, sqlite_store)
     quarantined = gpd.read_file(outcome.quarantine)
     assert list(quarantined["id"]) == ["P2"] and quarantined.geometry.iloc[0].equals(Point(117.22, 28.30))
     assert "火箭基地" in quarantined["原因/reason"].iloc[0]
+
+
+def test_gbk_csv_with_title_line_quarantines_in_gbk(tmp_path, sqlite_store):
+    path = tmp_path / "风险点位.csv"
+    text = ("贵溪市涉校风险点位登记表（2024年9月）\n"
+            "编号,类别,风险等级,经度,纬度\n"
+            "R1,网吧,高,117.2120,28.2990\n"
+            "R2,赌场,2,117.2280,28.3020\n")
+    path.write_bytes(text.encode("gbk"))
+    assert _cli(sqlite_store, "risk_sites", str(path)) == 3
+    quarantine = tmp_path / "风险点位.quarantine.csv"
+    raw = quarantine.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")                      # same encoding as the input, so Excel opens it as before
+    rows = list(csv.reader(raw.decode("gb18030").splitlines()))
+    assert rows[0][:5] == ["编号", "类别", "风险等级", "经度", "纬度"]
+    assert rows[1][:5] == ["R2", "赌场", "2", "117.2280", "28.3020"] and rows[1][5] == "4"   # line 4 of the file
+    assert list(sqlite_store.read_layer("risk_sites")["id"]) == ["R1"]
