@@ -16,8 +16,8 @@ from gis.ui.i18n import current_language, tr
 
 shell.inject_css(wall=True)
 app = cache.get_settings().section("app")
-refresh_s = max(5.0, float(app.get("wall_refresh_s", 60)))
-rotate_s = max(3.0, float(app.get("wall_rotate_s", 20)))
+refresh_s = max(2.0, float(app.get("wall_refresh_s", 60)))
+rotate_s = max(2.0, float(app.get("wall_rotate_s", 20)))
 
 
 @st.fragment(run_every=refresh_s)

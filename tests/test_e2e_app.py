@@ -69,7 +69,7 @@ def server(demo_store, tmp_path_factory):
     db = tmp / "app.db"
     copy_sqlite(make_url(str(demo_store.url)).database, db)
     config = tmp / "config.toml"
-    config.write_text("[app]\nwall_rotate_s = 3\nwall_refresh_s = 5\n", encoding="utf-8")
+    config.write_text("[app]\nwall_rotate_s = 3\nwall_refresh_s = 3\n", encoding="utf-8")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "GIS_CONFIG": str(config)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -267,10 +267,10 @@ def test_wall_display_full_screen_rotates_offline(server, browser, width, height
 
 
 def _refresh_keeps_the_map_and_shows_new_data(page, db_url: str) -> None:
-    """wall_refresh_s = 5: an unchanged refresh must not reload the map; new data must show."""
+    """wall_refresh_s = 3: an unchanged refresh must not reload the map; new data must show."""
     map_window = page.locator(MAP_FRAME).element_handle().content_frame()
     map_window.evaluate("window.__hxMark = 42")
-    _settle(page, 6.5)
+    _settle(page, 4.0)
     still = page.locator(MAP_FRAME).element_handle().content_frame()
     assert still.evaluate("window.__hxMark") == 42, "the map was reloaded by the refresh"
     # a planner adds a school elsewhere: the tile follows within one refresh, nobody reloads
