@@ -6,6 +6,7 @@ import streamlit as st
 
 from gis.ui import cache, shell, views
 from gis.ui.i18n import current_language, tr
+from gis.viz import tables
 
 shell.inject_css()
 lang = current_language()
@@ -30,3 +31,11 @@ shell.show_map(m, key="overview_map", height=640, groups=groups)
 st.caption(shell.stamp_text(views.as_of(ctx)) + " · " + tr(
     "点击学校查看评估原因；反应圈沿真实路网计算，虚线圆为同半径的“画圈”对比。",
     "Click a school for its assessment; reach follows the road network, dashed circles are the naive radius."))
+
+if {"reach", "circles"} & set(chosen or []):
+    reach = cache.load_reach(*ctx.key)
+    if reach is not None and len(reach):
+        with st.expander(tr("路网反应圈与“画圈”对比", "Network reach vs the naive circle"), expanded=True):
+            st.dataframe(tables.reach_comparison(reach, data["police_posts"], lang=lang), hide_index=True,
+                         width="stretch", column_config={tr("圆内实际可达", "Circle reached"):
+                                                         st.column_config.NumberColumn(format="%d%%")})

@@ -68,6 +68,8 @@ def test_layer_toggles_do_not_recompute_the_assessment(app, monkeypatch):
     monkeypatch.setattr(gis.coverage, "assess_campuses", lambda *a, **k: calls.append(1) or real(*a, **k))
     app.button_group(key="overview_layers").set_value(["schools", "cameras", "reach", "circles"]).run()
     assert not app.exception
+    comparison = app.dataframe[0].value  # network reach beside the naive circle, per post and band
+    assert len(comparison) > 0 and comparison["圆内实际可达"].between(0, 100).all()
     app.button_group(key="overview_layers").set_value(["posts"]).run()
     assert not app.exception
     assert calls == []

@@ -244,3 +244,13 @@ def test_zoom_for_bounds_by_hand():
     world = (-180.0, -85.0, 180.0, 85.0)
     assert maps.zoom_for_bounds(world, width_px=256, height_px=256, padding_px=0) == pytest.approx(0, abs=0.25)
     assert maps.zoom_for_bounds(world, width_px=512, height_px=512, padding_px=0) == pytest.approx(1, abs=0.25)
+
+
+def test_reach_comparison_table_smallest_share_first():
+    reach = pd.DataFrame({"post_id": ["p1", "p1", "p2"], "minutes": [1.0, 3.0, 1.0],
+                          "area_km2": [0.2, 1.1, 0.05], "circle_area_km2": [0.785, 7.07, 0.785],
+                          "circle_reach_share": [0.25, 0.15, 0.06]})
+    posts = pd.DataFrame({"id": ["p1", "p2"], "name": ["东门派出所", "岗亭"]})
+    t = tables.reach_comparison(reach, posts)
+    assert list(t["警务点"]) == ["岗亭", "东门派出所", "东门派出所"]
+    assert list(t["圆内实际可达"]) == [6, 15, 25] and list(t["时间圈（分钟）"]) == [1, 3, 1]

@@ -71,3 +71,22 @@ def to_xlsx_bytes(table: pd.DataFrame, *, sheet: str = "覆盖缺口") -> bytes:
             width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)])
             ws.set_column(i, i, min(60, max(8, width * 1.6 if i else width + 2)))
     return buf.getvalue()
+
+
+def reach_comparison(reach: pd.DataFrame, posts: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
+    """Network reach beside the naive circle, per post and band (the meeting's comparison).
+
+    Columns: post, band (minutes), reach area km², circle area km², share of the circle
+    truly reachable (%) — smallest share first, where the circle misleads most.
+    """
+    names = dict(zip(posts["id"].astype(str), posts["name"], strict=False))
+    r = pd.DataFrame(reach)
+    out = pd.DataFrame({
+        pick(lang, "警务点", "Post"): [names.get(str(p), str(p)) for p in r["post_id"]],
+        pick(lang, "时间圈（分钟）", "Band (min)"): pd.to_numeric(r["minutes"]).round(0).astype(int).to_numpy(),
+        pick(lang, "路网可达面积 km²", "Reach km²"): pd.to_numeric(r["area_km2"]).round(2).to_numpy(),
+        pick(lang, "同半径圆面积 km²", "Circle km²"): pd.to_numeric(r["circle_area_km2"]).round(2).to_numpy(),
+        pick(lang, "圆内实际可达", "Circle reached"):
+            (pd.to_numeric(r["circle_reach_share"]) * 100).round(0).to_numpy(),
+    })
+    return out.sort_values([out.columns[4], out.columns[1]]).reset_index(drop=True)
