@@ -35,6 +35,7 @@ from shapely.ops import nearest_points
 from gis.config import DATA_DIR
 from gis.errors import DataSourceError, ValidationError
 from gis.io.osm import read_osm
+from gis.network import build_road_graph
 from gis.schema import LAYER_NAMES, LAYERS
 
 DEMO_SOURCE = "demo-generated"
@@ -237,6 +238,14 @@ def _gates(campus_or_point, roads: _Roads, *, second: bool) -> list[Point]:
     return gates
 
 
+def main_network_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The roads with at least one segment in the routable network (its largest strongly
+    connected component), so generated posts, gates and crossings sit where cars can go."""
+    graph = build_road_graph(roads)
+    connected = set(graph.road_ids[np.unique(graph.seg_road)])
+    return roads[roads["id"].isin(connected)].reset_index(drop=True)
+
+
 # -- the layers ----------------------------------------------------------------------------
 
 
@@ -270,7 +279,7 @@ def build_demo_layers(osm_path: str | Path | None = None, *, area: str = DEFAULT
     rng = np.random.default_rng(seed)
     roads_frame = extract.roads.sort_values("id").reset_index(drop=True)
     utm = roads_frame.geometry.estimate_utm_crs()
-    roads = _Roads(roads_frame, utm)
+    roads = _Roads(main_network_roads(roads_frame), utm)
     to_utm = gpd.GeoSeries([box(*extract.bounds)], crs=CRS_WGS84).to_crs(utm)
     bounds_m = to_utm.iloc[0]
     centre = roads.town_centre(bounds_m)
