@@ -254,3 +254,16 @@ def test_reach_comparison_table_smallest_share_first():
     t = tables.reach_comparison(reach, posts)
     assert list(t["警务点"]) == ["岗亭", "东门派出所", "东门派出所"]
     assert list(t["圆内实际可达"]) == [6, 15, 25] and list(t["时间圈（分钟）"]) == [1, 3, 1]
+
+
+def test_county_scale_basemap_leaves_minor_roads_off_but_keeps_main_roads(demo_layers):
+    roads = demo_layers["roads"]
+    kept = features.basemap_roads(roads, max_roads=len(roads) - 1)
+    assert len(kept) < len(roads)
+    ranks = kept["highway"].map(features.style.ROAD_CLASSES).fillna(4)
+    assert ranks.max() < 5  # service roads and living streets went first
+    assert set(roads.loc[roads["highway"] == "primary", "id"]) <= set(kept["id"])
+    assert len(features.basemap_roads(roads)) == len(roads)  # demo scale: every road drawn
+    many = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [0, 0]}, "properties": {}}] * 5001}
+    assert StyledGeoJson(many).canvas and not StyledGeoJson(features.empty_collection()).canvas

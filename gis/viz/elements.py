@@ -19,6 +19,8 @@ from folium.elements import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+CANVAS_ABOVE = 5000  # features; above this a layer draws on a canvas instead of SVG
+
 
 class StyledGeoJson(Layer):
     """A GeoJSON layer whose features carry their own style, popup, tooltip and icon.
@@ -49,6 +51,9 @@ class StyledGeoJson(Layer):
             }
             return L.geoJson({{ this.data|tojson }}, {
                 interactive: {{ this.interactive|tojson }},
+                {%- if this.canvas %}
+                renderer: L.canvas({padding: 0.5}),
+                {%- endif %}
                 {%- if this.attribution %}
                 attribution: {{ this.attribution|tojson }},
                 {%- endif %}
@@ -87,6 +92,8 @@ class StyledGeoJson(Layer):
         self.interactive = interactive
         self.attribution = attribution
         self.viewport_scale = viewport_scale
+        # thousands of lines draw faster on one canvas than as SVG paths (county basemaps)
+        self.canvas = len(data.get("features", ())) > CANVAS_ABOVE
 
 
 class LegendControl(MacroElement):

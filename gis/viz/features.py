@@ -89,12 +89,31 @@ def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square",
 
 # ---------------------------------------------------------------- basemap
 
+MAX_BASEMAP_ROADS = 40_000
+
+
+def basemap_roads(roads: gpd.GeoDataFrame, *, max_roads: int = MAX_BASEMAP_ROADS) -> gpd.GeoDataFrame:
+    """Roads for display, minor ones first (drawn under the big ones), simplified to ~1 m.
+
+    At county scale the smallest classes (service, living street, then residential …) are
+    left off until at most ``max_roads`` remain, so the page stays light; the analyses
+    always use every road.
+    """
+    ranks = roads["highway"].map(style.ROAD_CLASSES).fillna(4).astype(int)
+    out = roads.assign(_rank=ranks)
+    for rank in (5, 4, 3):
+        if len(out) <= max_roads:
+            break
+        out = out[out["_rank"] < rank]
+    out = out.set_geometry(out.geometry.simplify(1e-5, preserve_topology=False))
+    return out.sort_values("_rank", ascending=False, kind="mergesort")
+
+
 def road_features(roads: gpd.GeoDataFrame, *, theme: str = "light") -> FeatureCollection:
     """Roads drawn by class: wider and warmer for bigger roads; minor roads first."""
     if roads is None or len(roads) == 0:
         return empty_collection()
-    ranks = roads["highway"].map(style.ROAD_CLASSES).fillna(4).astype(int)
-    ordered = roads.assign(_rank=ranks).sort_values("_rank", ascending=False)
+    ordered = basemap_roads(roads)
 
     def props(row: Mapping[str, Any]) -> dict[str, Any]:
         color, width = style.ROAD_STYLE[theme][int(row["_rank"])]
@@ -113,8 +132,7 @@ def road_casing_features(roads: gpd.GeoDataFrame, *, theme: str = "light") -> Fe
     casing = style.ROAD_CASING.get(theme)
     if casing is None or roads is None or len(roads) == 0:
         return empty_collection()
-    ranks = roads["highway"].map(style.ROAD_CLASSES).fillna(4).astype(int)
-    ordered = roads.assign(_rank=ranks).sort_values("_rank", ascending=False)
+    ordered = basemap_roads(roads)
 
     def props(row: Mapping[str, Any]) -> dict[str, Any]:
         _, width = style.ROAD_STYLE[theme][int(row["_rank"])]
