@@ -18,7 +18,7 @@ from shapely.geometry import LineString, MultiPoint, Point
 from gis.cli import main
 from gis.reports import write_route_sheets
 from gis.routing.plan import plan_patrols
-from gis.routing.windows import format_clock
+from gis.timewindows import format_clock
 
 needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
 

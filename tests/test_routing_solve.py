@@ -10,7 +10,7 @@ import pytest
 from gis.errors import ValidationError
 from gis.routing.problem import Depot, PatrolProblem, Stop, Unit
 from gis.routing.solve import solve_patrol
-from gis.routing.windows import format_clock, parse_clock, parse_window
+from gis.timewindows import format_clock, parse_clock, parse_window
 
 T0 = 7 * 3600  # 07:00
 

@@ -9,7 +9,7 @@ import simplekml
 
 from gis.reports.routemap import unit_colour
 from gis.routing.plan import PatrolPlan
-from gis.routing.windows import format_clock, format_window
+from gis.timewindows import format_clock, format_window
 
 
 def _stop_label(seq: int, name: str) -> str:

@@ -19,7 +19,7 @@ from gis.config import DATA_DIR
 from gis.reports.routemap import draw_route_png, unit_colour
 from gis.routing.build import BELL_ZH
 from gis.routing.plan import PatrolPlan
-from gis.routing.windows import format_clock, format_window
+from gis.timewindows import format_clock, format_window
 
 FONT_PATH = DATA_DIR / "fonts" / "NotoSansCJKsc-Regular-GBK.otf"
 FONT = "NotoSansCJKsc"

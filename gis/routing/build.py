@@ -33,8 +33,8 @@ from shapely.geometry import LineString, Point
 from gis.config import Settings
 from gis.errors import ValidationError
 from gis.routing.problem import Depot, PatrolProblem, Stop, Unit
-from gis.routing.windows import format_window, overlap, parse_window
 from gis.schema import ENUM_LABELS_ZH
+from gis.timewindows import format_window, overlap, parse_window
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 BELLS = ("arrival", "noon", "dismissal")

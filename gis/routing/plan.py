@@ -20,7 +20,7 @@ from gis.errors import NoPathError
 from gis.routing.build import BELL_ZH, LEVEL_ZH, RoutingConfig, TravelModel, build_problem
 from gis.routing.problem import PatrolProblem
 from gis.routing.solve import PatrolSolution, solve_patrol
-from gis.routing.windows import format_clock, format_window
+from gis.timewindows import format_clock, format_window
 
 SCHEDULE_COLUMNS = ("unit_id", "unit", "post", "seq", "stop_id", "name", "kind", "level",
                     "mandatory", "window", "arrival", "wait_min", "dwell_min", "departure",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gis.routing.problem import PatrolProblem
-from gis.routing.windows import format_clock
+from gis.timewindows import format_clock
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from gis.routing.problem import PatrolProblem
 from gis.routing.schedule import RouteTiming, precheck_stops, route_violations, time_route
 from gis.routing.solvers import VrpInstance, clean_matrix, solve_vrp
-from gis.routing.windows import format_clock
+from gis.timewindows import format_clock
 
 
 @dataclass(frozen=True)

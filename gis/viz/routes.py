@@ -13,7 +13,7 @@ import folium
 
 from gis.reports.routemap import unit_colour
 from gis.routing.plan import PatrolPlan
-from gis.routing.windows import format_clock, format_window
+from gis.timewindows import format_clock, format_window
 from gis.viz.elements import StyledGeoJson
 from gis.viz.features import badge
 

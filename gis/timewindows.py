@@ -1,6 +1,6 @@
 """Clock times and time windows: ``"07:20"`` ↔ seconds since midnight, ``"07:00-08:10"`` ↔ a pair.
 
-All times inside ``gis.routing`` are integer seconds since midnight of the duty day.
+Shared by routing, coverage and the app. Times are integer seconds since midnight of the duty day.
 """
 
 from __future__ import annotations
