@@ -256,8 +256,11 @@ def test_wall_display_full_screen_rotates_offline(server, browser, width, height
         focus = frame.locator(".hx-focus")
         focus.wait_for(timeout=30_000)
         first = focus.get_attribute("data-stop")
-        _settle(page, 4.0)  # wall_rotate_s = 3 in this test's config
+        deadline = time.monotonic() + 8  # wall_rotate_s = 3 in this test's config
+        while focus.get_attribute("data-stop") == first and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert focus.get_attribute("data-stop") != first, "focus did not rotate"
+        _settle(page, 1.7)  # the fly-to takes 1.2 s; shoot before the next stop
         page.screenshot(path=str(ARTIFACTS / f"wall_{width}x{height}.png"))
         if width == 1920:
             _refresh_keeps_the_map_and_shows_new_data(page, SERVER_DB[server])

@@ -197,7 +197,11 @@ class FocusRotator(MacroElement):
                     outline = L.geoJson(s.area, {interactive: false, style: st}).addTo(map);
                 }
                 map.invalidateSize(false);
-                map.flyToBounds(s.bounds, {padding: [60, 60], duration: 1.2, maxZoom: 17});
+                // keep the schools clear of the panel (top left) and the legend (bottom right)
+                var left = panel._div.offsetWidth + 40, legend = document.querySelector(".hx-legend");
+                var right = legend ? legend.offsetWidth + 40 : 60;
+                map.flyToBounds(s.bounds, {paddingTopLeft: [left, 40], paddingBottomRight: [right, 40],
+                                           duration: 1.2, maxZoom: 17});
                 i += 1;
             }
             window.setTimeout(function () {
