@@ -104,3 +104,23 @@ def test_wall_view_has_no_sidebar_and_large_tiles(app):
     assert "hx-wall-title" in page and "数据更新时间" in page
     assert len(re.findall(r'class="hx-kpi( hx-(ok|warn|bad))?"', page)) == 4
     assert "stSidebar" in page  # the wall CSS hides the sidebar and the header
+
+
+@pytest.mark.postgis
+def test_overview_and_gaps_on_postgis(postgis_url, postgis_store, monkeypatch):
+    """The same pages on the multi-user store (PostGIS)."""
+    from streamlit.testing.v1 import AppTest
+
+    from gis.demo import load_demo
+
+    load_demo(postgis_store, area="guixi")
+    n_schools = len(postgis_store.read_layer("schools"))
+    monkeypatch.setenv("DATABASE_URL", postgis_url)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert f'<div class="hx-kpi-value">{n_schools}</div>' in html_of(at)
+    at.switch_page("pages/gaps.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.dataframe[0].value) == n_schools
