@@ -11,13 +11,14 @@ extracts, in one run. Besides time, it reports how much of each hull our polygon
 (hulls bridge blocks, rivers and unconnected roads; ours does not) and the mean
 circle_reach_share. Ends with ``RESULT {json}``.
 
-    .venv/bin/python bench/bench_network_reach.py [--posts 40]
+    .venv/bin/python bench/bench_network_reach.py [--posts 40] [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -50,7 +51,7 @@ def recipe(g: nx.DiGraph, xy: np.ndarray, nodes: np.ndarray) -> list:
     return hulls
 
 
-def bench_graph(name: str, graph, config: NetworkConfig, n_posts: int) -> dict:
+def bench_graph(name: str, graph, config: NetworkConfig, n_posts: int, repeat: int) -> dict:
     rng = np.random.default_rng(7)
     nodes = rng.choice(graph.n_nodes, n_posts, replace=False)
     lon, lat = graph.to_wgs84().transform(*graph.node_xy[nodes].T)
@@ -58,14 +59,17 @@ def bench_graph(name: str, graph, config: NetworkConfig, n_posts: int) -> dict:
                              geometry=shapely.points(lon, lat), crs="EPSG:4326")
     snap_points(graph, posts.iloc[:1], config=config)          # spatial index built once
     graph.csr()                                                # like G below: built beforehand
-    start, cpu = time.perf_counter(), time.process_time()
-    reach = reach_polygons(graph, posts, minutes=MINUTES, config=config)
-    t_ours, c_ours = time.perf_counter() - start, time.process_time() - cpu
-
     g = graph.to_networkx()
-    start, cpu = time.perf_counter(), time.process_time()
-    hulls = recipe(g, graph.node_xy, nodes)
-    t_recipe, c_recipe = time.perf_counter() - start, time.process_time() - cpu
+    t_ours, c_ours, t_recipe, c_recipe = [], [], [], []
+    for _ in range(repeat):                                    # alternate, medians below
+        start, cpu = time.perf_counter(), time.process_time()
+        reach = reach_polygons(graph, posts, minutes=MINUTES, config=config)
+        t_ours.append(time.perf_counter() - start), c_ours.append(time.process_time() - cpu)
+        start, cpu = time.perf_counter(), time.process_time()
+        hulls = recipe(g, graph.node_xy, nodes)
+        t_recipe.append(time.perf_counter() - start), c_recipe.append(time.process_time() - cpu)
+    t_ours, c_ours = statistics.median(t_ours), statistics.median(c_ours)
+    t_recipe, c_recipe = statistics.median(t_recipe), statistics.median(c_recipe)
 
     ours = reach.to_crs(graph.crs).geometry.to_numpy()
     hull_area = shapely.area(hulls)
@@ -87,14 +91,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=40)
     parser.add_argument("--size", type=int, default=400, help="county grid side (junctions)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (medians)")
     args = parser.parse_args()
     config = NetworkConfig.from_settings(load_settings())
     county = build_road_graph(county_roads(args.size), config=config)
     print(f"county graph: {county.n_nodes} nodes, {county.n_edges} directed edges")
-    rows = [bench_graph("county", county, config, args.posts)]
+    rows = [bench_graph("county", county, config, args.posts, args.repeat)]
     for path in sorted((ROOT / "data" / "osm").glob("*.osm.bz2")):
         graph = build_road_graph(read_osm(path).roads, config=config)
-        rows.append(bench_graph(path.name.split("_")[2], graph, config, min(args.posts, 10)))
+        rows.append(bench_graph(path.name.split("_")[2], graph, config, min(args.posts, 10),
+                                args.repeat))
     print("wall = elapsed seconds; cpu = this process's CPU seconds (steadier on a shared machine)")
     print(f"{'graph':10} {'nodes':>7} {'polygons':>8} {'ours s':>7} {'recipe s':>9} {'×wall':>6} "
           f"{'ours cpu':>8} {'recipe cpu':>10} {'×cpu':>5} {'holes':>6} {'hull∩ours':>9}  "

@@ -155,6 +155,28 @@ def usable_posts(graph: RoadGraph, posts: gpd.GeoDataFrame, config: NetworkConfi
     return snapped.subset(ok), frame.loc[~ok, "point_id"].tolist()
 
 
+def nearest_post_times(graph: RoadGraph, sources: Snapped, *,
+                       peak: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The multi-source pass itself, for snapped posts: seconds and nearest post per node.
+
+    One ``scipy.sparse.csgraph.dijkstra`` call with ``min_only=True`` from the posts'
+    virtual nodes (see ``source_matrix``).
+
+    Returns
+    -------
+    seconds : ndarray of float, shape (n_nodes,)
+        Travel time from the nearest post (``inf`` when no post reaches the node).
+    post : ndarray of int, shape (n_nodes,)
+        Index into ``sources`` of that post, -1 when none.
+    """
+    n = graph.n_nodes
+    matrix = source_matrix(graph, sources, peak)
+    dist, _, origin = dijkstra(matrix, indices=n + np.arange(len(sources)), min_only=True,
+                               return_predecessors=True)
+    origin = origin[:n]
+    return dist[:n], np.where(origin >= 0, origin - n, -1)
+
+
 def nearest_post_field(graph: RoadGraph, posts: gpd.GeoDataFrame, *, peak: str | None = None,
                        max_snap_m: float | None = None, id_column: str = "id",
                        config: NetworkConfig | None = None) -> pd.DataFrame:
@@ -169,16 +191,11 @@ def nearest_post_field(graph: RoadGraph, posts: gpd.GeoDataFrame, *, peak: str |
     """
     config = config or NetworkConfig.from_settings()
     sources, off = usable_posts(graph, posts, config, max_snap_m, id_column)
-    n = graph.n_nodes
-    matrix = source_matrix(graph, sources, peak)
-    dist, _, origin = dijkstra(matrix, indices=n + np.arange(len(sources)), min_only=True,
-                               return_predecessors=True)
-    origin = origin[:n]
-    codes = np.where(origin >= 0, origin - n, -1)
+    seconds, codes = nearest_post_times(graph, sources, peak=peak)
     post = pd.Categorical.from_codes(codes, categories=pd.Index(sources.ids).unique()) \
         if len(set(sources.ids)) == len(sources.ids) else \
         np.where(codes >= 0, sources.ids[np.maximum(codes, 0)], None)
-    out = pd.DataFrame({"nearest_post_id": post, "response_s": dist[:n],
+    out = pd.DataFrame({"nearest_post_id": post, "response_s": seconds,
                         "x": graph.node_xy[:, 0], "y": graph.node_xy[:, 1]})
     out.attrs["posts_off_network"] = off
     return out
