@@ -127,8 +127,8 @@ def bench_graph(name, graph, config, *, n_posts, repeat, pg) -> dict:
     ours = field["response_s"].to_numpy()
     # the pass alone, like the peer's region: posts already located on the graph (networkx
     # gets node ids), output = seconds and nearest post for every node
-    sources, _ = usable_posts(graph, posts, config, None, "id")
-    t_core, (core_s, core_post) = timed(lambda: nearest_post_times(graph, sources), repeat, "core")
+    located, _ = usable_posts(graph, posts, config, None, "id")
+    t_core, (core_s, core_post) = timed(lambda: nearest_post_times(graph, located), repeat, "core")
 
     g = graph.to_networkx()
     sources = set(nodes.tolist())
@@ -137,7 +137,7 @@ def bench_graph(name, graph, config, *, n_posts, repeat, pg) -> dict:
     ref_s = np.array([ref[i] for i in range(graph.n_nodes)])
     nx_err = float(max(np.max(np.abs(ours - ref_s)), np.max(np.abs(core_s - ref_s))))
     assert (core_post >= 0).all() and np.array_equal(
-        sources.ids[core_post], field["nearest_post_id"].astype(str).to_numpy())
+        located.ids[core_post], field["nearest_post_id"].astype(str).to_numpy())
 
     row = {"graph": name, "nodes": graph.n_nodes, "edges": graph.n_edges, "posts": n_posts,
            "ours_s": t_ours, "networkx_s": t_nx, "ratio_networkx": t_nx / t_ours,
