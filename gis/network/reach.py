@@ -149,20 +149,18 @@ def _sample_cells(start: np.ndarray, end: np.ndarray, t_start: np.ndarray, t_end
 
 
 def _running_min(grid: np.ndarray, a: int, axis: int) -> np.ndarray:
-    """Minimum over a window of ``2a + 1`` cells along ``axis`` (beyond the edges: ``UNREACHED``)."""
+    """Minimum over a window of ``2a + 1`` cells along ``axis`` (cells beyond the edges ignored)."""
     if a == 0:
         return grid
+    out = grid.copy()
     size = grid.shape[axis]
-    pad = [(0, 0), (0, 0)]
-    pad[axis] = (a, a)
-    padded = np.pad(grid, pad, constant_values=UNREACHED)
-
-    def view(shift: int) -> np.ndarray:
-        return padded[:, shift:shift + size] if axis == 1 else padded[shift:shift + size]
-
-    out = view(0).copy()
-    for shift in range(1, 2 * a + 1):
-        np.minimum(out, view(shift), out=out)
+    for shift in range(1, min(a, size - 1) + 1):
+        if axis == 0:
+            np.minimum(out[shift:], grid[:-shift], out=out[shift:])
+            np.minimum(out[:-shift], grid[shift:], out=out[:-shift])
+        else:
+            np.minimum(out[:, shift:], grid[:, :-shift], out=out[:, shift:])
+            np.minimum(out[:, :-shift], grid[:, shift:], out=out[:, :-shift])
     return out
 
 
