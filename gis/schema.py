@@ -156,6 +156,21 @@ LAYERS: dict[str, Layer] = {
 }
 
 
+def main_gate(gates):
+    """The main gate of a school's ``gates`` geometry (the first point by convention).
+
+    A lone Point is its own main gate; any other geometry gives its representative point;
+    ``None`` or an empty geometry gives ``None``.
+    """
+    if gates is None or gates.is_empty:
+        return None
+    if gates.geom_type == "MultiPoint":
+        return gates.geoms[0]
+    if gates.geom_type == "Point":
+        return gates
+    return gates.representative_point()
+
+
 def get_layer(name: str) -> Layer:
     """Return the layer definition, or raise a planner-readable ``ValidationError``."""
     from gis.errors import ValidationError

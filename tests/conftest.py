@@ -17,6 +17,12 @@
 from __future__ import annotations
 
 import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from pathlib import Path
 
@@ -157,3 +163,90 @@ def demo_store(tmp_path_factory):
 def demo_layers(demo_store):
     """The six guixi demo layers (dict name → GeoDataFrame), read once. Copy before mutating."""
     return demo_store.read_layers()
+
+
+# -- the real app in a real browser ------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (skips locally without it; fails under CI)."""
+    if not Path(CHROMIUM).exists():
+        msg = "chromium not installed (bash scripts/install_test_deps.sh)"
+        if IN_CI:
+            pytest.fail(f"CI=true: browser tests must run, but {msg}")
+        pytest.skip(msg)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def start_app(demo_store, tmp_path_factory):
+    """Start ``streamlit run app.py`` on a free port against a private copy of the demo database.
+
+    Call ``start_app(config_toml="", log=path)``; it returns ``(url, database_url)``. Servers stop
+    when the test module ends.
+    """
+    procs: list[tuple[subprocess.Popen, object]] = []
+
+    def start(*, config_toml: str = "", log: Path | None = None) -> tuple[str, str]:
+        tmp = tmp_path_factory.mktemp("app")
+        db = tmp / "app.db"
+        with sqlite3.connect(make_url(str(demo_store.url)).database) as source, \
+                sqlite3.connect(str(db)) as target:
+            source.backup(target)
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+        if config_toml:
+            config = tmp / "config.toml"
+            config.write_text(config_toml, encoding="utf-8")
+            env["GIS_CONFIG"] = str(config)
+        port = _free_port()
+        cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableStaticServing", "true", "--global.developmentMode", "false",
+               "--server.fileWatcherType", "none"]
+        out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 - closed at teardown
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        procs.append((proc, out))
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url, proc)
+        return url, f"sqlite:///{db}"
+
+    yield start
+    for proc, out in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if out is not subprocess.DEVNULL:
+            out.close()

@@ -16,6 +16,7 @@ import pytest
 from shapely.geometry import LineString, MultiPoint, Point, box
 
 from gis.errors import NoPathError
+from gis.schema import main_gate
 from gis.viz import features, focus, kpis, maps, tables
 from gis.viz.assets import STATIC_DIR, external_links, missing_asset_files
 from gis.viz.elements import FocusRotator, StyledGeoJson
@@ -146,7 +147,7 @@ def test_wall_stops_cover_every_jurisdiction_without_personal_data(demo_layers):
         (s, w), (n, e) = stop["bounds"]
         mine = schools[schools["jurisdiction_id"].astype(str) == stop["id"]]
         for g in mine.geometry:
-            gate = features.main_gate(g)
+            gate = main_gate(g)
             assert s <= gate.y <= n and w <= gate.x <= e
     m = maps.new_map((117.19, 28.28, 117.25, 28.32), theme="dark")
     FocusRotator(stops, seconds=7).add_to(m)

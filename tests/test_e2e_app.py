@@ -9,23 +9,15 @@ saved under ``tests/artifacts/`` for a human to look at.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 STREAMLIT_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z]+/_stcore/(health|host-config)$")
@@ -34,74 +26,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 SERVER_DB: dict[str, str] = {}  # server URL → its database URL
 
 
-def copy_sqlite(src: str | Path, dst: Path) -> None:
-    """Copy a live SQLite database (WAL included) with the backup API."""
-    with sqlite3.connect(str(src)) as source, sqlite3.connect(str(dst)) as target:
-        source.backup(target)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
-
-
 @pytest.fixture(scope="module")
-def server(demo_store, tmp_path_factory):
-    """``streamlit run app.py`` on a free port against a copy of the demo database."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed (bash scripts/install_test_deps.sh)")
-    tmp = tmp_path_factory.mktemp("e2e")
-    db = tmp / "app.db"
-    copy_sqlite(make_url(str(demo_store.url)).database, db)
-    config = tmp / "config.toml"
-    config.write_text("[app]\nwall_rotate_s = 3\nwall_refresh_s = 3\n", encoding="utf-8")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "GIS_CONFIG": str(config)}
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.enableStaticServing", "true", "--global.developmentMode", "false",
-           "--server.fileWatcherType", "none"]
+def server(start_app):
+    """The app on a copy of the demo database, rotating and refreshing every 3 s."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "e2e_server.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        SERVER_DB[url] = f"sqlite:///{db}"
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
+    url, db_url = start_app(config_toml="[app]\nwall_rotate_s = 3\nwall_refresh_s = 3\n",
+                            log=ARTIFACTS / "e2e_server.log")
+    SERVER_DB[url] = db_url
+    return url
 
 
 class Recorder:

@@ -5,66 +5,19 @@ The real Streamlit server runs on a copy of the demo database; headless Chromium
 
 from __future__ import annotations
 
-import os
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def data_server(demo_store, tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium not installed")
-    tmp = tmp_path_factory.mktemp("data_page")
-    db = tmp / "app.db"
-    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(db) as dst:
-        src.backup(dst)
-    port = _port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port",
-                             str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
-                             "--server.fileWatcherType", "none"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield url, f"sqlite:///{db}"
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
+def data_server(start_app):
+    return start_app()
 
 
 def _open_section(page, url: str, label: str) -> None:

@@ -24,7 +24,7 @@ from shapely.geometry import MultiPoint, Point
 from gis.io import values as V
 from gis.io.china_crs import in_bounds
 from gis.io.importer import parse_attributes
-from gis.schema import ENUM_LABELS_ZH, get_layer
+from gis.schema import ENUM_LABELS_ZH, get_layer, main_gate
 
 CRS_WGS84 = "EPSG:4326"
 LON, LAT, VERSION = "lon", "lat", "version"
@@ -49,15 +49,6 @@ def has_point(layer_name: str) -> bool:
     return get_layer(layer_name).geometry_fields[0].kind in ("point", "multipoint")
 
 
-def main_point(geom: Any) -> Point | None:
-    """The point itself, or the first point (main gate) of a MultiPoint."""
-    if geom is None or getattr(geom, "is_empty", True):
-        return None
-    if geom.geom_type == "MultiPoint":
-        return geom.geoms[0]
-    if geom.geom_type == "Point":
-        return geom
-    return geom.representative_point()
 
 
 def _display(fld, value: Any) -> Any:
@@ -85,7 +76,7 @@ def editable_frame(layer_name: str, gdf: pd.DataFrame) -> pd.DataFrame:
     for record in pd.DataFrame(gdf).to_dict("records") if len(gdf) else []:
         row = {f.name: _display(f, record.get(f.name)) for f in fields}
         if has_point(layer_name):
-            point = main_point(record.get(geom_name))
+            point = main_gate(record.get(geom_name))
             row[LON] = None if point is None else round(point.x, 7)
             row[LAT] = None if point is None else round(point.y, 7)
         version = record.get(VERSION)

@@ -27,13 +27,12 @@ from typing import Any, Protocol
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from shapely.geometry import LineString, Point
 
 from gis.config import Settings
 from gis.errors import ValidationError
 from gis.routing.problem import Depot, PatrolProblem, Stop, Unit
-from gis.schema import ENUM_LABELS_ZH
+from gis.schema import ENUM_LABELS_ZH, main_gate
 from gis.timewindows import format_window, overlap, parse_window
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
@@ -194,13 +193,6 @@ def _bell_overrides(crossings: gpd.GeoDataFrame | None, bell: str) -> dict[str, 
     return out
 
 
-def _main_gate(geom: Any) -> Point | None:
-    if geom is None or geom.is_empty:
-        return None
-    if isinstance(geom, Point):
-        return geom
-    parts = shapely.get_parts(geom)
-    return parts[0] if len(parts) else geom.centroid
 
 
 def school_stops(schools: gpd.GeoDataFrame, *, config: RoutingConfig, shift: tuple[int, int],
@@ -221,7 +213,7 @@ def school_stops(schools: gpd.GeoDataFrame, *, config: RoutingConfig, shift: tup
     stops = []
     for sid, name, geom in zip(schools["id"].astype(str), schools["name"], schools.geometry,
                                strict=True):
-        gate = _main_gate(geom)
+        gate = main_gate(geom)
         if gate is None:
             continue
         early, late = overrides.get(sid, default)

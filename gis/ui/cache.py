@@ -19,7 +19,7 @@ import streamlit as st
 
 from gis.config import DATA_DIR, Settings, load_settings
 from gis.errors import GisError
-from gis.schema import LAYER_NAMES
+from gis.schema import LAYER_NAMES, main_gate
 from gis.viz import features
 from gis.viz.maps import Basemap, build_basemap
 
@@ -259,7 +259,7 @@ def load_focus(url: str, version: int, fingerprint: str, school_id: str,
         from gis.network import NetworkConfig, route_between
 
         config = NetworkConfig.from_settings(get_settings())
-        gate = features.main_gate(school.geometry.iloc[0])
+        gate = main_gate(school.geometry.iloc[0])
         near = focus.nearest_posts(data["police_posts"], gate, n=3)
         routes = focus.post_routes(near, gate, lambda a, b: route_between(graph, a, b, config=config))
         minutes = "分钟" if lang != "en" else "min"

@@ -22,13 +22,13 @@ from folium.template import Template
 from streamlit_folium import st_folium
 
 from gis.errors import GisError, StaleVersionError
-from gis.io.edits import apply_edits, editable_frame, has_point, main_point, move_point, plan_edits
+from gis.io.edits import apply_edits, editable_frame, has_point, move_point, plan_edits
 from gis.io.headers import target_choices, target_label
 from gis.io.importer import commit_import, prepare_import, read_roads, write_quarantine
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.io.templates import write_template
-from gis.schema import ENUM_LABELS_ZH, LAYER_NAMES, LAYERS
+from gis.schema import ENUM_LABELS_ZH, LAYER_NAMES, LAYERS, main_gate
 from gis.ui import cache
 from gis.ui.i18n import current_language, tr
 
@@ -340,12 +340,12 @@ def add_move_markers(m: folium.Map, frame: pd.DataFrame, layer: str, pick: int) 
     """The other records as small grey dots, the picked one as a draggable pin (names escaped)."""
     geom = LAYERS[layer].geometry_column
     for i, other in frame.iterrows():
-        p = main_point(other[geom])
+        p = main_gate(other[geom])
         if p is None or i == pick:
             continue
         folium.CircleMarker([p.y, p.x], radius=4, color="#7f8c8d", fill=True, fill_opacity=0.7,
                             tooltip=html.escape(_record_label(other))).add_to(m)
-    point = main_point(frame.iloc[pick][geom])
+    point = main_gate(frame.iloc[pick][geom])
     if point is not None:
         pin = folium.DivIcon(html=PIN_HTML, icon_size=(22, 22), icon_anchor=(11, 11), class_name="hx-drag-pin")
         label = html.escape(_record_label(frame.iloc[pick]))
@@ -371,7 +371,7 @@ def move_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
     pick = st.selectbox(tr("要移动的记录（学校为主校门）", "Record to move (main gate for schools)"),
                         range(len(frame)), format_func=lambda i: labels[i], key=f"mv_pick_{layer}")
     row = frame.iloc[pick]
-    point = main_point(row[LAYERS[layer].geometry_column])
+    point = main_gate(row[LAYERS[layer].geometry_column])
     m = add_move_markers(views.base_map(ctx, current_language(), legend=False), frame, layer, pick)
     result = st_folium(m, key=f"mv_map_{layer}_{row['id']}", height=480, use_container_width=True,
                        returned_objects=["last_clicked"], center=None if point is None else (point.y, point.x),

@@ -11,6 +11,7 @@ from typing import Any
 
 import folium
 
+from gis.schema import main_gate
 from gis.ui import cache
 from gis.ui.shell import static_url
 from gis.viz import features, maps
@@ -104,5 +105,5 @@ def focus_target(ctx: cache.Context, school_id: str) -> dict[str, Any] | None:
     row = schools[schools["id"].astype(str) == str(school_id)]
     if row.empty:
         return None
-    gate = features.main_gate(row.geometry.iloc[0])
+    gate = main_gate(row.geometry.iloc[0])
     return {"center": (gate.y, gate.x), "zoom": 16}

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from gis.schema import main_gate
 from gis.viz import popups, style
 
 FeatureCollection = dict[str, Any]
@@ -63,15 +64,6 @@ def collect(gdf: gpd.GeoDataFrame, props: Callable[[Mapping[str, Any]], dict[str
     return {"type": "FeatureCollection", "features": features}
 
 
-def main_gate(geom: Any) -> Any:
-    """The first gate of a (Multi)Point gates geometry (the main gate by convention)."""
-    if geom is None or geom.is_empty:
-        return None
-    if geom.geom_type == "MultiPoint":
-        return geom.geoms[0]
-    if geom.geom_type == "Point":
-        return geom
-    return geom.representative_point()
 
 
 def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square",

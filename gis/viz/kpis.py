@@ -18,7 +18,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import mapping
 
-from gis.viz.features import main_gate, to_wgs84
+from gis.schema import main_gate
+from gis.viz.features import to_wgs84
 from gis.viz.popups import pick
 
 PEAKS = ("am", "noon", "pm")
