@@ -172,7 +172,7 @@ def test_kpis_by_hand():
     assert k.peak == "pm" and k.crossings_staffed == 1  # the guard; volunteer has staff 0
     assert kpis.current_peak(datetime(2026, 3, 2, 10, 0)) == "noon"  # next one today
     assert kpis.current_peak(datetime(2026, 3, 2, 21, 0)) == "am"  # tomorrow morning
-    assert kpis.parse_window("07:00–08:10") is not None and kpis.parse_window("7点") is None
+    assert kpis.window_or_none("07:00–08:10") == (25200, 29400) and kpis.window_or_none("7点") is None
     empty = kpis.compute_kpis(schools, None, None, now=datetime(2026, 3, 2, 7, 30))
     assert empty.share_within_3min is None and empty.crossings_total == 0
 

@@ -11,14 +11,16 @@ import html
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import mapping
 
+from gis.errors import ValidationError
 from gis.schema import main_gate
+from gis.timewindows import parse_window
 from gis.viz.features import to_wgs84
 from gis.viz.popups import pick
 
@@ -60,26 +62,21 @@ class Kpis:
     crossings_total: int
 
 
-def parse_window(text: Any) -> tuple[time, time] | None:
-    """``"07:00-08:10"`` (also ``–``/``~``/``—``) → (start, end); None when blank or malformed."""
-    if text is None or (isinstance(text, float) and math.isnan(text)):
-        return None
-    raw = str(text).strip().replace("–", "-").replace("~", "-").replace("—", "-").replace("～", "-")
-    parts = [p.strip() for p in raw.split("-")]
-    if len(parts) != 2:
+def window_or_none(text: Any) -> tuple[int, int] | None:
+    """``(start_s, end_s)`` of a window like ``"07:00-08:10"``; None when blank or malformed."""
+    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
         return None
     try:
-        start, end = (datetime.strptime(p, "%H:%M").time() for p in parts)
-    except ValueError:
+        return parse_window(str(text))
+    except ValidationError:
         return None
-    return start, end
 
 
 def current_peak(now: datetime, windows: Mapping[str, str] | None = None) -> str:
     """The peak whose window holds ``now``, else the next one today, else tomorrow's ``am``."""
     windows = {**DEFAULT_WINDOWS, **(windows or {})}
-    t = now.time()
-    parsed = {k: parse_window(windows.get(k)) for k in PEAKS}
+    t = now.hour * 3600 + now.minute * 60 + now.second
+    parsed = {k: window_or_none(windows.get(k)) for k in PEAKS}
     for key in PEAKS:
         w = parsed[key]
         if w and w[0] <= t <= w[1]:
@@ -96,7 +93,7 @@ def staffed_crossings(crossings: gpd.GeoDataFrame | None, peak: str) -> tuple[in
     if crossings is None or len(crossings) == 0:
         return 0, 0
     col = f"{peak}_window"
-    has_window = (crossings[col].map(parse_window).notna() if col in crossings
+    has_window = (crossings[col].map(window_or_none).notna() if col in crossings
                   else pd.Series(False, index=crossings.index))
     who = crossings.get("staffed_by", pd.Series("none", index=crossings.index)).fillna("none").astype(str)
     staff = pd.to_numeric(crossings.get("staff", pd.Series(0, index=crossings.index)), errors="coerce").fillna(0)
