@@ -331,7 +331,8 @@ def band_polygons(pieces: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
     reached = t0 < max(bands_s)
     if not reached.any():
         return [(None, 0.0, 0.0) for _ in bands_s]
-    start, end, t0, t1 = start[reached], end[reached], t0[reached], t1[reached]
+    if not reached.all():
+        start, end, t0, t1 = start[reached], end[reached], t0[reached], t1[reached]
     x_lo, x_hi = np.minimum(start[:, 0], end[:, 0]), np.maximum(start[:, 0], end[:, 0])
     y_lo, y_hi = np.minimum(start[:, 1], end[:, 1]), np.maximum(start[:, 1], end[:, 1])
     span = max(x_hi.max() - x_lo.min(), y_hi.max() - y_lo.min())
