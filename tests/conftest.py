@@ -230,7 +230,7 @@ def start_app(demo_store, tmp_path_factory):
             env["GIS_CONFIG"] = str(config)
         port = _free_port()
         cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--server.port", str(port),  # bound as scripts/run_demo.sh binds it
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.enableStaticServing", "true", "--global.developmentMode", "false",
                "--server.fileWatcherType", "none"]

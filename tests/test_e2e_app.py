@@ -101,6 +101,14 @@ def _check_clean(rec: Recorder) -> None:
     assert rec.errors == [], f"console errors: {rec.errors}"
 
 
+def test_server_start_asks_no_outside_service(server):
+    """Headless Streamlit looks up this machine's external IP on an outside service unless
+    ``browser.serverAddress`` is set; on the offline intranet that must never happen."""
+    log = (ARTIFACTS / "e2e_server.log").read_text(encoding="utf-8")
+    assert "You can now view your Streamlit app" in log
+    assert "external IP" not in log and "External URL" not in log
+
+
 def test_first_visit_to_a_page_url_gets_the_app_shell(server, browser):
     """A fresh server's first visitor opens a page URL: app.py must still wrap the page (not
     the old pages/-directory mode with Streamlit's automatic page list and no sidebar)."""
