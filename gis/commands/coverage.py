@@ -70,6 +70,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 def write_map_layers(parts: dict[str, gpd.GeoDataFrame], path: Path) -> None:
     """One GeoJSON with a ``layer`` column (sectors, blind_spots, duty_gaps, violations)."""
+    from gis.coverage.export import write_geojson
+
     frames = []
     for name, gdf in parts.items():
         if len(gdf):
@@ -79,10 +81,4 @@ def write_map_layers(parts: dict[str, gpd.GeoDataFrame], path: Path) -> None:
     if not frames:
         msg = f"没有可写出的地图图层 / nothing to write to {path}"
         raise ValidationError(msg)
-    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
-    for col in merged.columns:
-        if col != merged.geometry.name and merged[col].dtype == object:
-            merged[col] = merged[col].astype("string")
-    if path.exists():
-        path.unlink()
-    merged.to_file(path, driver="GeoJSON", engine="pyogrio")
+    write_geojson(gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326"), path)
