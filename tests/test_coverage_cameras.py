@@ -9,23 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from geodesy import at
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from pyproj import CRS, Geod
+from pyproj import CRS
 
 from gis.coverage.cameras import camera_sectors, sector_polygons
 from gis.coverage.config import coverage_config
 from gis.coverage.geometry import metric_crs
-
-GEOD = Geod(ellps="WGS84")
-LON0, LAT0 = 117.2, 28.25          # 贵溪: UTM zone 50N
-
-
-def at(east_m: float, north_m: float) -> shapely.Point:
-    """A lon/lat point ``east_m`` east and ``north_m`` north of the origin, on the ground."""
-    lon, lat, _ = GEOD.fwd(LON0, LAT0, 90.0, east_m)
-    lon, lat, _ = GEOD.fwd(lon, lat, 0.0, north_m)
-    return shapely.Point(lon, lat)
 
 
 def one(direction: float, fov: float, radius: float = 50.0) -> shapely.Polygon:

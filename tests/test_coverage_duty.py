@@ -5,22 +5,12 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import shapely
-from pyproj import Geod
+from geodesy import at
 
 from gis.coverage.config import coverage_config
 from gis.coverage.duty import peak_duty
 from gis.coverage.gates import school_gates
 from gis.coverage.geometry import metric_crs
-
-GEOD = Geod(ellps="WGS84")
-LON0, LAT0 = 117.2, 28.25
-
-
-def at(east_m: float, north_m: float) -> shapely.Point:
-    lon, lat, _ = GEOD.fwd(LON0, LAT0, 90.0, east_m)
-    lon, lat, _ = GEOD.fwd(lon, lat, 0.0, north_m)
-    return shapely.Point(lon, lat)
-
 
 SCHOOLS = gpd.GeoDataFrame({
     "id": ["A", "B", "C"], "name": ["甲小学", "乙小学", "丙中学"], "kind": ["primary"] * 3,

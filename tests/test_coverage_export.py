@@ -7,20 +7,12 @@ import openpyxl
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Geod
+from geodesy import at
 
 from gis.config import load_settings
 from gis.coverage.assess import OUTPUT_COLUMNS, assess_with_response
 from gis.coverage.export import COLUMN_ZH, LEVEL_COLOURS, sheet_name, write_assessment
 from gis.errors import ValidationError
-
-GEOD = Geod(ellps="WGS84")
-
-
-def at(east_m: float, north_m: float) -> shapely.Point:
-    lon, lat, _ = GEOD.fwd(117.2, 28.25, 90.0, east_m)
-    lon, lat, _ = GEOD.fwd(lon, lat, 0.0, north_m)
-    return shapely.Point(lon, lat)
 
 
 @pytest.fixture(scope="module")

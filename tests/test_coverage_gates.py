@@ -7,21 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Geod
+from geodesy import at
 
 from gis.coverage.cameras import camera_sectors
 from gis.coverage.config import coverage_config
 from gis.coverage.gates import gate_camera_coverage, gate_zones, school_gates
 from gis.coverage.geometry import metric_crs
-
-GEOD = Geod(ellps="WGS84")
-LON0, LAT0 = 117.2, 28.25
-
-
-def at(east_m: float, north_m: float) -> shapely.Point:
-    lon, lat, _ = GEOD.fwd(LON0, LAT0, 90.0, east_m)
-    lon, lat, _ = GEOD.fwd(lon, lat, 0.0, north_m)
-    return shapely.Point(lon, lat)
 
 
 def schools_at(*gates: list[tuple[float, float]]) -> gpd.GeoDataFrame:

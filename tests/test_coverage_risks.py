@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Geod
+from geodesy import at, toward
 
 from gis.config import load_settings
 from gis.coverage.assess import assess_with_response, coverage_map_layers
@@ -15,20 +15,6 @@ from gis.coverage.gates import school_gates
 from gis.coverage.geometry import metric_crs
 from gis.coverage.risks import risk_exposure, risk_pairs, school_footprints
 from gis.coverage.rules import guard_requirements, tech_defence
-
-GEOD = Geod(ellps="WGS84")
-LON0, LAT0 = 117.2, 28.25
-
-
-def toward(lon: float, lat: float, bearing: float, metres: float) -> shapely.Point:
-    """The point ``metres`` away along the geodesic — a distance measured on the ground."""
-    x, y, _ = GEOD.fwd(lon, lat, bearing, metres)
-    return shapely.Point(x, y)
-
-
-def at(east_m: float, north_m: float) -> shapely.Point:
-    p = toward(LON0, LAT0, 90.0, east_m)
-    return toward(p.x, p.y, 0.0, north_m)
 
 
 def schools_frame(kinds: list[str], gates: list[tuple[float, float]], campus=None):

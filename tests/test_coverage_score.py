@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from pyproj import Geod
+from geodesy import at
 
 from gis.config import load_settings
 from gis.coverage.assess import assess_with_response, summarize_jurisdictions
@@ -120,13 +120,8 @@ def test_weights_come_from_the_config(tmp_path):
 
 # --- the same through the whole pipeline on hand-built layers -------------------------------
 
-GEOD = Geod(ellps="WGS84")
 
 
-def at(east_m: float, north_m: float) -> shapely.Point:
-    lon, lat, _ = GEOD.fwd(117.2, 28.25, 90.0, east_m)
-    lon, lat, _ = GEOD.fwd(lon, lat, 0.0, north_m)
-    return shapely.Point(lon, lat)
 
 
 def layers(camera_fov: float | None) -> dict:
