@@ -11,6 +11,7 @@ from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
 from gis.errors import CRSError
+from gis.network.graph import utm_crs_for
 
 WGS84 = "EPSG:4326"
 
@@ -56,8 +57,7 @@ def metric_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries | None) -> CRS:
 @lru_cache(maxsize=64)
 def utm_crs(lon: float, lat: float) -> CRS:
     """The WGS-84 UTM zone containing (``lon``, ``lat``) in degrees (EPSG 326xx / 327xx)."""
-    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
-    return CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+    return CRS(utm_crs_for(lon, lat))
 
 
 def _is_geometry_column(series: pd.Series) -> bool:
