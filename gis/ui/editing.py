@@ -272,17 +272,18 @@ def editor_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
                             column_config=_column_config(layer), key=f"ed_table_{layer}_{ctx.version}")
     if st.button(tr("保存修改", "Save changes"), type="primary", key=f"ed_save_{layer}"):
         plan = plan_edits(layer, original, edited, stored)
-        if plan.problems:
-            for problem in plan.problems:
-                st.error(plain(problem))
-            return
-        if plan.empty:
+        if plan.empty and not plan.problems:
             st.info(tr("没有需要保存的修改。", "Nothing to save."))
             return
         _apply(plan)
 
 
 def _apply(plan) -> None:
+    """Save an edit plan in one transaction, or show why it cannot be saved."""
+    if plan.problems:
+        for problem in plan.problems:
+            st.error(plain(problem))
+        return
     store = cache.get_store(cache.get_settings().database_url)
     try:
         outcome = apply_edits(store, plan, actor="local")
@@ -386,9 +387,4 @@ def move_panel(ctx: cache.Context, layers: dict[str, pd.DataFrame]) -> None:
     lon = c1.number_input(tr("经度", "Longitude"), value=float(lon0), format="%.6f", key=f"mv_lon_{row['id']}_{lon0}")
     lat = c2.number_input(tr("纬度", "Latitude"), value=float(lat0), format="%.6f", key=f"mv_lat_{row['id']}_{lat0}")
     if c3.button(tr("保存位置", "Save position"), type="primary", key=f"mv_save_{layer}"):
-        plan = move_point(layer, row, lon, lat)
-        if plan.problems:
-            for problem in plan.problems:
-                st.error(plain(problem))
-            return
-        _apply(plan)
+        _apply(move_point(layer, row, lon, lat))
