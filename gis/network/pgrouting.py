@@ -1,22 +1,22 @@
 """Hand a RoadGraph to pgRouting, the reference peer for tests and benchmarks.
 
-The SQL lives in ``gis/network/sql/``; values are bound, never formatted into SQL. Node
+The SQL lives in ``sql/queries/``; values are bound, never formatted into SQL. Node
 numbers are shifted by one (pgRouting vertex ids start at 1).
 """
 
 from __future__ import annotations
 
 import io
-from importlib import resources
 
 import numpy as np
 
 from gis.network.graph import RoadGraph
+from gis.store.migrate import SQL_DIR
 
 
 def read_sql(name: str) -> str:
-    """The text of ``gis/network/sql/<name>``."""
-    return resources.files("gis.network").joinpath("sql", name).read_text(encoding="utf-8")
+    """The text of ``sql/queries/<name>``."""
+    return (SQL_DIR / "queries" / name).read_text(encoding="utf-8")
 
 
 def write_edges(conn, graph: RoadGraph, *, peak: str | None = None) -> int:
