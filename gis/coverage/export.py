@@ -19,6 +19,8 @@ import pandas as pd
 from gis.coverage.assess import OUTPUT_COLUMNS, summarize_jurisdictions
 from gis.coverage.score import LEVEL_ZH
 from gis.errors import DataSourceError, ValidationError
+from gis.io.spreadsheet import open_workbook, write_cell
+from gis.io.spreadsheet import write_csv as write_safe_csv
 from gis.schema import ENUM_LABELS_ZH
 
 FORMATS = (".csv", ".xlsx", ".geojson")
@@ -88,9 +90,9 @@ def _plain(assessment: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(assessment: pd.DataFrame, path: Path) -> None:
-    """CSV in UTF-8 with BOM; the required columns first."""
+    """CSV in UTF-8 with BOM; the required columns first; formula-like text neutralised."""
     frame = _plain(assessment)
-    frame.round(4).to_csv(path, index=False, encoding="utf-8-sig")
+    write_safe_csv(frame.round(4), path)
 
 
 def write_geojson(assessment: gpd.GeoDataFrame, path: Path) -> None:
@@ -137,14 +139,12 @@ def _cell(col: str, value: object) -> object:
 
 def write_xlsx(assessment: pd.DataFrame, path: Path) -> None:
     """Meeting workbook: 汇总 (summary), 全部学校 (all, weakest first), one sheet per jurisdiction."""
-    import xlsxwriter
-
     frame = _plain(assessment).copy()
     frame["response_min"] = pd.to_numeric(frame["response_s"], errors="coerce") / 60.0
     cols = [c for c in XLSX_COLUMNS if c in frame.columns]
     frame = frame.sort_values(["score", "school_id"], kind="stable")
     summary = summarize_jurisdictions(assessment)
-    wb = xlsxwriter.Workbook(str(path), {"nan_inf_to_errors": True})
+    wb = open_workbook(path)
     try:
         fmt = {
             "head": wb.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF",
@@ -182,7 +182,7 @@ def _summary_sheet(ws, summary: pd.DataFrame, fmt: dict) -> None:
     for i, row in enumerate(summary[cols].itertuples(index=False), start=3):
         for j, (col, value) in enumerate(zip(cols, row, strict=True)):
             style = fmt["pct"] if col == "share_within_3min" else fmt["top"]
-            ws.write(i, j, _cell(col, value), style)
+            write_cell(ws, i, j, _cell(col, value), style)
     ws.freeze_panes(3, 0)
     ws.write(len(summary) + 4, 0, ATTRIBUTION, fmt["note"])
 
@@ -205,7 +205,7 @@ def _school_sheet(ws, frame: pd.DataFrame, cols: list[str], fmt: dict) -> None:
                 style = fmt["num0"]
             else:
                 style = fmt["top"]
-            ws.write(i, j, _cell(col, value), style)
+            write_cell(ws, i, j, _cell(col, value), style)
     ws.set_row(0, 32)
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(len(frame), 1), len(cols) - 1)

@@ -13,7 +13,6 @@ row is either accepted or quarantined.
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 import re
@@ -42,6 +41,7 @@ from gis.io.china_crs import (
 from gis.io.headers import COORD_TARGETS, match_headers, target_label
 from gis.io.offset_check import offset_warning, suspect_offset
 from gis.io.safe_zip import ZipLimits
+from gis.io.spreadsheet import write_csv_rows, write_xlsx
 from gis.io.tables import RawTable, read_table
 from gis.schema import Field, Layer, get_layer
 
@@ -675,26 +675,15 @@ def write_quarantine(preview: ImportPreview, out: Path | None = None) -> Path:
     if table.family == "csv":
         encoding = table.encoding or "utf-8-sig"
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
-        with open(out, "w", encoding=encoding, errors="replace", newline="") as fh:
-            writer = csv.writer(fh, delimiter=table.delimiter)
-            writer.writerow([*raw.columns, ROW_COLUMN, REASON_COLUMN])
-            for row, cells in zip(rows, raw.itertuples(index=False), strict=True):
-                writer.writerow([*["" if c is None else c for c in cells], row, reasons[row]])
-        return out
+        lines = [[*raw.columns, ROW_COLUMN, REASON_COLUMN]]
+        lines += [[*cells, row, reasons[row]] for row, cells in zip(rows, raw.itertuples(index=False), strict=True)]
+        return write_csv_rows(lines, out, encoding=encoding, delimiter=table.delimiter)
     if table.family == "xlsx":
-        import openpyxl
-        from openpyxl.styles import Font
-
-        book = openpyxl.Workbook()
-        ws = book.active
-        ws.title = "隔离行"
-        ws.append([*raw.columns, ROW_COLUMN, REASON_COLUMN])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row, cells in zip(rows, raw.itertuples(index=False), strict=True):
-            ws.append([*[_xlsx_cell(c) for c in cells], row, reasons[row]])
-        ws.column_dimensions[openpyxl.utils.get_column_letter(ws.max_column)].width = 80
-        book.save(out)
+        frame = pd.DataFrame(raw).copy()
+        frame.columns = [str(c) for c in raw.columns]
+        frame[ROW_COLUMN] = rows
+        frame[REASON_COLUMN] = [reasons[r] for r in rows]
+        write_xlsx({"隔离行": frame.reset_index(drop=True)}, out)
         return out
     attrs = pd.DataFrame(raw).copy()
     attrs = attrs.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
@@ -707,14 +696,6 @@ def write_quarantine(preview: ImportPreview, out: Path | None = None) -> Path:
         out.unlink()
     gdf.to_file(out, driver="GeoJSON", engine="pyogrio")
     return out
-
-
-def _xlsx_cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str | int | float | bool) or hasattr(value, "isoformat"):
-        return value
-    return str(value)
 
 
 def read_extent(store) -> tuple[float, float, float, float] | None:

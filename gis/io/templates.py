@@ -10,6 +10,9 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from gis.errors import DataSourceError
+from gis.io.paths import check_output_file
+from gis.io.spreadsheet import open_workbook, write_cell
 from gis.schema import ENUM_LABELS_ZH, GEOMETRY_KINDS, get_layer
 
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -56,50 +59,60 @@ def template_columns(layer_name: str) -> list[tuple[str, str, str]]:
 
 
 def write_template(layer_name: str, out: str | Path | None = None) -> bytes:
-    """Write the XLSX template of a layer to ``out`` (when given) and return its bytes."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+    """Write the XLSX template of a layer to ``out`` (when given) and return its bytes.
 
+    Written through the product's one safe writer (``gis.io.spreadsheet``).
+
+    Raises
+    ------
+    DataSourceError
+        When ``out`` is in a folder that does not exist or cannot be written (checked first).
+    """
+    if out is not None:
+        check_output_file(out)
     layer = get_layer(layer_name)
     columns = template_columns(layer_name)
-    book = openpyxl.Workbook()
-    ws = book.active
-    ws.title = layer.zh
-    ws.append([header for header, _, _ in columns])
     example = EXAMPLES.get(layer_name, {})
-    ws.append([example.get(target, "") for _, target, _ in columns])
     required = {f.name for f in layer.fields if f.required} | {"lon", "lat", "wkt"}
-    for i, (_, target, _) in enumerate(columns, start=1):
-        cell = ws.cell(1, i)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="C0392B" if target in required else "2E86C1")
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[cell.column_letter].width = max(12, len(cell.value) * 2 + 4)
-        if target not in ("lon", "lat", "wkt"):
+    buffer = io.BytesIO()
+    book = open_workbook(buffer)
+    try:
+        ws = book.add_worksheet(layer.zh[:31])
+        heads = {True: book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#C0392B",
+                                        "align": "center"}),
+                 False: book.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#2E86C1",
+                                         "align": "center"})}
+        for j, (header, target, _) in enumerate(columns):
+            write_cell(ws, 0, j, header, heads[target in required])
+            write_cell(ws, 1, j, example.get(target, ""))
+            ws.set_column(j, j, max(12, len(header) * 2 + 4))
+            if target in ("lon", "lat", "wkt"):
+                continue
             fld = layer.field(target)
             if fld.choices:
-                options = ",".join(ENUM_LABELS_ZH.get(c, c) for c in fld.choices)
-                validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=not fld.required)
-                ws.add_data_validation(validation)
-                validation.add(f"{cell.column_letter}2:{cell.column_letter}2000")
+                options = [ENUM_LABELS_ZH.get(c, c) for c in fld.choices]
+                ws.data_validation(1, j, 1999, j, {"validate": "list", "source": options,
+                                                   "ignore_blank": not fld.required})
             elif fld.kind == "bool":
-                validation = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-                ws.add_data_validation(validation)
-                validation.add(f"{cell.column_letter}2:{cell.column_letter}2000")
-    ws.freeze_panes = "A2"
-    notes = book.create_sheet("填写说明")
-    notes.append(["列名", "字段", "说明"])
-    for header, target, text in columns:
-        notes.append([header, target, text])
-    notes.append([])
-    notes.append(["", "", "红色表头为必填列。第 2 行为示例，可直接改写。坐标为高德/腾讯(GCJ-02)或百度(BD-09)时，"
-                          "导入时请选择相应坐标系。"])
-    for col, width in (("A", 16), ("B", 20), ("C", 70)):
-        notes.column_dimensions[col].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
+                ws.data_validation(1, j, 1999, j, {"validate": "list", "source": ["是", "否"],
+                                                   "ignore_blank": True})
+        ws.freeze_panes(1, 0)
+        notes = book.add_worksheet("填写说明")
+        rows = [["列名", "字段", "说明"], *[list(c) for c in columns], [],
+                ["", "", "红色表头为必填列。第 2 行为示例，可直接改写。坐标为高德/腾讯(GCJ-02)或百度(BD-09)时，"
+                         "导入时请选择相应坐标系。"]]
+        for i, row in enumerate(rows):
+            for j, value in enumerate(row):
+                write_cell(notes, i, j, value)
+        for j, width in enumerate((16, 20, 70)):
+            notes.set_column(j, j, width)
+    finally:
+        book.close()
     data = buffer.getvalue()
     if out is not None:
-        Path(out).write_bytes(data)
+        try:
+            Path(out).write_bytes(data)
+        except OSError as exc:
+            msg = f"无法写入模板 {out}：{exc.strerror or exc} / cannot write the template {out}"
+            raise DataSourceError(msg) from exc
     return data

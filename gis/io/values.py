@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from gis.io.spreadsheet import unquote
 from gis.schema import ENUM_LABELS_ZH
 
 # Extra spellings of enum values beyond the English value and its schema zh label.
@@ -296,7 +297,10 @@ def parse_text(value: Any) -> str | None:
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    return re.sub(r"\s+", " ", str(value).replace("\u3000", " ")).strip()
+    text = str(value)
+    if text.startswith("'"):
+        text = unquote(text)        # a cell our own writer quoted ('=…) reads back as typed
+    return re.sub(r"\s+", " ", text.replace("\u3000", " ")).strip() or None
 
 
 def parse_id(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from gis.io.spreadsheet import write_xlsx
 from gis.reports.handsets import write_unit_gpx, write_unit_kml
 from gis.reports.sheets import write_unit_pdf
 from gis.routing.plan import PatrolPlan
@@ -23,20 +24,6 @@ MIME_TYPES = {".pdf": "application/pdf", ".gpx": "application/gpx+xml",
               ".kml": "application/vnd.google-earth.kml+xml", ".json": "application/json",
               ".geojson": "application/geo+json", ".zip": "application/zip",
               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell_safe(value):
-    """Keep a spreadsheet from reading a user string as a formula (CSV/XLSX injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.apply(lambda col: col.map(_cell_safe) if col.dtype == object else col)
-
-
 SCHEDULE_ZH = {"unit": "单位", "post": "出发点", "seq": "序号", "name": "地点", "kind": "类型",
                "level": "等级", "mandatory": "必到", "window": "到达时段", "arrival": "预计到达",
                "wait_min": "等候(分钟)", "dwell_min": "停留(分钟)", "departure": "离开",
@@ -56,13 +43,7 @@ def write_plan_xlsx(plan: PatrolPlan, path: Path) -> Path:
         "单位汇总": plan.units_frame()[list(UNITS_ZH)].rename(columns=UNITS_ZH),
         "未安排": plan.unserved_frame()[list(UNSERVED_ZH)].rename(columns=UNSERVED_ZH),
     }
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            _safe_frame(frame).to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            for col, header in zip(sheet.columns, frame.columns, strict=False):
-                width = max([len(str(header)) * 2] + [len(str(c.value or "")) * 1.6 for c in col[1:60]])
-                sheet.column_dimensions[col[0].column_letter].width = min(60, max(8, width))
+    write_xlsx(sheets, path)
     return path
 
 

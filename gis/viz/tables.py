@@ -7,11 +7,11 @@ Chinese Windows opens it correctly).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import pandas as pd
 
+from gis.io.spreadsheet import csv_bytes, xlsx_bytes
 from gis.viz.popups import enum_label, level_label, pick
 
 LEVEL_ORDER = {"critical": 0, "weak": 1, "good": 2}
@@ -56,21 +56,14 @@ def ranked_schools(assessment: pd.DataFrame, *, lang: str = "zh",
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """CSV, UTF-8 with BOM (Excel on Chinese Windows reads it without garbling)."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+    """CSV, UTF-8 with BOM (Excel on Chinese Windows reads it without garbling); formula-like
+    text neutralised by the product's one writer (``gis.io.spreadsheet``)."""
+    return csv_bytes(table)
 
 
 def to_xlsx_bytes(table: pd.DataFrame, *, sheet: str = "覆盖缺口") -> bytes:
-    """One sheet, a frozen header row, columns sized to their content."""
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="xlsxwriter") as writer:
-        table.to_excel(writer, index=False, sheet_name=sheet[:31])
-        ws = writer.sheets[sheet[:31]]
-        ws.freeze_panes(1, 0)
-        for i, col in enumerate(table.columns):
-            width = max([len(str(col))] + [len(str(v)) for v in table[col].head(200)])
-            ws.set_column(i, i, min(60, max(8, width * 1.6 if i else width + 2)))
-    return buf.getvalue()
+    """One sheet, a frozen header row, columns sized to their content (``gis.io.spreadsheet``)."""
+    return xlsx_bytes({sheet[:31]: table})
 
 
 def reach_comparison(reach: pd.DataFrame, posts: pd.DataFrame, *, lang: str = "zh") -> pd.DataFrame:
