@@ -22,7 +22,14 @@ from gis.config import load_settings
 from gis.coverage.assess import assess_with_response
 from gis.coverage.export import write_assessment
 from gis.io.importer import prepare_import, write_quarantine
-from gis.io.spreadsheet import FORMULA_START, csv_bytes, is_formula_like, safe_cell, unquote, xlsx_bytes
+from gis.io.spreadsheet import (
+    FORMULA_START,
+    csv_bytes,
+    is_formula_like,
+    safe_cell,
+    unquote,
+    xlsx_bytes,
+)
 from gis.io.templates import write_template
 from gis.io.values import parse_text
 from gis.schema import LAYER_NAMES
