@@ -33,6 +33,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.ops import nearest_points
 
 from gis.config import DATA_DIR
+from gis.demo_checklist import add_checklist
 from gis.errors import DataSourceError, ValidationError
 from gis.io.osm import read_osm
 from gis.network import build_road_graph
@@ -292,6 +293,7 @@ def build_demo_layers(osm_path: str | Path | None = None, *, area: str = DEFAULT
     posts += _other_posts(schools, roads, centre, rng)
     cameras = _cameras(schools, roads, centre, rng)
     crossings = _crossings(schools, roads, rng)
+    add_checklist(schools, crossings, seed=seed)  # the seeds' checklist (own random stream)
     risks = _risk_sites(schools, roads, centre, rng)
 
     layers = {

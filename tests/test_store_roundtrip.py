@@ -15,24 +15,35 @@ SQUARE = Polygon([(117.230, 28.300), (117.232, 28.300), (117.232, 28.302), (117.
 HOLED = Polygon([(117.20, 28.29), (117.22, 28.29), (117.22, 28.31), (117.20, 28.31)],
                 [[(117.205, 28.295), (117.207, 28.295), (117.207, 28.297)]])
 
+CHECKLIST = ("complex_area", "high_risk", "gatekeepers", "guards_certified", "equipment_items",
+             "intrusion_alarm", "electronic_patrol", "monitor_room_24h", "night_duty_24h", "enclosed",
+             "parent_waiting_zone", "legal_vice_principal", "officer_name", "officer_phone")
 # Hand-made rows: unicode names, NULLs in every optional field, every geometry type.
 ROWS = {
     "schools": [
         {"id": "s-1", "name": "贵溪市第四中学", "kind": "junior", "enrollment": 1520,
          "boarding": True, "area_type": "urban", "jurisdiction_id": "p-1", "guards": 3,
          "equipment_complete": True, "video_networked": False, "one_click_alarm": True,
-         "anti_ram_barrier": False,
+         "anti_ram_barrier": False, "complex_area": True, "high_risk": False, "gatekeepers": 2,
+         "guards_certified": True, "equipment_items": 8, "intrusion_alarm": True,
+         "electronic_patrol": False, "monitor_room_24h": True, "night_duty_24h": True,
+         "enclosed": True, "parent_waiting_zone": False, "legal_vice_principal": True,
+         "officer_name": "王警官", "officer_phone": "0701-3312110",
          "gates": MultiPoint([(117.2310001234567, 28.3000009876543), (117.232, 28.301)]),
          "campus": SQUARE},
         {"id": "s-2", "name": "演示·城北幼儿园「阳光」😀", "kind": "kindergarten", "enrollment": None,
          "boarding": None, "area_type": None, "jurisdiction_id": None, "guards": None,
          "equipment_complete": None, "video_networked": None, "one_click_alarm": None,
-         "anti_ram_barrier": None, "gates": MultiPoint([(117.24, 28.31)]),
+         "anti_ram_barrier": None, **dict.fromkeys(CHECKLIST), "gates": MultiPoint([(117.24, 28.31)]),
          "campus": MultiPolygon([SQUARE, HOLED])},
         {"id": "s-3", "name": "O'Brien \"quoted\" 学校; DROP TABLE schools", "kind": "nine_year",
          "enrollment": 0, "boarding": False, "area_type": "rural", "jurisdiction_id": "",
          "guards": 0, "equipment_complete": False, "video_networked": True,
-         "one_click_alarm": False, "anti_ram_barrier": True,
+         "one_click_alarm": False, "anti_ram_barrier": True, "complex_area": False, "high_risk": True,
+         "gatekeepers": 0, "guards_certified": False, "equipment_items": 0, "intrusion_alarm": False,
+         "electronic_patrol": True, "monitor_room_24h": False, "night_duty_24h": False,
+         "enclosed": False, "parent_waiting_zone": True, "legal_vice_principal": False,
+         "officer_name": "", "officer_phone": None,
          "gates": MultiPoint([(117.25, 28.32)]), "campus": None},
     ],
     "police_posts": [
@@ -51,10 +62,10 @@ ROWS = {
     ],
     "crossings": [
         {"id": "x-1", "school_id": "s-1", "am_window": "07:20-07:50", "noon_window": None,
-         "pm_window": "16:30-17:10", "staffed_by": "none", "staff": 0,
+         "pm_window": "16:30-17:10", "staffed_by": "none", "staff": 0, "armed": False,
          "point": Point(117.2305, 28.2998)},
         {"id": "x-2", "school_id": None, "am_window": None, "noon_window": None,
-         "pm_window": None, "staffed_by": None, "staff": None, "point": Point(117.24, 28.30)},
+         "pm_window": None, "staffed_by": None, "staff": None, "armed": None, "point": Point(117.24, 28.30)},
     ],
     "risk_sites": [
         {"id": "r-1", "category": "person", "level": 3, "note": "涉校高危人员，每周走访",

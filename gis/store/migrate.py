@@ -28,9 +28,28 @@ def split_statements(script: str) -> list[str]:
     return [s.strip() for s in without_comments.split(";") if s.strip()]
 
 
+_ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)
+
+
+def _column_exists(conn: Connection, statement: str) -> bool:
+    """True when ``statement`` adds a column that already exists (SQLite has no IF NOT EXISTS)."""
+    match = _ADD_COLUMN.match(statement)
+    if not match or "if not exists" in statement.lower() or conn.dialect.name != "sqlite":
+        return False
+    table, column = match.groups()
+    rows = conn.exec_driver_sql(f"PRAGMA table_info({table})").all()  # noqa: S608 - name from our own sql/
+    return any(row[1] == column for row in rows)
+
+
 def apply_file(conn: Connection, path: Path) -> None:
-    """Execute every statement of one schema file on an open connection."""
+    """Execute every statement of one schema file on an open connection.
+
+    On SQLite an ``ALTER TABLE t ADD COLUMN c`` whose column already exists is skipped, so a
+    file that adds columns is as safe to re-apply as the ``IF NOT EXISTS`` ones.
+    """
     for statement in split_statements(path.read_text(encoding="utf-8")):
+        if _column_exists(conn, statement):
+            continue
         conn.exec_driver_sql(statement)
 
 
