@@ -1,14 +1,16 @@
 """Read OpenStreetMap extracts (``.osm``, ``.osm.bz2``, ``.osm.pbf``) with pyosmium.
 
 One pass over the file gives the drivable roads, the named places we care about
-(schools, kindergartens, police) and the water used by the offline basemap.
+(schools, kindergartens, police) and the water used by the offline basemap. Files whose
+objects are not sorted (JOSM, some Overpass exports) are sorted on the fly first.
 Coordinates stay WGS-84 (EPSG:4326), as OSM stores them. The data is
 © OpenStreetMap contributors (ODbL); keep ``gis.OSM_ATTRIBUTION`` wherever it shows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,12 +45,15 @@ class OsmExtract:
         Water areas and waterway lines for the basemap: ``kind``, ``name``, ``geometry``.
     bounds : tuple of float
         ``(minlon, minlat, maxlon, maxlat)`` of the export box, or of the data when absent.
+    sorted_on_the_fly : bool
+        The file's objects were not sorted by type and id; they were sorted while reading.
     """
 
     roads: gpd.GeoDataFrame
     places: gpd.GeoDataFrame
     water: gpd.GeoDataFrame
     bounds: tuple[float, float, float, float]
+    sorted_on_the_fly: bool = False
 
 
 def implied_oneway(tags: osmium.osm.TagList) -> str | None:
@@ -67,7 +72,13 @@ def display_name(tags: osmium.osm.TagList) -> str | None:
 
 
 def read_osm(path: str | Path) -> OsmExtract:
-    """Read an OSM file in one pass.
+    """Read an OSM file in one pass (two when its objects are not sorted).
+
+    Area assembly and node locations need the objects sorted by type (nodes, ways,
+    relations) and id, as osmium and Geofabrik write them. JOSM and some Overpass exports
+    do not sort; such a file is detected during the pass (or by the area assembler's "out
+    of order" error), sorted on the fly with pyosmium's ``MergeInputReader`` into a
+    temporary ``.osm.pbf`` and read again. ``OsmExtract.sorted_on_the_fly`` says so.
 
     Parameters
     ----------
@@ -82,48 +93,119 @@ def read_osm(path: str | Path) -> OsmExtract:
     if not path.exists():
         msg = f"找不到 OSM 文件 / OSM file not found: {path}"
         raise DataSourceError(msg)
+    try:
+        extract = _read_sorted(path, check_order=True)
+    except RuntimeError as exc:
+        if "order" not in str(exc).lower():
+            msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
+            raise DataSourceError(msg) from exc
+        extract = None
+    if extract is not None:
+        return extract
+    with tempfile.TemporaryDirectory(prefix="gis-osm-sort-") as tmp:
+        sorted_path = sort_osm_file(path, Path(tmp) / "sorted.osm.pbf")
+        try:
+            extract = _read_sorted(sorted_path, check_order=False)
+        except RuntimeError as exc:
+            msg = f"无法读取 OSM 文件（已排序后仍失败）/ cannot read OSM file {path.name} even sorted: {exc}"
+            raise DataSourceError(msg) from exc
+    return replace(extract, sorted_on_the_fly=True)
+
+
+class _Copy:
+    """Handler that writes every object it is given to a ``SimpleWriter``."""
+
+    def __init__(self, writer: osmium.SimpleWriter) -> None:
+        self.writer = writer
+
+    def node(self, n) -> None:
+        self.writer.add_node(n)
+
+    def way(self, w) -> None:
+        self.writer.add_way(w)
+
+    def relation(self, r) -> None:
+        self.writer.add_relation(r)
+
+
+def sort_osm_file(path: str | Path, out: str | Path) -> Path:
+    """Write the objects of ``path`` sorted by type and id (duplicates merged) to ``out``.
+
+    pyosmium's ``MergeInputReader`` holds the file in osmium's compact buffers (about the
+    size of the uncompressed ``.pbf``), sorts and de-duplicates them; ``SimpleWriter``
+    writes the result (the format follows ``out``'s suffix) with the input's header (its
+    bounding box).
+
+    Returns
+    -------
+    Path
+        ``out``.
+    """
+    out = Path(out)
+    reader = osmium.MergeInputReader()
+    try:
+        header = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header()
+        reader.add_file(str(path))
+        writer = osmium.SimpleWriter(str(out), header=header)
+        try:
+            reader.apply(_Copy(writer), simplify=True)
+        finally:
+            writer.close()
+    except RuntimeError as exc:
+        msg = f"无法读取 OSM 文件 / cannot read OSM file {Path(path).name}: {exc}"
+        raise DataSourceError(msg) from exc
+    return out
+
+
+_TYPE_RANK = {"n": 0, "w": 1, "r": 2}
+
+
+def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
+    """One pass over a sorted file; ``None`` when ``check_order`` finds it is not sorted."""
     roads: list[dict] = []
     places: list[dict] = []
     water: list[dict] = []
     wkb = osmium.geom.WKBFactory()
-    try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
-        header_box = processor.header.box()
-        for obj in processor:
-            tags = obj.tags
-            if obj.is_way():
-                highway = tags.get("highway")
-                if highway in DRIVABLE_HIGHWAYS and tags.get("area") != "yes":
-                    coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-                    if len(coords) >= 2:
-                        roads.append({
-                            "id": f"w{obj.id}", "osm_id": obj.id, "name": display_name(tags),
-                            "highway": highway, "oneway": implied_oneway(tags),
-                            "maxspeed": tags.get("maxspeed"), "geom": LineString(coords),
-                        })
-                waterway = tags.get("waterway")
-                if waterway in ("river", "stream", "canal") and not obj.is_closed():
-                    coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-                    if len(coords) >= 2:
-                        water.append({"kind": waterway, "name": display_name(tags),
-                                      "geometry": LineString(coords)})
-            elif obj.is_node() and tags.get("amenity") in PLACE_AMENITIES:
-                places.append({"id": f"n{obj.id}", "amenity": tags.get("amenity"),
+    last = (-1, 0)
+    processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+    header_box = processor.header.box()
+    for obj in processor:
+        if check_order and not obj.is_area():
+            key = (_TYPE_RANK[obj.type_str()], obj.id)
+            if key < last:
+                return None
+            last = key
+        tags = obj.tags
+        if obj.is_way():
+            highway = tags.get("highway")
+            if highway in DRIVABLE_HIGHWAYS and tags.get("area") != "yes":
+                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(coords) >= 2:
+                    roads.append({
+                        "id": f"w{obj.id}", "osm_id": obj.id, "name": display_name(tags),
+                        "highway": highway, "oneway": implied_oneway(tags),
+                        "maxspeed": tags.get("maxspeed"), "geom": LineString(coords),
+                    })
+            waterway = tags.get("waterway")
+            if waterway in ("river", "stream", "canal") and not obj.is_closed():
+                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+                if len(coords) >= 2:
+                    water.append({"kind": waterway, "name": display_name(tags),
+                                  "geometry": LineString(coords)})
+        elif obj.is_node() and tags.get("amenity") in PLACE_AMENITIES:
+            places.append({"id": f"n{obj.id}", "amenity": tags.get("amenity"),
+                           "name": display_name(tags),
+                           "geometry": Point(obj.location.lon, obj.location.lat)})
+        elif obj.is_area():
+            prefix = "w" if obj.from_way() else "r"
+            if tags.get("amenity") in PLACE_AMENITIES:
+                places.append({"id": f"{prefix}{obj.orig_id()}", "amenity": tags.get("amenity"),
                                "name": display_name(tags),
-                               "geometry": Point(obj.location.lon, obj.location.lat)})
-            elif obj.is_area():
-                prefix = "w" if obj.from_way() else "r"
-                if tags.get("amenity") in PLACE_AMENITIES:
-                    places.append({"id": f"{prefix}{obj.orig_id()}", "amenity": tags.get("amenity"),
-                                   "name": display_name(tags),
-                                   "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
-                elif tags.get("natural") == "water" or tags.get("waterway") == "riverbank" \
-                        or tags.get("landuse") == "reservoir":
-                    water.append({"kind": "water", "name": display_name(tags),
-                                  "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
-    except RuntimeError as exc:
-        msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
-        raise DataSourceError(msg) from exc
+                               "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
+            elif tags.get("natural") == "water" or tags.get("waterway") == "riverbank" \
+                    or tags.get("landuse") == "reservoir":
+                water.append({"kind": "water", "name": display_name(tags),
+                              "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
 
     roads_gdf = gpd.GeoDataFrame(
         roads, columns=["id", "osm_id", "name", "highway", "oneway", "maxspeed", "geom"],

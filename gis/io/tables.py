@@ -373,5 +373,8 @@ def read_osm_table(path: str | Path) -> RawTable:
     geom = roads.geometry
     attrs = pd.DataFrame(roads.drop(columns=[roads.geometry.name]), dtype=object)
     notes = [f"OSM 道路 / OSM ways: {len(roads)}", "© OpenStreetMap contributors (ODbL)"]
+    if extract.sorted_on_the_fly:
+        notes.append("文件中的对象未按类型和编号排序，已在读取时排序 / the file's objects were not sorted by "
+                     "type and id: sorted while reading")
     return RawTable(frame=attrs, family="osm", path=path, header_row=0, geometry=geom,
                     crs=roads.crs or "EPSG:4326", notes=notes)
