@@ -3,7 +3,8 @@
 folium points every map at CDNs (Leaflet, jQuery, Bootstrap, awesome-markers, Font
 Awesome …). We replace the map's ``default_js`` / ``default_css`` with the files vendored
 under ``gis/ui/static/vendor`` (Leaflet 1.9.4 and jQuery 3.7.1 from their npm packages;
-jQuery because folium's ``Popup`` uses ``$``) plus our own ``css/map.css``. Streamlit
+jQuery because folium's ``Popup`` uses ``$``) plus our own ``css/map.css`` and the CJK web
+font's ``fonts/fonts.css`` (built by ``scripts/build_webfont.py``). Streamlit
 serves that folder at ``/app/static/`` (``[server] enableStaticServing = true``; the
 project's ``static`` is a link to ``gis/ui/static``). streamlit-folium loads exactly the
 links it collects from the map's elements, so :func:`external_links` must come back empty.
@@ -25,6 +26,7 @@ VENDOR_JS = (
 )
 VENDOR_CSS = (
     ("leaflet_css", "vendor/leaflet-1.9.4/leaflet.css"),
+    ("huxiao_font", "fonts/fonts.css"),
     ("huxiao_css", "css/map.css"),
 )
 
