@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import bz2
+import contextlib
 import hashlib
 import io
 import json
@@ -84,10 +85,8 @@ def gb2312_chars() -> set[int]:
     out = set()
     for hi in range(0xA1, 0xF8):
         for lo in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 out.add(ord(bytes((hi, lo)).decode("gb2312")))
-            except UnicodeDecodeError:
-                pass
     return out
 
 
