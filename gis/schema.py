@@ -188,10 +188,92 @@ def main_gate(gates):
 
 
 def get_layer(name: str) -> Layer:
-    """Return the layer definition, or raise a planner-readable ``ValidationError``."""
+    """Return the layer (or record table) definition, or raise a planner-readable ``ValidationError``."""
     from gis.errors import ValidationError
 
-    if name not in LAYERS:
-        msg = f"未知图层 {name!r}；可用图层：{', '.join(LAYER_NAMES)} / unknown layer {name!r}"
-        raise ValidationError(msg)
-    return LAYERS[name]
+    if name in LAYERS:
+        return LAYERS[name]
+    if name in RECORDS:
+        return RECORDS[name]
+    msg = (f"未知图层 {name!r}；可用图层：{', '.join(LAYER_NAMES)}；记录表：{', '.join(RECORD_NAMES)} / "
+           f"unknown layer {name!r}")
+    raise ValidationError(msg)
+
+
+# -- issue 14: records of the campaign's work (DESIGN.md §3, no geometry of their own) ----------
+# They are stored, versioned and audited like the layers (same Store API: read_layer,
+# write_layer, delete_rows); kind ``date`` is a calendar day (DATE on PostGIS, ISO text on SQLite).
+
+RECORD_NAMES = ("inspections", "notices", "visits", "drills", "snapshots")
+IMPORTABLE_RECORDS = ("inspections", "notices", "visits", "drills")
+INSPECTION_KINDS = ("station", "joint", "comprehensive", "self")
+NOTICE_STATUSES = ("open", "rectifying", "closed")
+DRILL_KINDS = ("evacuation", "alarm_test", "joint")
+
+ENUM_LABELS_ZH.update({
+    "joint": "联合督导", "comprehensive": "综治清查", "self": "学校自查",
+    "open": "未整改", "rectifying": "整改中", "closed": "已复查销号",
+    "evacuation": "疏散演练", "alarm_test": "一键报警测试",
+})
+
+RECORDS: dict[str, Layer] = {
+    "inspections": Layer("inspections", "检查记录", (
+        Field("id", "text", required=True, zh="检查编号"),
+        Field("school_id", "text", required=True, zh="学校编号"),
+        Field("date", "date", required=True, zh="检查日期"),
+        Field("kind", "enum", required=True, choices=INSPECTION_KINDS, zh="检查类型"),
+        Field("unit", "text", zh="检查单位"),
+        Field("inspector", "text", zh="检查人"),
+        Field("findings", "text", zh="检查情况"),
+        Field("failed_items", "text", zh="不合格项目"),
+    )),
+    "notices": Layer("notices", "整改通知书", (
+        Field("id", "text", required=True, zh="通知书编号"),
+        Field("school_id", "text", zh="学校编号"),
+        Field("risk_site_id", "text", zh="风险点编号"),
+        Field("issued_on", "date", required=True, zh="下发日期"),
+        Field("deadline", "date", required=True, zh="整改期限"),
+        Field("items", "text", required=True, zh="整改事项"),
+        Field("status", "enum", choices=NOTICE_STATUSES, zh="整改状态"),
+        Field("closed_on", "date", zh="复查日期"),
+        Field("reviewed_by", "text", zh="复查人"),
+        Field("escalated", "bool", zh="挂牌督办"),
+        Field("origin", "text", zh="问题来源"),
+    )),
+    "visits": Layer("visits", "警务室到校记录", (
+        Field("id", "text", required=True, zh="记录编号"),
+        Field("school_id", "text", required=True, zh="学校编号"),
+        Field("post_id", "text", zh="警务室编号"),
+        Field("officer", "text", zh="民警"),
+        Field("date", "date", required=True, zh="到校日期"),
+    )),
+    "drills": Layer("drills", "演练记录", (
+        Field("id", "text", required=True, zh="演练编号"),
+        Field("school_id", "text", required=True, zh="学校编号"),
+        Field("date", "date", required=True, zh="演练日期"),
+        Field("kind", "enum", required=True, choices=DRILL_KINDS, zh="演练类型"),
+        Field("alarm_time", "text", zh="报警时间"),
+        Field("police_arrival_s", "float", low=0, high=86400, zh="民警到场用时(秒)"),
+        Field("notes", "text", zh="备注"),
+    )),
+    "snapshots": Layer("snapshots", "月度快照", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("month", "text", required=True, zh="月份"),
+        Field("jurisdiction_id", "text", required=True, zh="派出所"),
+        Field("schools", "int", low=0, zh="学校数"),
+        Field("weak", "int", low=0, zh="薄弱校园"),
+        Field("critical", "int", low=0, zh="严重薄弱"),
+        Field("share_within_3min", "float", low=0, high=1, zh="3分钟可达率"),
+        Field("mean_score", "float", low=0, high=100, zh="平均评分"),
+        Field("inspections_required", "int", low=0, zh="应检查次数"),
+        Field("inspections_done", "int", low=0, zh="已检查次数"),
+        Field("notices_opened", "int", low=0, zh="本月下发通知书"),
+        Field("notices_closed", "int", low=0, zh="本月销号"),
+        Field("notices_open", "int", low=0, zh="未销号通知书"),
+        Field("notices_overdue", "int", low=0, zh="逾期通知书"),
+        Field("visits", "int", low=0, zh="警务室到校次数"),
+        Field("drills", "int", low=0, zh="演练次数"),
+        Field("figures", "text", zh="指标(JSON)"),
+        Field("produced_at", "datetime", zh="生成时间"),
+    )),
+}

@@ -100,6 +100,32 @@ COORD_SYNONYMS: dict[str, tuple[str, ...]] = {
 LAYER_OVERRIDES: dict[str, dict[str, str]] = {
     "risk_sites": {"类型": "category", "type": "category"},
     "crossings": {"人数": "staff"},
+    # -- issue 14: the campaign's records (a school's code is school_id here, never the row id)
+    "inspections": {"编号": "id", "检查编号": "id", "记录编号": "id", "学校编号": "school_id",
+                    "学校代码": "school_id", "学校": "school_id", "学校标识码": "school_id",
+                    "检查日期": "date", "检查时间": "date", "日期": "date", "类型": "kind",
+                    "检查类型": "kind", "检查方式": "kind", "检查单位": "unit", "单位": "unit",
+                    "检查人": "inspector", "检查人员": "inspector", "检查民警": "inspector",
+                    "检查情况": "findings", "发现问题": "findings", "存在问题": "findings",
+                    "不合格项": "failed_items", "不合格项目": "failed_items", "未达标项目": "failed_items"},
+    "notices": {"编号": "id", "通知书编号": "id", "文号": "id", "学校编号": "school_id",
+                "学校代码": "school_id", "学校": "school_id", "风险点编号": "risk_site_id",
+                "下发日期": "issued_on", "下达日期": "issued_on", "发出日期": "issued_on",
+                "签发日期": "issued_on", "整改期限": "deadline", "期限": "deadline",
+                "整改时限": "deadline", "截止日期": "deadline", "限期": "deadline",
+                "整改事项": "items", "隐患": "items", "隐患内容": "items", "存在问题": "items",
+                "状态": "status", "整改状态": "status", "复查日期": "closed_on", "销号日期": "closed_on",
+                "验收日期": "closed_on", "复查人": "reviewed_by", "验收人": "reviewed_by",
+                "挂牌督办": "escalated", "是否挂牌督办": "escalated", "问题来源": "origin", "来源": "origin"},
+    "visits": {"编号": "id", "记录编号": "id", "学校编号": "school_id", "学校代码": "school_id",
+               "学校": "school_id", "警务室": "post_id", "警务室编号": "post_id", "民警": "officer",
+               "到校民警": "officer", "警员": "officer", "到校日期": "date", "日期": "date",
+               "到校时间": "date"},
+    "drills": {"编号": "id", "演练编号": "id", "学校编号": "school_id", "学校代码": "school_id",
+               "学校": "school_id", "演练日期": "date", "日期": "date", "类型": "kind",
+               "演练类型": "kind", "报警时间": "alarm_time", "时间": "alarm_time",
+               "民警到场用时": "police_arrival_s", "到场用时": "police_arrival_s",
+               "出警到场用时": "police_arrival_s", "到场时间": "police_arrival_s", "备注": "notes"},
 }
 
 

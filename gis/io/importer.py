@@ -13,6 +13,7 @@ row is either accepted or quarantined.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 import re
@@ -172,6 +173,9 @@ def parse_cell(fld: Field, value: Any) -> Any:
         return V.parse_window(value)
     elif fld.kind == "datetime":
         return V.parse_datetime(value)
+    elif fld.kind == "date":   # a calendar day (the campaign's records)
+        text = V.parse_datetime(value)
+        return None if text is None else dt.date.fromisoformat(text[:10])
     else:
         msg = f"字段类型 {fld.kind} 不能从单元格读取 / field kind {fld.kind} is not a cell"
         raise ValueError(msg)

@@ -101,6 +101,15 @@ def clean_value(layer: str, row_id: Any, f: Field, value: Any) -> Any:
         return float(_number(layer, row_id, f, value))
     if kind == "bool":
         return _clean_bool(layer, row_id, f, value)
+    if kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+        try:
+            stamp = pd.Timestamp(value)
+        except (TypeError, ValueError) as exc:
+            raise _bad(layer, row_id, f, value, "应为日期，如 2024-09-01",
+                       "use a date such as 2024-09-01") from exc
+        return stamp.date()
     if kind == "datetime":
         try:
             stamp = pd.Timestamp(value)
@@ -254,7 +263,7 @@ def to_db(kind: str, value: Any, backend: str) -> Any:
         if backend == "postgis":
             return from_shape(value, srid=SRID, extended=True)
         return shapely.to_wkb(value)
-    if kind == "datetime" and backend == "sqlite":
+    if kind in ("datetime", "date") and backend == "sqlite":
         return value.isoformat()
     return value
 
@@ -273,6 +282,10 @@ def from_db(kind: str, value: Any) -> Any:
         return int(value)
     if kind == "float":
         return float(value)
+    if kind == "date":
+        if isinstance(value, str):
+            return dt.date.fromisoformat(value[:10])
+        return value.date() if isinstance(value, dt.datetime) else value
     if kind == "datetime":
         if isinstance(value, str):
             return dt.datetime.fromisoformat(value)
@@ -304,6 +317,6 @@ def audit_text(f: Field | None, value: Any) -> str | None:
         return shapely.to_wkt(value, rounding_precision=7)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value)

@@ -468,6 +468,8 @@ def _clean_id(layer: Layer, position: int, value: Any) -> str:
 
 def _to_wgs84(layer: Layer, gdf: pd.DataFrame) -> pd.DataFrame:
     """A copy whose GeoSeries columns are in EPSG:4326 (frames without a CRS are taken as is)."""
+    if not layer.geometry_fields:
+        return pd.DataFrame(gdf).copy()
     active = layer.geometry_column
     current = _active_geometry_name(gdf)
     if active not in gdf.columns and current and current not in {f.name for f in layer.fields}:
@@ -516,6 +518,8 @@ def _to_frame(layer: Layer, rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     data["updated_at"] = pd.to_datetime(pd.Series([r["updated_at"] for r in rows],
                                                   dtype="object"), utc=True)
     data["version"] = pd.array([r["version"] for r in rows], dtype="int64")
+    if not layer.geometry_fields:   # a record table (inspections, notices …): a plain frame
+        return pd.DataFrame(data)
     return gpd.GeoDataFrame(data, geometry=layer.geometry_column, crs=CRS)
 
 

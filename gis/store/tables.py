@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from gis.schema import GEOMETRY_KINDS, LAYERS
+from gis.schema import GEOMETRY_KINDS, LAYERS, RECORDS
 
 SRID = 4326
 POSTGIS_GEOMETRY_TYPES = {
@@ -43,15 +44,17 @@ def column_type(kind: str, backend: str):
         return Boolean(create_constraint=False)
     if kind == "datetime":
         return DateTime() if backend == "postgis" else Text()
+    if kind == "date":
+        return Date() if backend == "postgis" else Text()
     return Text()
 
 
 def build_tables(backend: str) -> tuple[MetaData, dict[str, Table]]:
-    """Return the metadata and the tables (six layers, ``meta``, ``audit_log``)."""
+    """Return the metadata and the tables (six layers, the records, ``meta``, ``audit_log``)."""
     metadata = MetaData()
     tables: dict[str, Table] = {}
     stamp = DateTime(timezone=True) if backend == "postgis" else Text()
-    for name, layer in LAYERS.items():
+    for name, layer in {**LAYERS, **RECORDS}.items():
         columns = [Column(f.name, column_type(f.kind, backend), primary_key=f.name == "id")
                    for f in layer.fields]
         columns += [Column("source", Text()), Column("updated_at", stamp),
