@@ -778,6 +778,9 @@ def load_demo(store, *, area: str = DEFAULT_AREA, seed: int = DEFAULT_SEED,
             counts["updated"] += len(result.updated)
             counts["unchanged"] += len(result.unchanged)
         summary[name] = counts
+    from gis.cycle.demo import load_cycle_demo  # issue 14: the campaign's records
+
+    summary.update(load_cycle_demo(store, layers, seed=seed, actor=actor))
     roads = layers["roads"]
     store.set_meta("demo_area", spec.key)
     store.set_meta("area_name_zh", spec.name_zh)
@@ -804,7 +807,9 @@ def clear_demo(store, *, actor: str = "demo") -> dict[str, int]:
         Rows deleted per layer.
     """
     store.init()
-    deleted: dict[str, int] = {}
+    from gis.cycle.demo import clear_cycle_demo  # issue 14: the campaign's records
+
+    deleted: dict[str, int] = clear_cycle_demo(store, actor=actor)
     for name in LAYER_NAMES:
         existing = store.read_layer(name)
         ids = sorted(existing.loc[existing["source"].map(is_demo_source).astype(bool), "id"])

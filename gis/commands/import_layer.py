@@ -1,5 +1,8 @@
 """``python -m gis import LAYER PATH [--crs …] [--strict] [--map 列名=字段] [--dry-run]``.
 
+``LAYER`` is a layer or one of the campaign's records (``inspections``, ``notices``,
+``visits``, ``drills``: Excel/CSV with Chinese headers, same quarantine contract).
+
 Also ``python -m gis import LAYER --template OUT.xlsx`` writes the layer's XLSX template.
 Exit 0: everything imported; 3: some rows rejected (valid rows committed unless
 ``--strict``, rejected rows written to ``<name>.quarantine.<ext>`` next to the input).
@@ -16,13 +19,14 @@ from gis.io.headers import parse_mapping_args
 from gis.io.importer import commit_import, prepare_import, read_roads
 from gis.io.safe_zip import ZipLimits
 from gis.io.templates import write_template
-from gis.schema import LAYER_NAMES
+from gis.schema import IMPORTABLE_RECORDS, LAYER_NAMES
 
 EXIT_REJECTED = 3
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("layer", choices=LAYER_NAMES, help="图层 / layer")
+    parser.add_argument("layer", choices=(*LAYER_NAMES, *IMPORTABLE_RECORDS),
+                        help="图层或工作记录 / layer or record (inspections|notices|visits|drills)")
     parser.add_argument("path", nargs="?", help="CSV / XLSX / GeoJSON / Shapefile(.zip/.shp) / GeoPackage / OSM")
     parser.add_argument("--crs", default="wgs84",
                         help="坐标系 wgs84|gcj02(高德/腾讯)|bd09(百度)|EPSG:n（默认 wgs84）")
@@ -49,11 +53,24 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.database_url)
     store.init()
     existing = store.read_layer(args.layer)
+    if args.layer in IMPORTABLE_RECORDS:
+        from gis.cycle.importer import prepare_record_import
+
+        preview = prepare_record_import(
+            args.layer, args.path, school_ids=store.read_layer("schools")["id"].astype(str),
+            risk_site_ids=store.read_layer("risk_sites")["id"].astype(str), existing=existing,
+            mapping=parse_mapping_args(args.map), sheet=args.sheet, limits=ZipLimits.from_section(section))
+        return _finish(args, store, preview)
     roads = read_roads(store) if args.layer != "roads" else None
     preview = prepare_import(args.layer, args.path, crs=args.crs, mapping=parse_mapping_args(args.map),
                              existing=existing, roads=roads,
                              extent_margin_m=float(section.get("extent_margin_m", 5000)),
                              sheet=args.sheet, limits=ZipLimits.from_section(section))
+    return _finish(args, store, preview)
+
+
+def _finish(args: argparse.Namespace, store, preview) -> int:
+    """Print the preview, commit (unless a dry run) and quarantine; return the exit status."""
     _print_preview(preview)
     if args.dry_run:
         print(f"检查完成（未写入） / dry run: {preview.accepted} 行可导入 / acceptable, "
@@ -82,7 +99,8 @@ def _print_preview(preview) -> None:
     print("列映射 / mapping: " + "，".join(mapped))
     if ignored:
         print("未导入的列 / ignored columns: " + "，".join(ignored))
-    print(f"坐标系 / CRS: {preview.crs.label}")
+    if preview.layer not in IMPORTABLE_RECORDS:
+        print(f"坐标系 / CRS: {preview.crs.label}")
     for warning in preview.warnings:
         print(f"提示 / warning: {warning}")
     print(f"共 {preview.total} 行：可导入 {preview.accepted}（新增 {len(preview.new_ids)}，已存在 "

@@ -71,10 +71,10 @@ def check_record(name: str, values: dict[str, Any], row: int, *, school_ids: set
         if values.get("status") == "closed" and closed_on is None:
             problems.append(Rejection(row, "closed_on", "状态为已销号但没有复查日期；请填写复查日期",
                                       "status is closed but the review date is empty; fill it in"))
-    if name == "drills" and values.get("alarm_time") is not None:
-        if not CLOCK.match(str(values["alarm_time"]).strip()):
-            problems.append(Rejection(row, "alarm_time", f"报警时间“{values['alarm_time']}”应写成 HH:MM",
-                                      "the alarm time must be HH:MM"))
+    if (name == "drills" and values.get("alarm_time") is not None
+            and not CLOCK.match(str(values["alarm_time"]).strip())):
+        problems.append(Rejection(row, "alarm_time", f"报警时间“{values['alarm_time']}”应写成 HH:MM",
+                                  "the alarm time must be HH:MM"))
     return problems
 
 

@@ -307,8 +307,9 @@ def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame |
     ins = records_frame(records, "inspections")
     ins = ins.assign(day=as_dates(ins["date"]))
     school_juris = dict(zip(t["school_id"], t["jurisdiction_id"], strict=True))
-    joint = ins[(ins["kind"].astype(str) == "joint")
-                & [d is not None and first <= d <= as_of for d in ins["day"]]] if len(ins) else ins
+    joint = ins[(ins["kind"].astype(str) == "joint").to_numpy()
+                & np.array([d is not None and first <= d <= as_of for d in ins["day"]], dtype=bool)
+                ] if len(ins) else ins
     joint_by = (joint["school_id"].astype(str).map(school_juris).value_counts()
                 if len(joint) else pd.Series(dtype=int))
     joint_required = config.joint_per_month if config.semester_at(as_of) or config.semester_at(first) else 0

@@ -36,8 +36,22 @@ EXAMPLES: dict[str, dict[str, object]] = {
               "wkt": "LINESTRING (117.20 28.24, 117.22 28.25)"},
 }
 
+# issue 14: the campaign's records
+EXAMPLES.update({
+    "inspections": {"id": "JC0001", "school_id": "S001", "date": "2025-09-10", "kind": "派出所检查",
+                    "unit": "城东派出所", "inspector": "王建国", "findings": "发现隐患 1 项",
+                    "failed_items": "校门视频监控存在盲区"},
+    "notices": {"id": "ZG0001", "school_id": "S001", "issued_on": "2025-09-10", "deadline": "2025-09-30",
+                "items": "校门视频监控存在盲区", "status": "未整改", "closed_on": "", "reviewed_by": "",
+                "escalated": "否", "origin": "检查 JC0001 不合格项"},
+    "visits": {"id": "DX0001", "school_id": "S001", "post_id": "P010", "officer": "吴刚", "date": "2025-09-11"},
+    "drills": {"id": "YL0001", "school_id": "S001", "date": "2025-10-15", "kind": "一键报警测试",
+               "alarm_time": "07:40", "police_arrival_s": 260, "notes": ""},
+})
+
 KIND_HELP = {"text": "文本", "int": "整数", "float": "数字", "bool": "是/否", "enum": "下拉选择",
-             "window": "时段 HH:MM-HH:MM", "datetime": "日期 YYYY-MM-DD"}
+             "window": "时段 HH:MM-HH:MM", "datetime": "日期 YYYY-MM-DD",
+             "date": "日期 YYYY-MM-DD"}
 
 
 def template_columns(layer_name: str) -> list[tuple[str, str, str]]:
@@ -52,6 +66,8 @@ def template_columns(layer_name: str) -> list[tuple[str, str, str]]:
         elif fld.low is not None:
             extra = f"范围 {fld.low:g}–{fld.high:g}"
         columns.append((fld.zh, fld.name, f"{need}；{KIND_HELP.get(fld.kind, fld.kind)}；{extra}".rstrip("；")))
+    if not layer.geometry_fields:   # a record table (inspections, notices …): no location columns
+        return columns
     geom = layer.geometry_fields[0]
     if geom.kind in ("point", "multipoint"):
         where = "校门" if layer_name == "schools" else "位置"

@@ -1,0 +1,215 @@
+"""Demo records of the campaign's work: a plausible last term and the current one up to today.
+
+Generated from a fixed seed over the demo layers (schools, 派出所 jurisdictions, 警务室) and
+marked ``source = 'demo-generated'``: station and comprehensive inspections at most schools
+(a few behind), a joint inspection per jurisdiction in most months, rectification notices from
+failed items (most closed on review, some still open, a few overdue and escalated), office
+officers' visits where a 警务室 serves the school, and drills with measured police arrival.
+The same seed and ``today`` give the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gis.cycle.config import CycleConfig, Semester
+from gis.cycle.rules import office_service
+from gis.schema import RECORD_NAMES
+
+DEMO_SOURCE = "demo-generated"
+FAILED_ITEMS = (
+    "专职保安员不足", "校门视频监控存在盲区", "一键报警未与公安联网", "校门未设防冲撞设施",
+    "门卫值守登记不全", "保安防护器械不齐（橡胶棒、安全叉）", "监控室未落实24小时值守",
+    "周边占道摊点未清理", "围墙破损未实行封闭管理", "家长等候区未设置",
+)
+INSPECTORS = ("王建国", "李明", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "周敏")
+OFFICERS = ("吴刚", "郑涛", "孙丽", "胡斌", "朱红", "高峰")
+
+
+def _terms(config: CycleConfig, today: dt.date) -> list[tuple[Semester, dt.date]]:
+    """The last finished term and the running one, each with its last generated day."""
+    started = [s for s in config.semester_list(today) if s.start < today]
+    chosen = started[-2:]
+    return [(s, min(s.end, today - dt.timedelta(days=1))) for s in chosen]
+
+
+def _day(rng: np.random.Generator, first: dt.date, last: dt.date) -> dt.date:
+    span = max((last - first).days, 0)
+    return first + dt.timedelta(days=int(rng.integers(0, span + 1)))
+
+
+def build_cycle_records(layers: Mapping[str, gpd.GeoDataFrame], *, today: dt.date,
+                        seed: int = 20240901, config: CycleConfig | None = None
+                        ) -> dict[str, pd.DataFrame]:
+    """Generate the demo records (pure).
+
+    Parameters
+    ----------
+    layers : mapping
+        ``schools`` and ``police_posts`` of the demo.
+    today : datetime.date
+        Nothing is dated on or after it.
+    seed : int
+    config : CycleConfig, optional
+        Terms and rules (defaults).
+
+    Returns
+    -------
+    dict
+        ``inspections``, ``notices``, ``visits``, ``drills`` as DataFrames with ``source``.
+    """
+    config = config or CycleConfig()
+    rng = np.random.default_rng(seed + 14)
+    schools = layers["schools"].sort_values("id").reset_index(drop=True)
+    posts = layers.get("police_posts")
+    stations = {} if posts is None else dict(zip(posts["id"].astype(str), posts["name"].astype(str),
+                                                 strict=True))
+    offices = office_service(schools, posts, config=config)
+    ins, notices, visits, drills = [], [], [], []
+    n_ins = n_not = n_vis = n_dri = 0
+    for term, last in _terms(config, today):
+        finished = last >= term.end
+        middle = term.start + dt.timedelta(days=term.days // 2)
+        for _, school in schools.iterrows():
+            sid = str(school["id"])
+            jid = None if pd.isna(school.get("jurisdiction_id")) else str(school["jurisdiction_id"])
+            unit = stations.get(jid, "派出所")
+            # station inspections: the first half and the second half of the term
+            halves = [(term.start, middle - dt.timedelta(days=1)), (middle, term.end)]
+            skip = rng.random()
+            for k, (a, b) in enumerate(halves):
+                if a >= last or (k == 1 and skip < (0.06 if finished else 0.0)):
+                    continue
+                if k == 0 and skip < 0.08 and not finished:
+                    continue   # behind: the first one is missing
+                b = min(b, last)
+                day = _day(rng, a, b)
+                failed = [FAILED_ITEMS[i] for i in rng.choice(len(FAILED_ITEMS), size=int(rng.integers(0, 3)),
+                                                                replace=False)] if rng.random() < 0.45 else []
+                n_ins += 1
+                iid = f"JC{n_ins:05d}"
+                ins.append({"id": iid, "school_id": sid, "date": day, "kind": "station", "unit": unit,
+                            "inspector": str(rng.choice(INSPECTORS)),
+                            "findings": "发现隐患 " + str(len(failed)) + " 项" if failed else "未发现明显隐患",
+                            "failed_items": "；".join(failed) or None})
+                if failed:
+                    n_not += 1
+                    deadline = day + dt.timedelta(days=int(rng.choice([10, 15, 20, 30])))
+                    roll = rng.random()
+                    closed_on = None
+                    if deadline < today and roll < 0.78:
+                        closed_on = min(day + dt.timedelta(days=int(rng.integers(3, (deadline - day).days + 6))),
+                                        today - dt.timedelta(days=1))
+                    elif deadline >= today and roll < 0.3:
+                        closed_on = min(day + dt.timedelta(days=int(rng.integers(2, 8))), today - dt.timedelta(days=1))
+                    overdue_days = (today - deadline).days
+                    notices.append({
+                        "id": f"ZG{n_not:05d}", "school_id": sid, "risk_site_id": None, "issued_on": day,
+                        "deadline": deadline, "items": "；".join(failed),
+                        "status": "closed" if closed_on else ("rectifying" if roll < 0.9 else "open"),
+                        "closed_on": closed_on, "reviewed_by": str(rng.choice(INSPECTORS)) if closed_on else None,
+                        "escalated": bool(closed_on is None and overdue_days > config.escalate_after_days
+                                          and roll > 0.85),
+                        "origin": f"检查 {iid} 不合格项"})
+            if rng.random() < 0.85:
+                day = _day(rng, term.start, last)
+                n_ins += 1
+                ins.append({"id": f"JC{n_ins:05d}", "school_id": sid, "date": day, "kind": "comprehensive",
+                            "unit": "综治办", "inspector": str(rng.choice(INSPECTORS)),
+                            "findings": "综治清查", "failed_items": None})
+            if rng.random() < 0.35:
+                n_dri += 1
+                kind = str(rng.choice(["evacuation", "alarm_test", "joint"], p=[0.4, 0.45, 0.15]))
+                hour = str(rng.choice(["07:40", "09:30", "10:15", "14:30", "16:50"]))
+                arrival = float(np.clip(rng.normal(260, 70), 90, 600))
+                if rng.random() < 0.15:
+                    arrival *= 2.2   # practice worse than the roads say
+                drills.append({"id": f"YL{n_dri:05d}", "school_id": sid, "date": _day(rng, term.start, last),
+                               "kind": kind, "alarm_time": hour, "police_arrival_s": round(arrival),
+                               "notes": "一键报警联动测试" if kind == "alarm_test" else None})
+        # joint inspections: one per jurisdiction in most months of the term
+        by_juris = schools.groupby(schools["jurisdiction_id"].fillna("未划定").astype(str))
+        month = term.start.replace(day=1)
+        while month <= last:
+            nxt = (month + dt.timedelta(days=32)).replace(day=1)
+            first, end = max(month, term.start), min(nxt - dt.timedelta(days=1), last)
+            for _jid, group in by_juris:
+                if first <= end and rng.random() < 0.85:
+                    sid = str(group["id"].iloc[int(rng.integers(0, len(group)))])
+                    n_ins += 1
+                    ins.append({"id": f"JC{n_ins:05d}", "school_id": sid, "date": _day(rng, first, end),
+                                "kind": "joint", "unit": "公安·教育·综治联合督导组",
+                                "inspector": str(rng.choice(INSPECTORS)), "findings": "联合督导检查",
+                                "failed_items": None})
+            month = nxt
+        # office officers' visits: about twice a week where a 警务室 serves the school
+        for sid, office in offices.items():
+            if office is None:
+                continue
+            monday = term.start - dt.timedelta(days=term.start.weekday())
+            diligence = rng.random()
+            while monday <= last:
+                times = int(rng.choice([1, 2, 2, 3] if diligence > 0.2 else [0, 1, 1, 2]))
+                days = sorted(rng.choice(5, size=min(times, 5), replace=False))
+                for d in days:
+                    day = monday + dt.timedelta(days=int(d))
+                    if term.start <= day <= last:
+                        n_vis += 1
+                        visits.append({"id": f"DX{n_vis:06d}", "school_id": sid, "post_id": office,
+                                       "officer": str(rng.choice(OFFICERS)), "date": day})
+                monday += dt.timedelta(days=7)
+    frames = {"inspections": pd.DataFrame(ins), "notices": pd.DataFrame(notices),
+              "visits": pd.DataFrame(visits), "drills": pd.DataFrame(drills)}
+    for frame in frames.values():
+        frame["source"] = DEMO_SOURCE
+    return frames
+
+
+def sync_demo_records(store, frames: Mapping[str, pd.DataFrame], *, actor: str = "demo"
+                      ) -> dict[str, dict[str, int]]:
+    """Write demo records: earlier demo rows no longer produced are deleted, user rows kept."""
+    summary: dict[str, dict[str, int]] = {}
+    for name, new in frames.items():
+        existing = store.read_layer(name)
+        demo_rows = existing["source"].astype(object).eq(DEMO_SOURCE)
+        user_ids = set(existing.loc[~demo_rows, "id"])
+        ids = set(new["id"]) if len(new) else set()
+        gone = sorted(set(existing.loc[demo_rows, "id"]) - ids)
+        deleted = store.delete_rows(name, gone, actor=actor) if gone else 0
+        keep = new[~new["id"].isin(user_ids)] if len(new) else new
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "deleted": deleted,
+                  "skipped": int(len(new) - len(keep))}
+        if len(keep):
+            result = store.write_layer(name, keep.drop(columns=["source"]), source=DEMO_SOURCE, actor=actor)
+            counts.update(inserted=len(result.inserted), updated=len(result.updated),
+                          unchanged=len(result.unchanged))
+        summary[name] = counts
+    return summary
+
+
+def load_cycle_demo(store, layers: Mapping[str, Any], *, today: dt.date | None = None,
+                    seed: int = 20240901, config: CycleConfig | None = None,
+                    actor: str = "demo") -> dict[str, dict[str, int]]:
+    """Generate and write the demo records and the past months' snapshots (idempotent per day)."""
+    from gis.cycle.monthly import demo_snapshots
+
+    today = today or dt.date.today()
+    frames = build_cycle_records(layers, today=today, seed=seed, config=config)
+    frames["snapshots"] = demo_snapshots(layers, frames, today=today, config=config or CycleConfig())
+    return sync_demo_records(store, frames, actor=actor)
+
+
+def clear_cycle_demo(store, *, actor: str = "demo") -> dict[str, int]:
+    """Delete every demo-generated record."""
+    deleted = {}
+    for name in RECORD_NAMES:
+        existing = store.read_layer(name)
+        ids = sorted(existing.loc[existing["source"].astype(object).eq(DEMO_SOURCE), "id"])
+        deleted[name] = store.delete_rows(name, ids, actor=actor) if ids else 0
+    return deleted
