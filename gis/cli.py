@@ -22,6 +22,7 @@ COMMANDS = {
     "coverage": ("coverage", "校园防护评估 / score every school"),
     "isochrones": ("isochrones", "1/3/5 分钟响应圈 / reach polygons per post"),
     "patrol": ("patrol", "高峰巡逻路线 / peak-hour patrol routes"),
+    "siting": ("siting", "选址与部署推演 / where new posts, cameras, officers help most"),
 }
 
 

@@ -19,6 +19,7 @@ LAYER_NAMES = ("schools", "police_posts", "cameras", "crossings", "risk_sites", 
 SCHOOL_KINDS = ("kindergarten", "primary", "junior", "senior", "nine_year", "vocational", "special")
 AREA_TYPES = ("urban", "town", "rural")
 POST_KINDS = ("station", "office", "kiosk", "patrol_base")
+POST_STATUSES = ("active", "planned")
 CAMERA_STATUSES = ("ok", "broken")
 CAMERA_OWNERS = ("school", "police", "shop")
 STAFFED_BY = ("police", "auxiliary", "guard", "volunteer", "none")
@@ -30,6 +31,7 @@ ENUM_LABELS_ZH: dict[str, str] = {
     "nine_year": "九年一贯制", "vocational": "职业学校", "special": "特殊教育学校",
     "urban": "城区", "town": "镇区", "rural": "乡村",
     "station": "派出所", "office": "警务室", "kiosk": "治安岗亭", "patrol_base": "巡逻点",
+    "active": "在用", "planned": "规划",
     "ok": "正常", "broken": "故障",
     "school": "学校", "police": "公安", "shop": "商户",
     "auxiliary": "辅警", "guard": "保安", "volunteer": "志愿者", "none": "无人值守",
@@ -127,6 +129,7 @@ LAYERS: dict[str, Layer] = {
         Field("staff", "int", low=0, high=10000, zh="警力"),
         Field("vehicles", "int", low=0, high=1000, zh="车辆数"),
         Field("hours", "text", zh="值守时间"),
+        Field("status", "enum", choices=POST_STATUSES, zh="建设状态"),
         Field("point", "point", required=True, zh="位置"),
         Field("jurisdiction", "polygon", zh="辖区范围"),
     )),

@@ -48,9 +48,9 @@ ROWS = {
     ],
     "police_posts": [
         {"id": "p-1", "name": "雄石派出所", "kind": "station", "staff": 38, "vehicles": 6,
-         "hours": "24小时", "point": Point(117.215, 28.305), "jurisdiction": HOLED},
+         "hours": "24小时", "status": None, "point": Point(117.215, 28.305), "jurisdiction": HOLED},
         {"id": "p-2", "name": "建设路治安岗亭", "kind": "kiosk", "staff": None, "vehicles": None,
-         "hours": None, "point": Point(117.2251, 28.2999), "jurisdiction": None},
+         "hours": None, "status": "planned", "point": Point(117.2251, 28.2999), "jurisdiction": None},
     ],
     "cameras": [
         {"id": "c-1", "direction_deg": 137.5, "fov_deg": 90.0, "range_m": 40.0,

@@ -298,6 +298,8 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
     """
     schools = _check_schools(layers)
     posts = _layer(layers, "police_posts")
+    if posts is not None and "status" in posts.columns:  # planned posts (gis.siting) do not respond yet
+        posts = _layer({"p": posts[posts["status"].fillna("").astype(str) != "planned"]}, "p")
     if posts is None:
         msg = "没有警务点数据，无法计算到达时间；请导入 police_posts 图层 / no police posts: import police_posts"
         raise ValidationError(msg)
