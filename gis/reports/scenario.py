@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from fpdf.fonts import FontFace  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from gis.reports import _safe_frame  # noqa: E402
+from gis.io.spreadsheet import write_xlsx  # noqa: E402
 from gis.reports.sheets import ATTRIBUTION, FONT, _new_pdf  # noqa: E402
 from gis.siting.scenario import from_collection, kpi_table  # noqa: E402
 
@@ -83,13 +83,7 @@ def write_scenario_xlsx(result: Mapping[str, Any], path: Path, *, name: str = ""
         "被拒候选点": pd.DataFrame(result.get("rejected") or [], columns=["row", "id", "reason_zh", "reason_en"]).rename(
             columns={"row": "行号", "id": "编号", "reason_zh": "原因", "reason_en": "reason"}),
     }
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        for sheet, frame in sheets.items():
-            _safe_frame(frame).to_excel(writer, sheet_name=sheet, index=False)
-            ws = writer.sheets[sheet]
-            for col, header in zip(ws.columns, frame.columns, strict=False):
-                width = max([len(str(header)) * 2] + [len(str(c.value or "")) * 1.5 for c in col[1:60]])
-                ws.column_dimensions[col[0].column_letter].width = min(70, max(8, width))
+    write_xlsx(sheets, path)
     return path
 
 
