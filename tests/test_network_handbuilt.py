@@ -240,9 +240,16 @@ def test_line_file_with_chinese_class_column(tmp_path, roads, config):
     assert set(graph.classes) == {"primary", "secondary", "residential", "tertiary"}
 
 
-def test_missing_class_column_is_a_clear_error(roads, config):
-    with pytest.raises(ValidationError, match="class column"):
-        build_road_graph(roads.drop(columns="highway"), config=config)
+def test_missing_class_column_takes_the_stated_default_class(roads, config):
+    """Issue 12: a classless layer loads as [network] default_road_class, with a warning
+    (more in tests/test_network_messy_roads.py)."""
+    graph = build_road_graph(roads.drop(columns="highway"), config=config)
+    assert graph.classes == ("residential",) and graph.report["assumed_class"] == "residential"
+    assert any("residential" in w and "class column" in w for w in graph.report["warnings"])
+    from dataclasses import replace
+
+    with pytest.raises(ValidationError, match="not a drivable road class"):
+        build_road_graph(roads.drop(columns="highway"), config=replace(config, default_road_class="footway"))
 
 
 def test_cache_key_ignores_bookkeeping_and_old_files_are_pruned(tmp_path, roads, config):

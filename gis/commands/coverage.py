@@ -65,6 +65,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
           f"严重薄弱 {levels.get('critical', 0)} → {out}")
     print(f"assessed {len(assessment)} schools: good {levels.get('good', 0)}, weak "
           f"{levels.get('weak', 0)}, critical {levels.get('critical', 0)} -> {out}")
+    for warning in graph.report.get("warnings", []):
+        print(f"提示 / warning: {warning}")
+    if "stranded" in assessment.columns and assessment["stranded"].fillna(False).astype(bool).any():
+        names = assessment.loc[assessment["stranded"].fillna(False).astype(bool), "name"].astype(str)
+        print(f"所在道路与主路网不连通的学校 {len(names)} 所 / schools on roads cut off the main network: "
+              f"{'、'.join(names.head(10))}{' …' if len(names) > 10 else ''}")
     return 0
 
 

@@ -37,6 +37,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="只检查不写入 / validate only")
     parser.add_argument("--template", metavar="OUT.xlsx", help="写出该图层的导入模板 / write the XLSX template")
     parser.add_argument("--actor", default="local", help="记录在审计日志中的操作人 / audit actor")
+    parser.add_argument("--road-class", default=None, metavar="CLASS",
+                        help="道路图层没有等级字段时全部按此等级（默认取配置 [network] default_road_class，"
+                             "即 residential）/ class of every road when the layer has no class column")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     preview = prepare_import(args.layer, args.path, crs=args.crs, mapping=parse_mapping_args(args.map),
                              existing=existing, roads=roads,
                              extent_margin_m=float(section.get("extent_margin_m", 5000)),
-                             sheet=args.sheet, limits=ZipLimits.from_section(section))
+                             sheet=args.sheet, limits=ZipLimits.from_section(section),
+                             road_class=road_class(args, settings))
     return _finish(args, store, preview)
 
 
@@ -89,6 +93,19 @@ def _finish(args: argparse.Namespace, store, preview) -> int:
     if outcome.quarantine:
         print(f"被拒绝的 {preview.rejected} 行已写入 / rejected rows written to: {outcome.quarantine}")
     return EXIT_REJECTED if preview.rejected else 0
+
+
+def road_class(args: argparse.Namespace, settings: Settings) -> str:
+    """``--road-class``, else ``[network] default_road_class``; must be a drivable OSM class."""
+    from gis.io.osm import DRIVABLE_HIGHWAYS
+
+    chosen = (args.road_class or settings.section("network").get("default_road_class")
+              or "residential").strip().lower()
+    if chosen not in DRIVABLE_HIGHWAYS:
+        msg = (f"--road-class {chosen!r} 不是可通行的道路等级；可选 {', '.join(sorted(DRIVABLE_HIGHWAYS))} / "
+               "not a drivable road class")
+        raise ValidationError(msg)
+    return chosen
 
 
 def _print_preview(preview) -> None:

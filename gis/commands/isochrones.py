@@ -102,6 +102,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(f"路网：{report['nodes']} 节点，{report['edges']} 有向边；舍弃不连通部分 "
           f"{report['dropped_segments']} 段 {report['dropped_length_km']:.1f} km / graph: kept the "
           "largest strongly connected component")
+    for warning in report.get("warnings", []):
+        print(f"提示 / warning: {warning}")
+    stranded = reach.attrs.get("posts_stranded", [])
+    if stranded:
+        print(f"所在道路与主路网不连通、未计算的警务点 / posts on roads cut off the main network: "
+              f"{', '.join(stranded)}")
+    off = [p for p in off if p not in set(stranded)]
     if off:
         print(f"距连通路网超过 {config.max_snap_m:g} 米、未计算的警务点 / posts farther than "
               f"{config.max_snap_m:g} m from the connected road network: {', '.join(off)}")

@@ -41,6 +41,7 @@ EXTRA_COLUMNS = (
     "jurisdiction_name", "nearest_post_name", "noon_staffed", "networked_share", "gate_cameras",
     "broken_gate_cameras", "assumed_gate_cameras", "duty_gaps", "risk_index", "risk_high",
     "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type", "snap_m", "off_network",
+    "stranded",
     "deduct_response", "deduct_redundancy", "deduct_camera", "deduct_peak_duty", "deduct_guards",
     "deduct_tech_defence", "deduct_risks", "deduct_violations", "reason_count",
 )
@@ -152,6 +153,8 @@ def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFram
     if "off_network" in r.columns:
         out["off_network"] = pd.Series(as_flags(r, "off_network"), index=r.index)\
             .groupby(r["school_id"]).all()
+    if "stranded" in r.columns:  # a gate on a road piece cut off the main network
+        out["stranded"] = pd.Series(as_flags(r, "stranded"), index=r.index).groupby(r["school_id"]).any()
     for src, dst in RESPONSE_BANDS.items():
         if src in r.columns:
             out[dst] = pd.to_numeric(r[src], errors="coerce").groupby(r["school_id"]).max()

@@ -75,13 +75,18 @@ def deduct_response(f: pd.DataFrame, cfg: ScoringConfig) -> tuple[np.ndarray, li
     names = _text(f, "nearest_post_name")
     ids = _text(f, "nearest_post_id")
     off = _bool(f, "off_network")
+    stranded = _bool(f, "stranded")
     snap = _num(f, "snap_m")
     reasons: list[Reason | None] = []
     for i, secs in enumerate(r):
         post = names[i] or ids[i]
         post_zh = f"（{post}）" if post else ""
         post_en = f" ({post})" if post else ""
-        if np.isnan(secs) and off[i]:
+        if np.isnan(secs) and stranded[i]:
+            reasons.append(("所在道路与主路网不连通，无法计算警务点到达时间，需补全道路连接或核实校门位置",
+                            "The school's road does not connect to the main road network: no response "
+                            "time can be computed; join the road or check the gate position"))
+        elif np.isnan(secs) and off[i]:
             reasons.append((f"校门距最近道路 {snap[i]:.0f} 米，超出路网吸附范围，无法计算警务点到达时间，"
                             "需核实校门位置或补充道路数据",
                             f"The gate is {snap[i]:.0f} m from the nearest road, too far to compute "

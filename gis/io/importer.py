@@ -41,6 +41,7 @@ from gis.io.china_crs import (
 )
 from gis.io.headers import COORD_TARGETS, match_headers, target_label
 from gis.io.offset_check import offset_warning, suspect_offset
+from gis.io.roads import DEFAULT_ROAD_CLASS, check_undeclared_crs, fill_road_defaults
 from gis.io.safe_zip import ZipLimits
 from gis.io.spreadsheet import write_csv_rows, write_xlsx
 from gis.io.tables import RawTable, read_table
@@ -359,7 +360,8 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
                    mapping: Mapping[str, str] | None = None, existing: pd.DataFrame | None = None,
                    extent: tuple[float, float, float, float] | None = None, extent_margin_m: float = 5000.0,
                    sheet: str | None = None, limits: ZipLimits | None = None,
-                   table: RawTable | None = None, roads: gpd.GeoDataFrame | None = None) -> ImportPreview:
+                   table: RawTable | None = None, roads: gpd.GeoDataFrame | None = None,
+                   road_class: str | None = DEFAULT_ROAD_CLASS) -> ImportPreview:
     """Read and validate a file for ``layer_name`` without writing anything.
 
     Parameters
@@ -383,6 +385,10 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
     roads : GeoDataFrame, optional
         The stored roads: their bounds are the extent when ``extent`` is not given, and
         points declared WGS-84 that fit the roads far better as GCJ-02/BD-09 get a warning.
+    road_class : str, optional
+        For ``roads``: the class of every line when the file has no class column (a warning
+        names it; callers pass ``[network] default_road_class`` or ``--road-class``).
+        ``None`` refuses such a file.
     """
     if extent is None and roads is not None and len(roads):
         extent = tuple(float(v) for v in roads.total_bounds)
@@ -397,7 +403,11 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
     column_map = match_headers(table.frame.columns, layer_name, mapping)
     if table.geometry is not None:
         column_map = {c: (t if t not in COORD_TARGETS else "") for c, t in column_map.items()}
-    warnings = list(_check_required_columns(layer, column_map, table))
+    road_warnings: list[str] = []
+    if layer_name == "roads":
+        table, column_map, road_warnings = fill_road_defaults(table, column_map, road_class=road_class,
+                                                              stem=path.name.split(".")[0])
+    warnings = road_warnings + list(_check_required_columns(layer, column_map, table))
     field_columns = {t: c for c, t in column_map.items() if t and t not in COORD_TARGETS}
     coord_columns = {t: c for c, t in column_map.items() if t in COORD_TARGETS}
     id_from_name = "id" not in field_columns and "name" in field_columns
@@ -469,7 +479,9 @@ def _build_geometries(layer: Layer, table: RawTable, coord_columns: dict[str, st
         if series.crs is not None and not series.crs.equals(CRS_WGS84) and series.crs.to_epsg() != 4490:
             series = series.to_crs(CRS_WGS84)
             warnings.append(f"已从文件坐标系 {table.crs} 转换为 WGS-84 / reprojected from the file's CRS")
-        elif series.crs is None and system.kind == "epsg":
+        elif series.crs is None and system.kind != "epsg":
+            warnings += check_undeclared_crs(series, declared=system.kind)
+        if series.crs is None and system.kind == "epsg":
             series = gpd.GeoSeries([None if g is None else _transform_geometry(g, system) for g in series],
                                    index=series.index)
         if system.kind in ("gcj02", "bd09"):

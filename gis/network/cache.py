@@ -23,11 +23,11 @@ from gis.errors import DataSourceError
 from gis.network.config import NetworkConfig
 from gis.network.graph import CLASS_COLUMNS, RoadGraph, build_road_graph
 
-FORMAT_VERSION = "2"  # 2: nodes numbered in Z-order
+FORMAT_VERSION = "3"  # 2: nodes numbered in Z-order; 3: dropped segments kept (dropped_xy)
 CACHE_KEEP = 8  # newest cached graphs kept per cache folder
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 ARRAY_FIELDS = ("node_xy", "seg_a", "seg_b", "seg_length_m", "seg_time_fw_s", "seg_time_bw_s",
-                "seg_class", "seg_road", "road_ids")
+                "seg_class", "seg_road", "road_ids", "dropped_xy")
 
 
 def hash_file(path: Path) -> str:

@@ -96,6 +96,12 @@ class NetworkConfig:
         Where built graphs are cached (absolute; relative paths are taken from the project root).
     peak_factors : dict
         ``{"am": {class: factor, "default": f}, "pm": {...}}``; peak speed = free-flow × factor.
+    default_road_class : str
+        OSM ``highway`` class given to every line of a road layer that has no class column
+        (a county's own drawn roads, roads traced from imagery); a warning names it.
+    min_main_share : float
+        Share (0–1) of the road length the largest connected part must keep; below it the
+        road data is reported as fragmented (summary, map, stranded schools and posts).
     """
 
     speeds_kmh: dict[str, float] = field(default_factory=dict)
@@ -108,6 +114,8 @@ class NetworkConfig:
     reach_cell_m: float = 8.0
     cache_dir: Path = PROJECT_ROOT / "data" / "cache"
     peak_factors: dict[str, dict[str, float]] = field(default_factory=dict)
+    default_road_class: str = "residential"
+    min_main_share: float = 0.8
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> NetworkConfig:
@@ -128,6 +136,8 @@ class NetworkConfig:
             cache_dir=cache_dir,
             peak_factors={p: {k: float(v) for k, v in f.items()}
                           for p, f in section.get("peak_factors", {}).items()},
+            default_road_class=str(section.get("default_road_class", "residential")).strip().lower(),
+            min_main_share=float(section.get("min_main_share", 0.8)),
         )
 
     def speed_for(self, highway: str) -> float:
@@ -143,5 +153,6 @@ class NetworkConfig:
     def graph_fingerprint(self) -> str:
         """Hash of what changes a built graph (speeds and peak factors), for cache keys."""
         blob = json.dumps({"speeds": self.speeds_kmh, "default": self.default_speed_kmh,
-                           "peaks": self.peak_factors}, sort_keys=True)
+                           "peaks": self.peak_factors, "class": self.default_road_class,
+                           "main_share": self.min_main_share}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]

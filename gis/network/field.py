@@ -143,6 +143,14 @@ def _snap(graph: RoadGraph, points: gpd.GeoDataFrame, config: NetworkConfig,
 
 def usable_posts(graph: RoadGraph, posts: gpd.GeoDataFrame, config: NetworkConfig,
                   max_snap_m: float | None, id_column: str) -> tuple[Snapped, list[str]]:
+    """The posts snapped onto the network and the ids of those that could not be."""
+    sources, off, _ = snap_posts(graph, posts, config, max_snap_m, id_column)
+    return sources, off
+
+
+def snap_posts(graph: RoadGraph, posts: gpd.GeoDataFrame, config: NetworkConfig,
+               max_snap_m: float | None, id_column: str) -> tuple[Snapped, list[str], list[str]]:
+    """Like ``usable_posts``, plus the ids of posts stranded on roads cut off the main network."""
     if len(posts) == 0:
         msg = "没有警务点，请先导入 police_posts / no police posts: import the police_posts layer first"
         raise ValidationError(msg)
@@ -152,7 +160,7 @@ def usable_posts(graph: RoadGraph, posts: gpd.GeoDataFrame, config: NetworkConfi
         msg = ("没有任何警务点位于道路附近，无法计算响应时间 / no police post lies near a road: "
                f"check their coordinates (off-network: {', '.join(frame['point_id'][:5])})")
         raise ValidationError(msg)
-    return snapped.subset(ok), frame.loc[~ok, "point_id"].tolist()
+    return snapped.subset(ok), frame.loc[~ok, "point_id"].tolist(), list(frame.attrs.get("stranded_points", []))
 
 
 def nearest_post_times(graph: RoadGraph, sources: Snapped, *,
@@ -226,10 +234,13 @@ def response_field(graph: RoadGraph, posts: gpd.GeoDataFrame, targets: gpd.GeoDa
     DataFrame
         Indexed like ``targets``: ``nearest_post_id``, ``response_s`` (seconds, access legs
         included), ``posts_within_<band>s`` per band, ``snap_m`` (metres off road) and
-        ``off_network`` (farther than ``max_snap_m``: no time given, NaN).
+        ``off_network`` (farther than ``max_snap_m``, or stranded: no time given, NaN),
+        ``stranded`` (on a road piece not connected to the main network).
+        ``attrs``: ``posts_off_network``, ``posts_stranded``, ``targets_off_network``,
+        ``targets_stranded`` (ids).
     """
     config = config or NetworkConfig.from_settings()
-    sources, off_posts = usable_posts(graph, posts, config, max_snap_m, post_id_column)
+    sources, off_posts, stranded_posts = snap_posts(graph, posts, config, max_snap_m, post_id_column)
     tframe, tgt = _snap(graph, targets, config, max_snap_m, target_id_column)
     n, k = graph.n_nodes, len(sources)
     matrix = source_matrix(graph, sources, peak)
@@ -265,9 +276,12 @@ def response_field(graph: RoadGraph, posts: gpd.GeoDataFrame, targets: gpd.GeoDa
         **{name: np.where(off, 0, c).astype(int) for name, c in counts.items()},
         "snap_m": tframe["snap_m"].to_numpy(float),
         "off_network": off,
+        "stranded": tframe["stranded"].to_numpy(bool),
     }, index=targets.index)
     out.attrs["posts_off_network"] = off_posts
+    out.attrs["posts_stranded"] = stranded_posts
     out.attrs["targets_off_network"] = tframe.loc[off, "point_id"].tolist()
+    out.attrs["targets_stranded"] = tframe.loc[tframe["stranded"].to_numpy(bool), "point_id"].tolist()
     return out
 
 

@@ -25,6 +25,7 @@ from scipy.sparse.csgraph import connected_components
 
 from gis.errors import ValidationError
 from gis.io.osm import DRIVABLE_HIGHWAYS
+from gis.io.roads import assumed_class_warning, check_undeclared_crs
 from gis.network.config import PEAKS, NetworkConfig, parse_maxspeed
 
 CRS_WGS84 = "EPSG:4326"
@@ -68,9 +69,15 @@ class RoadGraph:
     peak_factors : dict
         ``{"am": ndarray per class, "pm": ...}``; peak time = free-flow time / factor.
     report : dict
-        What was built and dropped: counts, lengths (metres), components.
+        What was built and dropped: counts, lengths (km), components, ``main_share`` (share
+        of the drivable length kept in the largest strongly connected part), ``fragmented``
+        (``main_share`` below ``[network] min_main_share``), ``assumed_class`` and
+        ``warnings`` (zh / en sentences about what was assumed while reading the roads).
     key : str
         Cache key of the source and speed settings.
+    dropped_xy : ndarray of float64, shape (k, 4)
+        The dropped segments (not in the largest connected part) as ``x1, y1, x2, y2``
+        in metres (``crs``), to draw them and to tell stranded points.
     """
 
     crs: str
@@ -87,6 +94,7 @@ class RoadGraph:
     peak_factors: dict[str, np.ndarray]
     report: dict[str, Any]
     key: str = ""
+    dropped_xy: np.ndarray = field(default_factory=lambda: np.zeros((0, 4)))
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -154,6 +162,24 @@ class RoadGraph:
             self._cache["tree"] = shapely.STRtree(self.segment_lines())
         return self._cache["tree"]
 
+    def dropped_tree(self) -> shapely.STRtree | None:
+        """Spatial index of the dropped segments (metres), ``None`` when nothing was dropped."""
+        if "dropped_tree" not in self._cache:
+            xy = np.asarray(self.dropped_xy, dtype=float).reshape(-1, 4)
+            self._cache["dropped_tree"] = shapely.STRtree(
+                shapely.linestrings(xy.reshape(-1, 2, 2))) if len(xy) else None
+        return self._cache["dropped_tree"]
+
+    def dropped_lines(self) -> gpd.GeoDataFrame:
+        """The dropped segments as lines in EPSG:4326 (``length_m`` each), for the map."""
+        xy = np.asarray(self.dropped_xy, dtype=float).reshape(-1, 4)
+        lon1, lat1 = self.to_wgs84().transform(xy[:, 0], xy[:, 1])
+        lon2, lat2 = self.to_wgs84().transform(xy[:, 2], xy[:, 3])
+        lines = shapely.linestrings(np.stack([np.column_stack([lon1, lat1]),
+                                              np.column_stack([lon2, lat2])], axis=1).reshape(-1, 2, 2))
+        return gpd.GeoDataFrame({"length_m": np.hypot(xy[:, 2] - xy[:, 0], xy[:, 3] - xy[:, 1])},
+                                geometry=lines, crs=CRS_WGS84)
+
     def to_local(self) -> pyproj.Transformer:
         """Transformer EPSG:4326 → ``crs`` (x = lon, y = lat order)."""
         if "fwd" not in self._cache:
@@ -186,44 +212,61 @@ def utm_crs_for(lon: float, lat: float) -> str:
     return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
 
 
-def normalize_roads(roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def normalize_roads(roads: gpd.GeoDataFrame, *, default_class: str | None = None) -> gpd.GeoDataFrame:
     """Bring a road line layer to the ``roads`` schema: ``id, highway, oneway, maxspeed, geom``.
 
     The class column may be called ``highway``, ``class``, ``fclass``, ``等级`` …; Chinese
     class names (国道, 省道, 县道, 乡道, 主干路 …) map onto OSM classes. Geofabrik's ``oneway``
     codes ``F``/``T``/``B`` are understood. Coordinates end in EPSG:4326.
 
+    Parameters
+    ----------
+    roads : GeoDataFrame
+    default_class : str, optional
+        Class of every line when the layer has no class column (a warning says so);
+        without it such a layer is refused.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``attrs["warnings"]`` lists what was assumed (zh / en sentences).
+
     Raises
     ------
     ValidationError
-        No class column, or a layer with no coordinate system that is not lon/lat.
+        No class column and no ``default_class``, or a layer with no coordinate system
+        whose coordinates are not lon/lat.
     """
     gdf = roads
+    warnings: list[str] = []
     if gdf.crs is None:
-        minx, miny, maxx, maxy = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            msg = ("道路图层没有坐标系且不是经纬度，请指定坐标系 / the road layer has no CRS and "
-                   "is not longitude/latitude: set its CRS")
-            raise ValidationError(msg)
+        warnings += check_undeclared_crs(gdf.geometry, declared="wgs84")
         gdf = gdf.set_crs(CRS_WGS84)
     elif not gdf.crs.equals(pyproj.CRS(CRS_WGS84)):
         gdf = gdf.to_crs(CRS_WGS84)
     columns = {str(c).lower(): c for c in gdf.columns}
     class_col = next((columns[c.lower()] for c in CLASS_COLUMNS if c.lower() in columns), None)
-    if class_col is None:
+    if class_col is None and default_class is None:
         msg = ("道路图层缺少道路等级字段（highway / class / fclass / 等级）/ the road layer has no "
                f"class column (highway, class, fclass, 等级); columns: {list(gdf.columns)}")
         raise ValidationError(msg)
-    highway = gdf[class_col].astype("string").str.strip()
-    highway = highway.map(lambda h: CLASS_SYNONYMS.get(h, h) if isinstance(h, str) else None)
+    if class_col is None:
+        highway = pd.Series([default_class] * len(gdf), index=gdf.index, dtype="string")
+        warnings.append(assumed_class_warning(str(default_class)))
+    else:
+        highway = gdf[class_col].astype("string").str.strip()
+        highway = highway.map(lambda h: CLASS_SYNONYMS.get(h, h) if isinstance(h, str) else None)
     out = pd.DataFrame({
         "id": gdf[columns["id"]].astype(str).to_numpy() if "id" in columns
         else [f"r{i}" for i in range(len(gdf))],
-        "highway": highway.str.lower().to_numpy(),
+        "highway": highway.astype("string").str.lower().to_numpy(),
         "oneway": gdf[columns["oneway"]].to_numpy() if "oneway" in columns else None,
         "maxspeed": gdf[columns["maxspeed"]].to_numpy() if "maxspeed" in columns else None,
     })
-    return gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=CRS_WGS84).rename_geometry("geom")
+    result = gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=CRS_WGS84).rename_geometry("geom")
+    result.attrs["warnings"] = warnings
+    result.attrs["assumed_class"] = default_class if class_col is None else None
+    return result
 
 
 def direction_flags(oneway: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -273,7 +316,13 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, config: NetworkConfig | None = 
         When no drivable road is left.
     """
     config = config or NetworkConfig.from_settings()
-    roads = normalize_roads(roads)
+    if config.default_road_class not in DRIVABLE_HIGHWAYS:
+        msg = (f"[network] default_road_class = {config.default_road_class!r} 不是可通行的道路等级；可选 "
+               f"{', '.join(sorted(DRIVABLE_HIGHWAYS))} / is not a drivable road class")
+        raise ValidationError(msg)
+    roads = normalize_roads(roads, default_class=config.default_road_class)
+    read_warnings = list(roads.attrs.get("warnings", []))
+    assumed_class = roads.attrs.get("assumed_class")
     n_input = len(roads)
     drivable = roads["highway"].isin(DRIVABLE_HIGHWAYS).to_numpy() & roads.geometry.notna().to_numpy()
     skipped_classes = roads.loc[~drivable, "highway"].fillna("?").value_counts().to_dict()
@@ -349,6 +398,12 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, config: NetworkConfig | None = 
     node_order = np.empty(len(kept), dtype=np.int64)
     node_order[new_index[kept]] = kept
 
+    total_length = float(length.sum())
+    main_share = float(length[seg_keep].sum() / total_length) if total_length > 0 else 1.0
+    dropped_parts = int(len(np.unique(labels[lo[~seg_keep]]))) if (~seg_keep).any() else 0
+    fragmented = main_share < config.min_main_share
+    if fragmented:
+        read_warnings.append(fragmented_warning(main_share, dropped_parts, float(length[~seg_keep].sum())))
     report = {
         "roads_in": int(n_input),
         "roads_drivable": int(len(roads)),
@@ -363,6 +418,12 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, config: NetworkConfig | None = 
         "dropped_length_km": float(length[~seg_keep].sum() / 1000.0),
         "dropped_roads": int(len(np.setdiff1d(np.unique(seg_road[~seg_keep]),
                                                 np.unique(seg_road[seg_keep])))),
+        "dropped_parts": dropped_parts,
+        "main_share": main_share,
+        "min_main_share": float(config.min_main_share),
+        "fragmented": bool(fragmented),
+        "assumed_class": assumed_class,
+        "warnings": read_warnings,
     }
     peak_factors = {p: np.array([config.peak_factor(p, c) for c in classes], dtype=float)
                     for p in PEAKS}
@@ -381,4 +442,15 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, config: NetworkConfig | None = 
         peak_factors=peak_factors,
         report=report,
         key=key,
+        dropped_xy=np.column_stack([xy[lo[~seg_keep]], xy[hi[~seg_keep]]]).astype(np.float64),
     )
+
+
+def fragmented_warning(main_share: float, parts: int, dropped_m: float) -> str:
+    """The summary sentence for road data whose largest connected part is too small."""
+    return (f"道路数据不连通：最大连通路网只包含 {100 * main_share:.0f}% 的道路长度，其余 {parts} 片"
+            f"（{dropped_m / 1000:.1f} 公里）与主路网不连通，已舍弃并在地图上以灰色虚线标出；"
+            "位于这些道路上的学校和警务点无法计算到达时间，请补全道路连接 / the road data is fragmented: "
+            f"the largest connected network holds only {100 * main_share:.0f}% of the road length; "
+            f"{parts} other parts ({dropped_m / 1000:.1f} km) do not connect to it and were dropped (grey "
+            "dashed on the map); schools and posts on them get no response time: join the roads")

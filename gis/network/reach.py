@@ -34,7 +34,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from gis.network.config import NetworkConfig
-from gis.network.field import Snapped, source_matrix, usable_posts
+from gis.network.field import Snapped, snap_posts, source_matrix
 from gis.network.graph import CRS_WGS84, RoadGraph
 
 UNREACHED = 1e9  # grid value of cells no reached road comes near (seconds)
@@ -439,7 +439,7 @@ def reach_polygons(graph: RoadGraph, posts: gpd.GeoDataFrame, *,
     buffer_m = config.reach_buffer_m if buffer_m is None else float(buffer_m)
     speed = config.nominal_speed_kmh if nominal_speed_kmh is None else float(nominal_speed_kmh)
     cell_m = config.reach_cell_m if cell_m is None else float(cell_m)
-    sources, off = usable_posts(graph, posts, config, max_snap_m, id_column)
+    sources, off, stranded = snap_posts(graph, posts, config, max_snap_m, id_column)
     bands = sorted(m * 60.0 for m in minutes)
     radii = [band * speed / 3.6 for band in bands]
     n = graph.n_nodes
@@ -481,4 +481,5 @@ def reach_polygons(graph: RoadGraph, posts: gpd.GeoDataFrame, *,
     out = out[["post_id", "minutes", "band_s", "area_km2", "circle_radius_m", "circle_area_km2",
                "circle_reach_share", "geometry", "circle"]]
     out.attrs["posts_off_network"] = off
+    out.attrs["posts_stranded"] = stranded
     return out

@@ -5,6 +5,12 @@ the segment is split there virtually, so the costs to both ends are ``t`` and ``
 the segment's time in each open direction. The off-road leg between the point and its
 projection is walked/driven at ``access_speed_kmh``. Points farther than ``max_snap_m``
 are flagged (``snapped = False``) and listed in ``attrs["far_points"]``, never silently used.
+
+A point whose nearest road is a piece *dropped* from the graph (not connected to the main
+network) and that lies more than ``STRANDED_MARGIN_M`` closer to it than to the main
+network is *stranded*: not snapped either (a made-up walk to some other road would give
+a wrong time), flagged ``stranded`` and listed in ``attrs["stranded_points"]``, so the
+reason given is 「所在道路与主路网不连通」 rather than "too far from a road".
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from gis.errors import ValidationError
 from gis.network.config import NetworkConfig
 from gis.network.graph import CRS_WGS84, RoadGraph
 
-SNAP_COLUMNS = ("point_id", "seg", "t", "snap_m", "access_s", "x", "y", "px", "py", "snapped")
+SNAP_COLUMNS = ("point_id", "seg", "t", "snap_m", "access_s", "x", "y", "px", "py", "snapped", "stranded")
+STRANDED_MARGIN_M = 30.0  # a dropped road must be this much nearer than the main network
 
 
 def point_array(points: gpd.GeoDataFrame | gpd.GeoSeries, *, what: str = "points") -> np.ndarray:
@@ -72,8 +79,10 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     DataFrame
         Indexed like ``points``: ``point_id``, ``seg``, ``t`` (0–1 from ``seg_a``), ``snap_m``
         (metres off road), ``access_s`` (seconds for that leg), ``x``/``y`` (projection,
-        metres), ``px``/``py`` (the point, metres), ``snapped`` (``snap_m <= max_snap_m``).
-        ``attrs["far_points"]`` lists the ids of points beyond the limit.
+        metres), ``px``/``py`` (the point, metres), ``snapped`` (``snap_m <= max_snap_m`` and
+        not stranded), ``stranded`` (on a road piece not connected to the main network).
+        ``attrs["far_points"]`` lists the ids of points beyond the limit,
+        ``attrs["stranded_points"]`` those of stranded points.
     """
     config = config or NetworkConfig.from_settings()
     max_snap_m = config.max_snap_m if max_snap_m is None else float(max_snap_m)
@@ -85,6 +94,7 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     if len(geoms) == 0:
         frame = pd.DataFrame({c: [] for c in SNAP_COLUMNS}, index=points.index)
         frame.attrs["far_points"] = []
+        frame.attrs["stranded_points"] = []
         return frame
     px, py = graph.to_local().transform(shapely.get_x(geoms), shapely.get_y(geoms))
     local = shapely.points(px, py)
@@ -99,11 +109,21 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     denom = np.maximum((ab ** 2).sum(axis=1), 1e-12)
     t = np.clip(((np.column_stack([px, py]) - a) * ab).sum(axis=1) / denom, 0.0, 1.0)
     proj = a + t[:, None] * ab
+    stranded = np.zeros(len(local), dtype=bool)
+    dropped = graph.dropped_tree()
+    if dropped is not None:
+        didx, ddist = dropped.query_nearest(local, return_distance=True, all_matches=False)
+        dropped_m = np.full(len(local), np.inf)
+        dropped_m[didx[0]] = ddist
+        stranded = (dropped_m <= max_snap_m) & (snap_m - dropped_m > STRANDED_MARGIN_M)
+    near = snap_m <= max_snap_m
     frame = pd.DataFrame({
         "point_id": ids, "seg": seg, "t": t, "snap_m": snap_m, "access_s": snap_m / access,
-        "x": proj[:, 0], "y": proj[:, 1], "px": px, "py": py, "snapped": snap_m <= max_snap_m,
+        "x": proj[:, 0], "y": proj[:, 1], "px": px, "py": py, "snapped": near & ~stranded,
+        "stranded": stranded,
     }, index=points.index)
-    frame.attrs["far_points"] = frame.loc[~frame["snapped"], "point_id"].tolist()
+    frame.attrs["far_points"] = frame.loc[~near & ~stranded, "point_id"].tolist()
+    frame.attrs["stranded_points"] = frame.loc[stranded, "point_id"].tolist()
     return frame
 
 

@@ -150,7 +150,8 @@ def import_panel(ctx: cache.Context) -> None:
         roads = read_roads(store) if layer != "roads" else None
         preview = prepare_import(layer, state["path"], crs=crs, mapping=state.get("mapping"), existing=existing,
                                  roads=roads, extent_margin_m=float(section.get("extent_margin_m", 5000)),
-                                 table=table)
+                                 table=table, road_class=cache.get_settings().section("network").get(
+                                     "default_road_class", "residential"))
     except GisError as exc:
         st.error(plain(str(exc)))
         _mapping_editor(layer, state, None, list(table.frame.columns))
