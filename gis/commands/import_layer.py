@@ -11,13 +11,16 @@ Exit 0: everything imported; 3: some rows rejected (valid rows committed unless
 from __future__ import annotations
 
 import argparse
+import math
 import sys
+from pathlib import Path
 
 from gis.config import Settings
-from gis.errors import StaleVersionError, ValidationError
+from gis.errors import DataSourceError, StaleVersionError, ValidationError
+from gis.io.config import ImportConfig
 from gis.io.headers import parse_mapping_args
-from gis.io.importer import commit_import, prepare_import, read_roads
-from gis.io.safe_zip import ZipLimits
+from gis.io.importer import commit_import, prepare_import, read_references, read_roads
+from gis.io.paths import check_output_file
 from gis.io.templates import write_template
 from gis.schema import IMPORTABLE_RECORDS, LAYER_NAMES
 
@@ -40,17 +43,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--road-class", default=None, metavar="CLASS",
                         help="道路图层没有等级字段时全部按此等级（默认取配置 [network] default_road_class，"
                              "即 residential）/ class of every road when the layer has no class column")
+    parser.add_argument("--max-mb", type=float, default=None,
+                        help="输入文件大小上限 MB（默认同上传页 [import] max_upload_mb） / largest input file, MB")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    config = ImportConfig.from_settings(settings)
     if args.template:
+        check_output_file(args.template, suffixes=(".xlsx",), option="--template")
         write_template(args.layer, args.template)
         print(f"模板已写出 / template written: {args.template}")
         return 0
     if not args.path:
         msg = "请给出要导入的文件路径（或 --template OUT.xlsx） / give the file to import (or --template)"
         raise ValidationError(msg)
-    section = settings.section("import")
+    if args.max_mb is not None and not (math.isfinite(args.max_mb) and args.max_mb > 0):
+        msg = f"--max-mb 必须是正数：{args.max_mb} / --max-mb must be a positive number of MB"
+        raise ValidationError(msg)
+    check_input_size(Path(args.path), max_mb=args.max_mb if args.max_mb is not None else config.max_upload_mb)
     from gis.store import open_store
 
     store = open_store(settings.database_url)
@@ -62,14 +72,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         preview = prepare_record_import(
             args.layer, args.path, school_ids=store.read_layer("schools")["id"].astype(str),
             risk_site_ids=store.read_layer("risk_sites")["id"].astype(str), existing=existing,
-            mapping=parse_mapping_args(args.map), sheet=args.sheet, limits=ZipLimits.from_section(section))
+            mapping=parse_mapping_args(args.map), sheet=args.sheet, limits=config.zip_limits)
         return _finish(args, store, preview)
     roads = read_roads(store) if args.layer != "roads" else None
     preview = prepare_import(args.layer, args.path, crs=args.crs, mapping=parse_mapping_args(args.map),
-                             existing=existing, roads=roads,
-                             extent_margin_m=float(section.get("extent_margin_m", 5000)),
-                             sheet=args.sheet, limits=ZipLimits.from_section(section),
-                             road_class=road_class(args, settings))
+                             existing=existing, roads=roads, extent_margin_m=config.extent_margin_m,
+                             sheet=args.sheet, limits=config.zip_limits,
+                             road_class=road_class(args, settings),
+                             references=read_references(store, args.layer))
     return _finish(args, store, preview)
 
 
@@ -90,6 +100,8 @@ def _finish(args: argparse.Namespace, store, preview) -> int:
               f"updated, 未变 {len(outcome.unchanged)} / unchanged")
     elif args.strict and preview.rejected:
         print("--strict：存在错误行，未写入任何数据 / --strict: rows were rejected, nothing was written")
+    if outcome.quarantine_note:
+        print(f"提示 / warning: {outcome.quarantine_note}", file=sys.stderr)
     if outcome.quarantine:
         print(f"被拒绝的 {preview.rejected} 行已写入 / rejected rows written to: {outcome.quarantine}")
     return EXIT_REJECTED if preview.rejected else 0
@@ -108,6 +120,18 @@ def road_class(args: argparse.Namespace, settings: Settings) -> str:
     return chosen
 
 
+def check_input_size(path: Path, *, max_mb: float) -> None:
+    """Refuse an input file larger than ``max_mb`` (the upload page's limit) before reading it."""
+    if not path.exists():
+        msg = f"文件不存在 / file not found: {path}"
+        raise DataSourceError(msg)
+    size_mb = path.stat().st_size / 1048576
+    if path.is_file() and size_mb > max_mb:
+        msg = (f"文件 {path.name} 有 {size_mb:.1f} MB，超过 {max_mb:g} MB 的上限；确需导入请加 --max-mb N / "
+               f"{path.name} is {size_mb:.1f} MB, above the {max_mb:g} MB limit: raise it with --max-mb N")
+        raise DataSourceError(msg)
+
+
 def _print_preview(preview) -> None:
     for note in preview.table.notes:
         print(f"  {note}")
@@ -120,6 +144,11 @@ def _print_preview(preview) -> None:
         print(f"坐标系 / CRS: {preview.crs.label}")
     for warning in preview.warnings:
         print(f"提示 / warning: {warning}")
+    dangling = getattr(preview, "dangling", [])
+    for item in dangling[:50]:
+        print(f"  ! {item.text()}")
+    if len(dangling) > 50:
+        print(f"  … 其余 {len(dangling) - 50} 处引用 / {len(dangling) - 50} more references")
     print(f"共 {preview.total} 行：可导入 {preview.accepted}（新增 {len(preview.new_ids)}，已存在 "
           f"{len(preview.existing_ids)}），有误 {preview.rejected} / {preview.total} rows: {preview.accepted} "
           f"accepted ({len(preview.new_ids)} new, {len(preview.existing_ids)} already stored), "

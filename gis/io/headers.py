@@ -204,6 +204,16 @@ def match_headers(headers: Iterable[object], layer_name: str,
                    f"unknown target field {target!r} for column {column!r}")
             raise ValidationError(msg)
         overrides[column] = target
+    chosen: dict[str, list[str]] = {}
+    for column, target in overrides.items():
+        if target:
+            chosen.setdefault(target, []).append(column)
+    clashes = {t: cs for t, cs in chosen.items() if len(cs) > 1}
+    if clashes:
+        target, columns = next(iter(clashes.items()))
+        msg = (f"列 {'、'.join(columns)} 都映射到了字段“{target}”，一个字段只能对应一列；请只保留一个 / "
+               f"columns {', '.join(columns)} are all mapped to {target!r}: map one column per field")
+        raise ValidationError(msg)
     mapping: dict[str, str] = {}
     taken = {t for t in overrides.values() if t}
     for header in headers:
@@ -227,7 +237,12 @@ def parse_mapping_args(items: Iterable[str] | None) -> dict[str, str]:
             msg = f"--map 需要 列名=字段 的形式，收到 {item!r} / --map expects COLUMN=FIELD, got {item!r}"
             raise ValidationError(msg)
         column, target = item.rsplit("=", 1)
-        result[column.strip()] = target.strip()
+        column = column.strip()
+        if column in result and result[column] != target.strip():
+            msg = (f"--map 对列“{column}”给了两次（{result[column]} 和 {target.strip()}）；请只给一次 / "
+                   f"--map names column {column!r} twice: give it once")
+            raise ValidationError(msg)
+        result[column] = target.strip()
     return result
 
 

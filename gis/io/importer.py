@@ -77,6 +77,28 @@ class Rejection:
         return f"第 {self.row} 行 {label}（{self.field}）：{self.zh} / row {self.row}, {self.field}: {self.en}"
 
 
+@dataclass(frozen=True)
+class Dangling:
+    """An accepted row whose reference (``jurisdiction_id``, ``school_id``) points at nothing."""
+
+    row: int
+    field: str
+    value: str
+    target: str
+
+    def text(self) -> str:
+        label = REFERENCE_LABELS.get(self.target, self.target)
+        return (f"第 {self.row} 行 {self.field}=“{self.value}”：{label}中没有此编号（已导入，请核对或先导入{label}） / "
+                f"row {self.row}: {self.field} {self.value!r} matches no {self.target} id (imported; check it "
+                f"or import {self.target} first)")
+
+
+# Reference fields: layer → field → the layer whose ids it must name.
+REFERENCES: dict[str, dict[str, str]] = {"schools": {"jurisdiction_id": "police_posts"},
+                                         "crossings": {"school_id": "schools"}}
+REFERENCE_LABELS = {"police_posts": "警务点", "schools": "学校"}
+
+
 @dataclass
 class ImportPreview:
     """Everything ``prepare_import`` found, before anything is written.
@@ -101,6 +123,7 @@ class ImportPreview:
     warnings: list[str] = field(default_factory=list)
     new_ids: list[str] = field(default_factory=list)
     existing_ids: list[str] = field(default_factory=list)
+    dangling: list[Dangling] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -136,6 +159,7 @@ class ImportOutcome:
     rejected: int
     committed: bool
     quarantine: Path | None = None
+    quarantine_note: str = ""
 
 
 def _label(layer_name: str | None, target: str) -> str:
@@ -156,6 +180,7 @@ def _split(message: str) -> tuple[str, str]:
 
 def parse_cell(fld: Field, value: Any) -> Any:
     """Parse one cell for ``fld`` (kinds of ``gis.schema``); raises ``ValueError``."""
+    V.check_scalar(value)
     if fld.name == "id":
         return V.parse_id(value)
     if fld.name == "level":
@@ -208,7 +233,10 @@ def parse_attributes(layer: Layer, cells: Mapping[str, Any], row: int) -> tuple[
         try:
             values[name] = parse_cell(fld, raw)
         except (ValueError, TypeError, ArithmeticError) as exc:
-            zh, en = _split(str(exc))
+            if fld.sensitive:      # never echo a restricted field's value
+                zh, en = "（受限字段）取值无效", "(restricted field) invalid value"
+            else:
+                zh, en = _split(str(exc))
             problems.append(Rejection(row, name, f"{zh}；请改正该单元格", f"{en}; correct the cell"))
     if layer.name == "schools" and values.get("kind") is None and "kind" not in {p.field for p in problems}:
         guess = V.infer_school_kind(values.get("name"))
@@ -361,7 +389,8 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
                    extent: tuple[float, float, float, float] | None = None, extent_margin_m: float = 5000.0,
                    sheet: str | None = None, limits: ZipLimits | None = None,
                    table: RawTable | None = None, roads: gpd.GeoDataFrame | None = None,
-                   road_class: str | None = DEFAULT_ROAD_CLASS) -> ImportPreview:
+                   road_class: str | None = DEFAULT_ROAD_CLASS,
+                   references: Mapping[str, Any] | None = None) -> ImportPreview:
     """Read and validate a file for ``layer_name`` without writing anything.
 
     Parameters
@@ -389,6 +418,9 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
         For ``roads``: the class of every line when the file has no class column (a warning
         names it; callers pass ``[network] default_road_class`` or ``--road-class``).
         ``None`` refuses such a file.
+    references : mapping, optional
+        Reference field → the ids it may name (``read_references(store, layer)``); accepted
+        rows naming another id get a warning each and are listed in ``dangling``.
     """
     if extent is None and roads is not None and len(roads):
         extent = tuple(float(v) for v in roads.total_bounds)
@@ -425,7 +457,9 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
         try:
             values, problems = parse_attributes(layer, raw, row)
         except Exception as exc:  # noqa: BLE001 - never crash on a cell: quarantine the row instead
-            values, problems = {}, [Rejection(row, "row", f"无法解析此行：{exc}", f"cannot parse this row: {exc}")]
+            kind = type(exc).__name__     # not the message: it could quote a restricted cell
+            values, problems = {}, [Rejection(row, "row", f"无法解析此行（{kind}）；请检查各单元格",
+                                              f"cannot parse this row ({kind}); check its cells")]
         if values.pop("_kind_inferred", False):
             inferred_rows.append(row)
         parsed[row] = values
@@ -442,6 +476,7 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
 
     accepted_rows = [r for r in parsed if r not in rejections]
     records = _records_frame(layer, accepted_rows, parsed, geoms, field_columns, id_from_name)
+    records = _apply_store_checks(layer, records, rejections)
     if system.kind == "wgs84" and roads is not None and layer.geometry_fields[0].kind != "line" and len(records):
         points = [main for main in (_first_point(g) for g in records.geometry) if main is not None]
         found = suspect_offset(np.array([p.x for p in points]), np.array([p.y for p in points]), roads)
@@ -453,12 +488,44 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
                             rejections=dict(sorted(rejections.items())), warnings=warnings,
                             new_ids=[i for i in ids if i not in existing_ids],
                             existing_ids=[i for i in ids if i in existing_ids])
+    if references:
+        preview.dangling = _dangling(layer_name, records, references)
+        if preview.dangling:
+            rows = sorted({d.row for d in preview.dangling})
+            values = sorted({d.value for d in preview.dangling})
+            preview.warnings.append(
+                f"{len(rows)} 行引用了不存在的编号（{_rows_text(values, 8)}），已导入，请核对：第 {_rows_text(rows)} 行 / "
+                f"{len(rows)} rows name ids that do not exist ({', '.join(values[:8])}): imported, check rows "
+                f"{_rows_text(rows)}")
     if table.blank_rows:
         preview.warnings.append(f"跳过空行 {table.blank_rows} 行 / {table.blank_rows} blank rows skipped")
     return preview
 
 
-def _rows_text(rows: list[int], limit: int = 12) -> str:
+def read_references(store, layer_name: str) -> dict[str, set[str]]:
+    """The ids each reference field of ``layer_name`` may name, read from the store."""
+    wanted = REFERENCES.get(layer_name, {})
+    known: dict[str, set[str]] = {}
+    for name, target in wanted.items():
+        frame = store.read_layer(target)
+        known[name] = set(frame["id"].astype(str)) if len(frame) else set()
+    return known
+
+
+def _dangling(layer_name: str, records: pd.DataFrame, references: Mapping[str, Any]) -> list[Dangling]:
+    found = []
+    targets = REFERENCES.get(layer_name, {})
+    for name, known in references.items():
+        if name not in records.columns or name not in targets:
+            continue
+        known = set(known)
+        for row, value in records[name].items():
+            if value is not None and not (isinstance(value, float) and math.isnan(value)) and str(value) not in known:
+                found.append(Dangling(int(row), name, str(value), targets[name]))
+    return sorted(found, key=lambda d: (d.row, d.field))
+
+
+def _rows_text(rows: list, limit: int = 12) -> str:
     text = "、".join(str(r) for r in rows[:limit])
     return text + (f" 等 {len(rows)} 行" if len(rows) > limit else "")
 
@@ -603,6 +670,28 @@ def _inside(x: float, y: float, bounds) -> bool:
     return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
 
+def _apply_store_checks(layer: Layer, records: gpd.GeoDataFrame,
+                        rejections: dict[int, list[Rejection]]) -> gpd.GeoDataFrame:
+    """Run every check the store makes on a write (``gis.store.check_rows``) and move the
+    rows it would refuse into ``rejections``, so a dry run predicts the import exactly and one
+    bad cell never aborts the file at write time."""
+    from gis.store import check_rows
+
+    if not len(records):
+        return records
+    problems = check_rows(layer.name, records)
+    if not problems:
+        return records
+    rows = list(records.index)
+    for position, errors in problems.items():
+        row = int(rows[position])
+        for err in errors:
+            rejections.setdefault(row, []).append(Rejection(row, err.field, f"{err.zh}；请改正该单元格",
+                                                            f"{err.en}; correct the cell"))
+    bad = {int(rows[p]) for p in problems}
+    return records.loc[[r for r in rows if r not in bad]]
+
+
 def _reject_duplicates(layer: Layer, parsed: dict[int, dict], rejections: dict[int, list[Rejection]]) -> None:
     first: dict[str, int] = {}
     for row, values in parsed.items():
@@ -635,7 +724,8 @@ def _records_frame(layer: Layer, rows: list[int], parsed: dict[int, dict], geoms
 # -- commit and quarantine ----------------------------------------------------------------
 
 def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor: str = "local",
-                  quarantine: bool = True, quarantine_path: Path | None = None) -> ImportOutcome:
+                  quarantine: bool = True, quarantine_path: Path | None = None,
+                  fallback_dir: Path | None = None) -> ImportOutcome:
     """Write the accepted rows in one transaction and quarantine the rejected ones.
 
     Parameters
@@ -646,16 +736,50 @@ def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor:
         Commit nothing when any row was rejected.
     quarantine : bool
         Write the quarantine file next to the input (``quarantine_path`` overrides where).
+    fallback_dir : path, optional
+        Where the quarantine file goes when it cannot be written next to the input (a
+        read-only folder): ``data/quarantine/`` by default. The valid rows are committed
+        either way and ``quarantine_note`` says where the file went.
     """
-    qpath = None
+    qpath, note = None, ""
     if preview.rejected and quarantine:
-        qpath = write_quarantine(preview, quarantine_path)
+        qpath, note = _write_quarantine_somewhere(preview, quarantine_path, fallback_dir)
     if strict and preview.rejected or preview.accepted == 0:
-        return ImportOutcome([], [], [], preview.rejected, committed=False, quarantine=qpath)
+        return ImportOutcome([], [], [], preview.rejected, committed=False, quarantine=qpath, quarantine_note=note)
     frame = preview.records.reset_index(drop=True)
     result = store.write_layer(preview.layer, frame, source=preview.table.path.name, actor=actor)
     return ImportOutcome(list(result.inserted), list(result.updated), list(result.unchanged),
-                         preview.rejected, committed=True, quarantine=qpath)
+                         preview.rejected, committed=True, quarantine=qpath, quarantine_note=note)
+
+
+def default_quarantine_dir() -> Path:
+    """``data/quarantine/`` of the project (the fallback for unwritable input folders)."""
+    from gis.config import DATA_DIR
+
+    return DATA_DIR / "quarantine"
+
+
+def _write_quarantine_somewhere(preview: ImportPreview, out: Path | None,
+                                fallback_dir: Path | None) -> tuple[Path | None, str]:
+    target = out or quarantine_path_for(preview.table.path, preview.table.family)
+    try:
+        return write_quarantine(preview, target), ""
+    except OSError as first:
+        reason = first.strerror or type(first).__name__
+    folder = Path(fallback_dir) if fallback_dir is not None else default_quarantine_dir()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fallback = folder / f"{target.stem}.{stamp}{target.suffix}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = write_quarantine(preview, fallback)
+    except OSError as second:
+        note = (f"隔离文件无法写入 {target}（{reason}），也无法写入 {folder}（{second.strerror or second}）；"
+                f"被拒绝的行仍在原文件中 / could not write the quarantine file to {target} ({reason}) nor to "
+                f"{folder}: the rejected rows are still in the input file")
+        return None, note
+    note = (f"输入文件所在文件夹无法写入（{reason}），隔离文件改写到 {written} / the input's folder is not writable "
+            f"({reason}): the quarantine file was written to {written}")
+    return written, note
 
 
 def quarantine_path_for(path: Path, family: str) -> Path:
@@ -707,7 +831,7 @@ def write_quarantine(preview: ImportPreview, out: Path | None = None) -> Path:
     attrs[REASON_COLUMN] = [reasons[r] for r in rows]
     geometry = gpd.GeoSeries(table.geometry.loc[rows], crs=table.crs) if table.geometry is not None else None
     gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True),
-                           geometry=None if geometry is None else list(geometry), crs=table.crs)
+                           geometry=None if geometry is None else list(geometry), crs=table.crs or CRS_WGS84)
     if out.exists():
         out.unlink()
     gdf.to_file(out, driver="GeoJSON", engine="pyogrio")

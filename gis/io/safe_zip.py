@@ -42,6 +42,46 @@ def _check_name(name: str) -> PurePosixPath:
     return path
 
 
+def check_zip(zip_path: str | Path, *, limits: ZipLimits | None = None, what: str = "") -> None:
+    """Apply the zip limits to a zip-based file read in place (XLSX): member count, unsafe
+    names, total declared size and per-member compression ratio. Python's zip reader never
+    returns more than a member's declared size, so checking the declared sizes bounds memory.
+
+    Raises
+    ------
+    DataSourceError
+        For a corrupt zip or any refusal.
+    """
+    limits = limits or ZipLimits()
+    name = Path(zip_path).name
+    label = f"{what} 文件" if what else "压缩包"
+    try:
+        archive = zipfile.ZipFile(zip_path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        msg = f"无法打开{label} {name}：文件损坏或不是该格式 / cannot open {name}: {exc}"
+        raise DataSourceError(msg) from exc
+    with archive:
+        infos = archive.infolist()
+        if len(infos) > limits.max_members:
+            msg = f"{label} {name} 内部文件数 {len(infos)} 超过上限 {limits.max_members} / too many parts in {name}"
+            raise DataSourceError(msg)
+        total = 0
+        for info in infos:
+            _check_name(info.filename)
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if ratio > limits.max_zip_ratio and info.file_size > _CHUNK:
+                msg = (f"{label} {name} 的部件 {info.filename!r} 压缩比 {ratio:.0f} 超过上限 {limits.max_zip_ratio:.0f}"
+                       f"（解压后 {info.file_size / 1048576:.0f} MB，疑似压缩炸弹），已拒绝 / {name}: part "
+                       f"{info.filename!r} expands {ratio:.0f}x to {info.file_size / 1048576:.0f} MB "
+                       f"(decompression bomb): refused")
+                raise DataSourceError(msg)
+        if total > limits.max_unzipped_mb * 1024 * 1024:
+            msg = (f"{label} {name} 解压后 {total / 1048576:.0f} MB，超过上限 {limits.max_unzipped_mb:.0f} MB，已拒绝 / "
+                   f"{name} unpacks to {total / 1048576:.0f} MB, above the {limits.max_unzipped_mb:.0f} MB limit")
+            raise DataSourceError(msg)
+
+
 def extract_zip(zip_path: str | Path, target_dir: str | Path, *, limits: ZipLimits | None = None) -> list[Path]:
     """Safely extract ``zip_path`` into ``target_dir``; return the extracted file paths.
 

@@ -30,13 +30,14 @@ import pyogrio
 
 from gis.errors import DataSourceError
 from gis.io.headers import header_score
-from gis.io.safe_zip import ZipLimits, extract_zip
-from gis.io.values import is_blank
+from gis.io.safe_zip import ZipLimits, check_zip, extract_zip
+from gis.io.values import UncachedFormula, is_blank
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
 VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip")
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 HEADER_SEARCH_ROWS = 30
+MAX_XLSX_CELLS = 5_000_000   # cells holding a value (and rows with data × widest column) per sheet
 
 
 @dataclass
@@ -193,6 +194,9 @@ def read_csv_table(path: str | Path, *, layer_name: str) -> RawTable:
     path = Path(path)
     text, encoding = decode_bytes(path.read_bytes())
     delimiter = _sniff_delimiter(text)
+    # A cell may be as long as the file (one huge cell is that row's problem, not the file's):
+    # the limit is global to the csv module, so only ever raise it.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[Any]]] = []
     start = 1
@@ -210,79 +214,125 @@ def read_csv_table(path: str | Path, *, layer_name: str) -> RawTable:
                     delimiter=delimiter, blank_rows=blanks, notes=notes)
 
 
-def read_xlsx_table(path: str | Path, *, layer_name: str, sheet: str | None = None) -> RawTable:
-    """Read an XLSX sheet: merged cells filled, header row located, blank rows skipped."""
+def read_xlsx_table(path: str | Path, *, layer_name: str, sheet: str | None = None,
+                    limits: ZipLimits | None = None, max_cells: int = MAX_XLSX_CELLS) -> RawTable:
+    """Read an XLSX sheet: merged cells filled, header row located, blank rows skipped.
+
+    Hostile workbooks are refused within bounded memory: the file is a zip, so the zip
+    limits (members, total unpacked size, compression ratio) apply before anything is
+    parsed; the sheet is streamed and only cells that hold a value are kept, so the
+    declared dimension (``A1:XFD1048576``) is never trusted; more than ``max_cells``
+    cells, or a used range (rows with data × widest column) beyond it, is refused.
+    Formula cells without a cached value (files written by a program, never saved by
+    Excel) become :class:`gis.io.values.UncachedFormula` marks, which the importer rejects.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = Path(path)
+    check_zip(path, limits=limits, what="Excel")
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         msg = f"无法打开 Excel 文件 {path.name}：{exc} / cannot open the Excel file"
         raise DataSourceError(msg) from exc
     try:
+        worksheets = [ws for ws in book.worksheets if hasattr(ws, "_get_source")]
+        if not worksheets:
+            msg = f"{path.name} 中没有工作表 / no worksheet in the Excel file"
+            raise DataSourceError(msg)
         if sheet is not None:
             if sheet not in book.sheetnames:
                 msg = f"工作表“{sheet}”不存在，可用：{'、'.join(book.sheetnames)} / no sheet {sheet!r}"
                 raise DataSourceError(msg)
             ws = book[sheet]
+            cells, merged, uncached = _read_sheet_cells(ws, max_cells=max_cells)
         else:
-            non_empty = [s for s in book.worksheets if s.max_row > 1 or s.cell(1, 1).value is not None]
-            candidates = non_empty or book.worksheets
-            ws = max(candidates, key=lambda s: (_sheet_score(s, layer_name), -candidates.index(s)))
-        grid = [list(row) for row in ws.iter_rows(values_only=True)]
-        uncached = _fill_uncached_formulas(path, ws.title, grid)
-        for merged in ws.merged_cells.ranges:
-            top = grid[merged.min_row - 1][merged.min_col - 1] if merged.min_row - 1 < len(grid) else None
-            for r in range(merged.min_row, merged.max_row + 1):
-                for c in range(merged.min_col, merged.max_col + 1):
-                    if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
-                        grid[r - 1][c - 1] = top
-        rows = [(i + 1, list(cells)) for i, cells in enumerate(grid)]
+            best = None
+            for k, candidate in enumerate(worksheets):
+                read = _read_sheet_cells(candidate, max_cells=max_cells)
+                if not read[0]:
+                    continue
+                score = (_sparse_score(read[0], layer_name), -k)
+                if best is None or score > best[0]:
+                    best = (score, candidate, read)
+            if best is None:
+                ws, (cells, merged, uncached) = worksheets[0], ({}, [], 0)
+            else:
+                _, ws, (cells, merged, uncached) = best
+        for (r1, c1, r2, c2) in merged:
+            top = cells.get(r1, {}).get(c1)
+            if top is None:
+                continue
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    cells.setdefault(r, {})[c] = top
+        width = max((max(row) for row in cells.values() if row), default=0)
+        if len(cells) * width > max_cells:
+            msg = (f"{path.name}：表格使用范围过大（{len(cells)} 行 × {width} 列），超过 {max_cells} 个单元格的上限，"
+                   f"可能有数据写在很远的单元格；请删除多余内容后再导入 / the sheet's used range ({len(cells)} rows × "
+                   f"{width} columns) exceeds {max_cells} cells; remove stray cells far from the table")
+            raise DataSourceError(msg)
+        rows = [(r, [cells[r].get(c) for c in range(1, width + 1)]) for r in sorted(cells)]
         frame, header_row, blanks = _frame_from_rows(rows, layer_name)
         notes = [f"工作表 / sheet: {ws.title}", f"表头在第 {header_row} 行 / header on row {header_row}"]
         if uncached:
-            notes.append(f"{uncached} 个公式单元格没有计算结果（文件未经 Excel 保存），按公式原文处理 / "
-                         f"{uncached} formula cells have no cached value and are kept as formula text")
-        if ws.merged_cells.ranges:
-            notes.append(f"已展开 {len(ws.merged_cells.ranges)} 处合并单元格 / {len(ws.merged_cells.ranges)} merged ranges filled")
+            notes.append(f"{uncached} 个公式单元格没有计算结果（文件未经 Excel 保存），所在行将被拒绝 / "
+                         f"{uncached} formula cells have no cached value: their rows are rejected")
+        if merged:
+            notes.append(f"已展开 {len(merged)} 处合并单元格 / {len(merged)} merged ranges filled")
         return RawTable(frame=frame, family="xlsx", path=path, header_row=header_row, sheet=ws.title,
                         blank_rows=blanks, notes=notes)
     finally:
         book.close()
 
 
-def _fill_uncached_formulas(path: Path, sheet: str, grid: list[list[Any]]) -> int:
-    """Put the formula text where a formula has no cached value (files never saved by Excel).
+def _read_sheet_cells(ws, *, max_cells: int) -> tuple[dict[int, dict[int, Any]], list[tuple[int, int, int, int]], int]:
+    """Stream one read-only sheet: ``({row: {col: value}}, merged ranges, uncached formulas)``.
 
-    Without this such rows would look blank and vanish; with it they are rejected with a
-    reason naming the formula. Returns how many cells were filled.
+    Only cells holding a value are kept (the declared dimension is ignored).
     """
-    import openpyxl
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+    from openpyxl.worksheet.cell_range import CellRange
 
-    formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
-    filled = 0
-    try:
-        for r, row in enumerate(formulas[sheet].iter_rows(values_only=True)):
-            if r >= len(grid):
-                break
-            for c, value in enumerate(row):
-                if isinstance(value, str) and value.startswith("=") and c < len(grid[r]) and grid[r][c] is None:
-                    grid[r][c] = value
-                    filled += 1
-                elif value is not None and not isinstance(value, str) and c < len(grid[r]) and grid[r][c] is None:
-                    grid[r][c] = str(value)     # array formulas and the like
-                    filled += 1
-    finally:
-        formulas.close()
-    return filled
+    class _Parser(WorkSheetParser):
+        uncached = 0
+
+        def parse_cell(self, element):
+            cell = super().parse_cell(element)
+            if cell["value"] is None:
+                formula = element.find(FORMULA_TAG)
+                if formula is not None:
+                    cell["value"] = UncachedFormula("=" + (formula.text or ""))
+                    self.uncached += 1
+            return cell
+
+    book = ws.parent
+    cells: dict[int, dict[int, Any]] = {}
+    seen = 0
+    with ws._get_source() as src:
+        parser = _Parser(src, ws._shared_strings,
+                         data_only=True, epoch=book.epoch, date_formats=book._date_formats,
+                         timedelta_formats=book._timedelta_formats)
+        for number, row in parser.parse():
+            seen += len(row)
+            if seen > max_cells:
+                msg = (f"工作表“{ws.title}”单元格超过 {max_cells} 个上限，请拆分文件 / the sheet holds more "
+                       f"than {max_cells} cells: split the file")
+                raise DataSourceError(msg)
+            values = {c["column"]: c["value"] for c in row if c["value"] is not None}
+            if values:
+                cells.setdefault(number, {}).update(values)
+        ranges = [CellRange(m.ref) for m in (parser.merged_cells.mergeCell if parser.merged_cells else [])]
+        merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ranges]
+    return cells, merged, parser.uncached
 
 
-def _sheet_score(ws, layer_name: str) -> int:
+def _sparse_score(cells: dict[int, dict[int, Any]], layer_name: str) -> int:
     best = 0
-    for row in ws.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True):
-        best = max(best, header_score(row, layer_name))
+    for r in sorted(cells)[:HEADER_SEARCH_ROWS]:
+        row = cells[r]
+        best = max(best, header_score([row[c] for c in sorted(row)], layer_name))
     return best
 
 
@@ -322,6 +372,8 @@ def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, laye
             table.path = path
             table.notes.insert(0, f"压缩包内文件 / file in zip: {inner[0].name}")
             return table
+    if path.suffix.lower() in (".geojson", ".json"):
+        return _read_geojson(path)
     encoding = _dbf_encoding(path)
     try:
         kwargs = {"encoding": encoding} if encoding else {}
@@ -337,6 +389,75 @@ def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, laye
         notes.append("属性表编码 / DBF encoding: GB18030")
     return RawTable(frame=attrs, family="vector", path=path, header_row=0, geometry=gdf.geometry,
                     crs=gdf.crs, notes=notes)
+
+
+def _read_geojson(path: Path) -> RawTable:
+    """GeoJSON read as written: each feature's properties exactly as in the file.
+
+    GDAL would give a whole column one type, so one feature whose ``id`` is a list turns
+    every id into a list; reading the JSON ourselves keeps every other row as it was and
+    lets the importer reject the odd one. A feature-level ``id`` fills the ``id`` column
+    when the properties have none. The geometry of each feature is built with shapely; a
+    missing or malformed geometry is ``None`` (the importer rejects that row).
+    """
+    import json
+
+    import shapely.geometry
+
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        msg = f"{path.name} 不是有效的 GeoJSON：{str(exc)[:120]} / not valid GeoJSON"
+        raise DataSourceError(msg) from exc
+    if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+        features = data.get("features")
+    elif isinstance(data, dict) and data.get("type") == "Feature":
+        features = [data]
+    else:
+        features = None
+    if not isinstance(features, list):
+        msg = f"{path.name} 不是 GeoJSON 要素集合（FeatureCollection） / not a GeoJSON FeatureCollection"
+        raise DataSourceError(msg)
+    records, geoms = [], []
+    for feature in features:
+        feature = feature if isinstance(feature, dict) else {}
+        props = feature.get("properties")
+        record = dict(props) if isinstance(props, dict) else {}
+        if "id" in feature and "id" not in record:
+            record = {"id": feature["id"], **record}
+        records.append(record)
+        try:
+            geom = shapely.geometry.shape(feature["geometry"]) if feature.get("geometry") else None
+        except Exception:  # noqa: BLE001 - any malformed geometry object: the row is rejected later
+            geom = None
+        geoms.append(geom)
+    crs = _geojson_crs(data, path)
+    index = pd.RangeIndex(1, len(records) + 1, name="row")
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    frame = pd.DataFrame([[r.get(c) for c in columns] for r in records], columns=_unique(columns),
+                         index=index, dtype=object)
+    geometry = gpd.GeoSeries(geoms, index=index, crs=crs)
+    notes = [f"要素数 / features: {len(records)}", f"坐标系 / CRS: {crs or 'WGS-84 (GeoJSON)'}"]
+    return RawTable(frame=frame, family="vector", path=path, header_row=0, geometry=geometry, crs=crs,
+                    notes=notes)
+
+
+def _geojson_crs(data: dict, path: Path):
+    """The legacy ``crs`` member of a GeoJSON (RFC 7946 files are WGS-84: ``None``)."""
+    member = data.get("crs") if isinstance(data, dict) else None
+    if not member:
+        return None
+    name = (member.get("properties") or {}).get("name") if isinstance(member, dict) else None
+    if not isinstance(name, str):
+        return None
+    import pyproj
+
+    try:
+        crs = pyproj.CRS.from_user_input(name)
+    except pyproj.exceptions.CRSError as exc:
+        msg = f"{path.name} 声明的坐标系 {name!r} 无法识别 / unknown CRS {name!r} in the GeoJSON"
+        raise DataSourceError(msg) from exc
+    return None if crs.to_epsg() in (4326, 4490) or crs.equals("OGC:CRS84") else crs
 
 
 def read_table(path: str | Path, *, layer_name: str, sheet: str | None = None,
@@ -356,7 +477,7 @@ def read_table(path: str | Path, *, layer_name: str, sheet: str | None = None,
     if kind == "csv":
         return read_csv_table(path, layer_name=layer_name)
     if kind == "xlsx":
-        return read_xlsx_table(path, layer_name=layer_name, sheet=sheet)
+        return read_xlsx_table(path, layer_name=layer_name, sheet=sheet, limits=limits)
     if kind == "vector":
         return read_vector_table(path, limits=limits)
     return read_osm_table(path)

@@ -79,6 +79,38 @@ _FULLWIDTH = {i: i - 0xFEE0 for i in range(0xFF01, 0xFF5F)}
 _FULLWIDTH.update({0x3000: 0x20, 0x3001: 0x2C, 0x2014: 0x2D, 0x2013: 0x2D, 0xFF5E: 0x7E, 0x301C: 0x7E})
 
 
+class UncachedFormula(str):
+    """An XLSX formula cell with no cached result (``"=A1*2"``); parsing it always fails.
+
+    Files written by programs and never opened in Excel have no computed values; the text
+    of the formula is not the data, so the row is rejected with a reason.
+    """
+
+    __slots__ = ()
+
+
+SCALARS = (str, int, float, bool, dt.date, dt.time, dt.datetime)
+
+
+def check_scalar(value: Any) -> None:
+    """Raise ``ValueError`` for a cell that is not one value (a list, an object, a formula)."""
+    if isinstance(value, UncachedFormula):
+        msg = (f"单元格是没有计算结果的公式（{_short(value, 30)}），请在 Excel 中打开、保存后再导入，或填入数值 / "
+               f"the cell is a formula with no computed value ({_short(value, 30)!r}): open and save the file "
+               f"in Excel, or type the value")
+        raise ValueError(msg)
+    if value is None or isinstance(value, SCALARS):
+        return
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:   # numpy scalar
+        return
+    if value is pd.NaT or value is pd.NA or isinstance(value, pd.Timestamp):
+        return
+    kind = "列表" if isinstance(value, list | tuple | set) or hasattr(value, "__len__") else "对象"
+    msg = (f"单元格应为单个值（文本或数字），这里是{kind}；请只填一个值 / the cell must be a single value (text or "
+           f"number), not a {'list' if kind == '列表' else 'structured object'}: keep one value")
+    raise ValueError(msg)
+
+
 def is_blank(value: Any) -> bool:
     """True for ``None``, NaN and strings that are empty after trimming."""
     if type(value) is str:

@@ -28,6 +28,6 @@ the ``note`` of risk sites is logged as ``(restricted)``.
 ``display_url`` (password masked).
 """
 
-from gis.store.store import Store, WriteResult, open_store
+from gis.store.store import Store, WriteResult, check_rows, open_store
 
-__all__ = ["Store", "WriteResult", "open_store"]
+__all__ = ["Store", "WriteResult", "check_rows", "open_store"]

@@ -35,6 +35,7 @@ ALLOWED_GEOMETRIES = {
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "是", "有", "t"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "否", "无", "f"})
 RESTRICTED = "(restricted)"
+MAX_TEXT_CHARS = 10_000     # longest text the store keeps in one field (a name, a note)
 
 
 def is_missing(value: Any) -> bool:
@@ -49,10 +50,42 @@ def is_missing(value: Any) -> bool:
         return False
 
 
-def _bad(layer: str, row_id: Any, f: Field, value: Any, need_zh: str, need_en: str) -> ValidationError:
-    msg = (f"图层 {layer} 记录 {row_id} 的字段 {f.name}（{f.zh}）取值 {value!r} 无效：{need_zh} / "
-           f"layer {layer}, row {row_id}, field {f.name}: invalid value {value!r}; {need_en}")
-    return ValidationError(msg)
+class CellError(ValidationError):
+    """One cell the store refuses; ``field``, ``zh`` and ``en`` say which and why (no value
+    of a restricted field is ever part of the message)."""
+
+    def __init__(self, message: str, *, field: str, zh: str, en: str) -> None:
+        super().__init__(message)
+        self.field, self.zh, self.en = field, zh, en
+
+
+def shown_value(f: Field | None, value: Any, limit: int = 40) -> str:
+    """A value as messages may show it: restricted fields never, long text shortened."""
+    if f is not None and f.sensitive:
+        return "（受限字段）"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + "…" + text[-1]
+
+
+def _bad(layer: str, row_id: Any, f: Field, value: Any, need_zh: str, need_en: str) -> CellError:
+    shown = shown_value(f, value)
+    msg = (f"图层 {layer} 记录 {row_id} 的字段 {f.name}（{f.zh}）取值 {shown} 无效：{need_zh} / "
+           f"layer {layer}, row {row_id}, field {f.name}: invalid value {shown}; {need_en}")
+    return CellError(msg, field=f.name, zh=f"取值 {shown} 无效：{need_zh}", en=f"invalid value {shown}; {need_en}")
+
+
+def _text_problem(text: str) -> tuple[str, str] | None:
+    """Why the store cannot keep ``text`` (NUL, lone surrogate, too long), or ``None``."""
+    if "\x00" in text:
+        return "含有不可见的空字符 (NUL)，请删除", "it contains a NUL character; remove it"
+    if len(text) > MAX_TEXT_CHARS:
+        return (f"文本长 {len(text)} 字，超过 {MAX_TEXT_CHARS} 字上限；请缩短",
+                f"the text is {len(text)} characters long, above the limit of {MAX_TEXT_CHARS}; shorten it")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "含有无法编码的字符（孤立代理项），请改正", "it holds an unencodable character (lone surrogate)"
+    return None
 
 
 def clean_value(layer: str, row_id: Any, f: Field, value: Any) -> Any:
@@ -75,16 +108,17 @@ def clean_value(layer: str, row_id: Any, f: Field, value: Any) -> Any:
         if f.required:
             msg = (f"图层 {layer} 记录 {row_id} 缺少必填字段 {f.name}（{f.zh}），请补全后重试 / "
                    f"layer {layer}, row {row_id}: required field {f.name} is empty; fill it in")
-            raise ValidationError(msg)
+            raise CellError(msg, field=f.name, zh=f"必填项“{f.zh}”为空；请填写",
+                            en=f"required field {f.name} is empty; fill it in")
         return None
     kind = f.kind
     if kind in GEOMETRY_KINDS:
         return _clean_geometry(layer, row_id, f, value)
     if kind in ("text", "window"):
         text = str(value)
-        if "\x00" in text:
-            raise _bad(layer, row_id, f, value, "含有不可见的空字符 (NUL)，请删除",
-                       "it contains a NUL character; remove it")
+        problem = _text_problem(text)
+        if problem:
+            raise _bad(layer, row_id, f, value, *problem)
         return text
     if kind == "enum":
         text = str(value)
@@ -129,8 +163,9 @@ def clean_column(layer: str, ids: list[str], f: Field, values: pd.Series) -> lis
     if f.kind in ("text", "window", "enum"):
         cleaned = []
         for rid, value in zip(ids, values, strict=True):
-            if isinstance(value, str) and "\x00" not in value and (
-                    f.kind != "enum" or value in f.choices):
+            if isinstance(value, str) and (value in f.choices if f.kind == "enum" else (
+                    "\x00" not in value and len(value) <= MAX_TEXT_CHARS and value.isprintable() or
+                    _text_problem(value) is None)):
                 cleaned.append(value)
             else:
                 cleaned.append(clean_value(layer, rid, f, value))

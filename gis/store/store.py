@@ -43,6 +43,7 @@ CRS = "EPSG:4326"
 CHUNK = 500
 DATA_VERSION_KEY = "data_version"
 INSERT_MARK = "insert"
+MAX_ID_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -460,10 +461,68 @@ def _clean_id(layer: Layer, position: int, value: Any) -> str:
     if codec.is_missing(value) or str(value).strip() == "":
         msg = (f"图层 {layer.name} 第 {position + 1} 行缺少编号 id / layer {layer.name}, "
                f"row {position + 1}: the id is empty; give every row an id")
-        raise ValidationError(msg)
+        raise codec.CellError(msg, field="id", zh="编号为空；请填写", en="the id is empty; give every row an id")
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):   # numpy scalar
+        value = value.item()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        shown = codec.shown_value(None, value)
+        msg = (f"图层 {layer.name} 第 {position + 1} 行的编号 {shown} 不是单个值 / layer {layer.name}, "
+               f"row {position + 1}: the id {shown} is not a single value")
+        raise codec.CellError(msg, field="id", zh=f"编号 {shown} 不是单个值（文本或数字）",
+                              en=f"the id {shown} is not a single value (text or number)")
+    text = str(value).strip()
+    problem = codec._text_problem(text)
+    if problem or len(text) > MAX_ID_CHARS:
+        zh, en = problem or (f"编号超过 {MAX_ID_CHARS} 字", f"the id is longer than {MAX_ID_CHARS} characters")
+        msg = (f"图层 {layer.name} 第 {position + 1} 行的编号无效：{zh} / layer {layer.name}, "
+               f"row {position + 1}: invalid id; {en}")
+        raise codec.CellError(msg, field="id", zh=f"编号无效：{zh}", en=f"invalid id; {en}")
+    return text
+
+
+def check_rows(name: str, gdf: pd.DataFrame) -> dict[int, list[codec.CellError]]:
+    """Every problem ``write_layer`` would refuse, per row position (0-based), without writing.
+
+    The same checks as a write (ids, every field's kind, range, text and geometry rules),
+    run row by row so one bad cell names its own row instead of failing the whole frame.
+    Duplicate ids are not checked here (callers report them with their own row numbers).
+
+    Returns
+    -------
+    dict
+        Row position → the ``CellError`` of each refused cell (``field``, ``zh``, ``en``).
+    """
+    layer = get_layer(name)
+    frame = _to_wgs84(layer, gdf)
+    problems: dict[int, list[codec.CellError]] = {}
+    ids: list[str] = []
+    for position, value in enumerate(frame["id"] if "id" in frame.columns else [None] * len(frame)):
+        try:
+            ids.append(_clean_id(layer, position, value))
+        except codec.CellError as exc:
+            problems.setdefault(position, []).append(exc)
+            ids.append(f"#{position + 1}")
+    for f in layer.fields:
+        if f.name == "id" or f.name not in frame.columns:
+            continue
+        values = frame[f.name]
+        try:
+            codec.clean_column(layer.name, ids, f, values)
+            continue
+        except ValidationError:
+            pass
+        for position, (rid, value) in enumerate(zip(ids, values, strict=True)):
+            try:
+                codec.clean_value(layer.name, rid, f, value)
+            except codec.CellError as exc:
+                problems.setdefault(position, []).append(exc)
+            except ValidationError as exc:
+                problems.setdefault(position, []).append(
+                    codec.CellError(str(exc), field=f.name, zh=str(exc).partition(" / ")[0],
+                                    en=str(exc).partition(" / ")[2] or str(exc)))
+    return problems
 
 
 def _to_wgs84(layer: Layer, gdf: pd.DataFrame) -> pd.DataFrame:

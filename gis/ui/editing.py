@@ -24,7 +24,13 @@ from streamlit_folium import st_folium
 from gis.errors import GisError, StaleVersionError
 from gis.io.edits import apply_edits, editable_frame, has_point, move_point, plan_edits
 from gis.io.headers import target_choices, target_label
-from gis.io.importer import commit_import, prepare_import, read_roads, write_quarantine
+from gis.io.importer import (
+    commit_import,
+    prepare_import,
+    read_references,
+    read_roads,
+    write_quarantine,
+)
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.io.templates import write_template
@@ -151,7 +157,8 @@ def import_panel(ctx: cache.Context) -> None:
         preview = prepare_import(layer, state["path"], crs=crs, mapping=state.get("mapping"), existing=existing,
                                  roads=roads, extent_margin_m=float(section.get("extent_margin_m", 5000)),
                                  table=table, road_class=cache.get_settings().section("network").get(
-                                     "default_road_class", "residential"))
+                                     "default_road_class", "residential"),
+                                 references=read_references(store, layer))
     except GisError as exc:
         st.error(plain(str(exc)))
         _mapping_editor(layer, state, None, list(table.frame.columns))

@@ -1,0 +1,51 @@
+"""The ``[import]`` settings as a typed object: file-size and zip limits, the extent margin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from gis.config import Settings
+from gis.errors import ValidationError
+from gis.io.safe_zip import ZipLimits
+
+
+@dataclass(frozen=True)
+class ImportConfig:
+    """Limits for reading planners' files.
+
+    Attributes
+    ----------
+    max_upload_mb : float
+        Largest input file, MB (the upload page and ``python -m gis import``; ``--max-mb`` raises it).
+    max_unzipped_mb : float
+        Largest total unpacked size of a zip or XLSX, MB.
+    max_zip_ratio : float
+        Largest compression ratio of one zip/XLSX member (decompression bombs).
+    max_zip_members : int
+        Most members in a zip/XLSX.
+    extent_margin_m : float
+        Points farther than this outside the stored roads' extent are rejected, metres.
+    """
+
+    max_upload_mb: float = 50.0
+    max_unzipped_mb: float = 500.0
+    max_zip_ratio: float = 100.0
+    max_zip_members: int = 1000
+    extent_margin_m: float = 5000.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportConfig:
+        """Build from ``settings.section("import")``; unknown keys are an error naming the key."""
+        section = settings.section("import")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            msg = (f"配置 [import] 中有未知的键：{', '.join(unknown)}；可用：{', '.join(sorted(known))} / "
+                   f"unknown keys in [import]: {', '.join(unknown)}")
+            raise ValidationError(msg)
+        return cls(**{k: (int(v) if k == "max_zip_members" else float(v)) for k, v in section.items()})
+
+    @property
+    def zip_limits(self) -> ZipLimits:
+        return ZipLimits(max_unzipped_mb=self.max_unzipped_mb, max_zip_ratio=self.max_zip_ratio,
+                         max_members=self.max_zip_members)
