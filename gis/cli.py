@@ -23,6 +23,7 @@ COMMANDS = {
     "isochrones": ("isochrones", "1/3/5 分钟响应圈 / reach polygons per post"),
     "patrol": ("patrol", "高峰巡逻路线 / peak-hour patrol routes"),
     "siting": ("siting", "选址与部署推演 / where new posts, cameras, officers help most"),
+    "user": ("user", "账号管理 / manage accounts (add|list|disable|reset|role|kiosk)"),
 }
 
 

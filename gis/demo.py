@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import MultiPoint, Point, Polygon, box
 from shapely.ops import nearest_points
 
+from gis.auth import demo as auth_demo
 from gis.config import DATA_DIR
 from gis.demo_checklist import add_checklist
 from gis.errors import DataSourceError, ValidationError
@@ -759,6 +760,7 @@ def load_demo(store, *, area: str = DEFAULT_AREA, seed: int = DEFAULT_SEED,
     spec = get_area(area)
     path = Path(osm_path) if osm_path is not None else area_osm_path(area)
     layers = build_demo_layers(path, area=area, seed=seed)
+    full_layers, layers = layers, {**layers, "risk_sites": auth_demo.without_register_rows(layers["risk_sites"])}
     store.init()
     summary: dict[str, Any] = {}
     for name in LAYER_NAMES:
@@ -781,6 +783,7 @@ def load_demo(store, *, area: str = DEFAULT_AREA, seed: int = DEFAULT_SEED,
     from gis.cycle.demo import load_cycle_demo  # issue 14: the campaign's records
 
     summary.update(load_cycle_demo(store, layers, seed=seed, actor=actor))
+    summary["risk_persons"] = auth_demo.load_demo_auth(store, full_layers)  # register, 演示账号
     roads = layers["roads"]
     store.set_meta("demo_area", spec.key)
     store.set_meta("area_name_zh", spec.name_zh)

@@ -33,3 +33,12 @@ class StaleVersionError(GisError):
 
 class DataSourceError(GisError):
     """A file or database that cannot be read (missing, corrupt, wrong format)."""
+
+
+class AccessDeniedError(GisError):
+    """The acting account's role or jurisdiction does not allow the read or write."""
+
+
+class AuthError(GisError):
+    """A sign-in, session or account operation that cannot proceed (wrong password, locked
+    account, expired session, weak password); the message says what to do next."""

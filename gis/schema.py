@@ -194,6 +194,8 @@ def get_layer(name: str) -> Layer:
     """Return the layer (or record table) definition, or raise a planner-readable ``ValidationError``."""
     from gis.errors import ValidationError
 
+    if name in RESTRICTED_LAYERS:
+        return RESTRICTED_LAYERS[name]
     if name in LAYERS:
         return LAYERS[name]
     if name in RECORDS:
@@ -282,5 +284,34 @@ RECORDS: dict[str, Layer] = {
         Field("drills", "int", low=0, zh="演练次数"),
         Field("figures", "text", zh="指标(JSON)"),
         Field("produced_at", "datetime", zh="生成时间"),
+    )),
+}
+
+
+# -- the high-risk persons register (restricted; gis.auth.register, sql/007_auth.sql) -------
+# Not one of the six map layers: only `cleared` accounts read its rows (gis.auth.policy);
+# every field is logged as "(restricted)" in the audit trail.
+RISK_PERSON_CATEGORIES = ("mental_illness", "revenge_threat", "destitute_debt", "drug_user",
+                          "petitioner", "psych_imbalance", "idle", "unclassified")
+RISK_PERSON_STATUSES = ("active", "stable", "released")
+ENUM_LABELS_ZH.update({
+    "mental_illness": "易肇事肇祸精神病人", "revenge_threat": "扬言报复",
+    "destitute_debt": "生活无着/债务缠身", "drug_user": "吸毒人员", "petitioner": "重点上访",
+    "psych_imbalance": "心理失衡", "idle": "闲散人员", "unclassified": "待分类",
+    "active": "在控", "stable": "稳定", "released": "已解除",
+})
+RESTRICTED_LAYERS: dict[str, Layer] = {
+    "risk_persons": Layer("risk_persons", "涉校高危人员", (
+        Field("id", "text", required=True, zh="编号"),
+        Field("category", "enum", required=True, choices=RISK_PERSON_CATEGORIES, zh="类别",
+              sensitive=True),
+        Field("level", "int", low=1, high=3, zh="风险等级", sensitive=True),
+        Field("measure", "text", zh="稳控措施", sensitive=True),
+        Field("officer", "text", zh="责任民警", sensitive=True),
+        Field("last_contact", "datetime", zh="最近见面", sensitive=True),
+        Field("next_review", "datetime", zh="下次复核", sensitive=True),
+        Field("status", "enum", choices=RISK_PERSON_STATUSES, zh="状态", sensitive=True),
+        Field("note", "text", zh="备注", sensitive=True),
+        Field("point", "point", required=True, zh="活动区域", sensitive=True),
     )),
 }

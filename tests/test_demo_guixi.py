@@ -160,7 +160,7 @@ def test_some_schools_are_deliberately_weak(demo_layers):
     assert schools["guards"].isna().any()   # an incomplete table, as planners send them
 
 
-def test_risk_sites_include_the_statutory_cases_and_a_sensitive_person(metric):
+def test_risk_sites_include_the_statutory_cases_and_the_person_is_in_the_register(metric, demo_store):
     layers, _ = metric
     schools = layers["schools"]
     protected = schools[schools["kind"].isin(PROTECTED)]
@@ -171,8 +171,9 @@ def test_risk_sites_include_the_statutory_cases_and_a_sensitive_person(metric):
     assert min(nearest) < 200.0
     assert max(nearest) > 200.0
     sites = layers["risk_sites"]
-    person = sites[sites["category"] == "person"]
-    assert len(person) == 1 and bool(person["sensitive"].iloc[0]) and person["note"].iloc[0]
+    assert not (sites["category"] == "person").any()   # persons live in the restricted register
+    register = demo_store.read_layer("risk_persons")
+    assert len(register) == 7 and register["note"].notna().all() and register["next_review"].notna().all()
     assert set(sites["level"]) == {1, 2, 3}
     assert sites["registered_at"].notna().all()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from gis.auth.demo import DEMO_PASSWORD
 from gis.config import Settings
 from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, clear_demo, load_demo
 from gis.store import open_store
@@ -42,6 +43,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"地图数据 / map data {OSM_ATTRIBUTION} (ODbL); 警务点、监控、护学岗、风险点位与学校"
               f"属性为演示生成数据 / posts, cameras, crossings, risk sites and school attributes "
               f"are generated (source='demo-generated')")
+        print(f"演示账号 / demo accounts: demo_planner, demo_station, demo_viewer, demo_cleared, "
+              f"demo_education, demo_governance, demo_accounts, demo_auditor — 密码 / password "
+              f"{DEMO_PASSWORD}（仅供演示，正式部署请停用 / demo only: disable them in production）")
     finally:
         store.close()
     return 0

@@ -23,9 +23,35 @@ def schema_files(backend: str) -> list[Path]:
 
 
 def split_statements(script: str) -> list[str]:
-    """Split a schema file into statements (our files put no ``;`` inside strings or bodies)."""
+    """Split a schema file into statements at ``;``.
+
+    A ``;`` inside a dollar-quoted body (``$$ … $$``, PostgreSQL functions) or inside a
+    ``CREATE TRIGGER … BEGIN … END`` body (SQLite) does not end the statement; our files
+    put no ``;`` inside strings.
+    """
     without_comments = re.sub(r"--[^\n]*", "", script)
-    return [s.strip() for s in without_comments.split(";") if s.strip()]
+    statements: list[str] = []
+    current: list[str] = []
+    in_dollar = False
+    for piece in re.split(r"(\$\$|;)", without_comments):
+        if piece == "$$":
+            in_dollar = not in_dollar
+            current.append(piece)
+            continue
+        if piece != ";":
+            current.append(piece)
+            continue
+        text_so_far = "".join(current)
+        in_trigger_body = (re.match(r"\s*CREATE\s+TRIGGER\b", text_so_far, re.IGNORECASE)
+                           and re.search(r"\bBEGIN\b", text_so_far, re.IGNORECASE)
+                           and not re.search(r"\bEND\s*$", text_so_far, re.IGNORECASE))
+        if in_dollar or in_trigger_body:
+            current.append(piece)
+            continue
+        statements.append(text_so_far.strip())
+        current = []
+    statements.append("".join(current).strip())
+    return [s for s in statements if s]
 
 
 _ADD_COLUMN = re.compile(r"^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s", re.IGNORECASE)

@@ -33,8 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from gis.errors import DataSourceError, StaleVersionError, ValidationError
-from gis.schema import GEOMETRY_KINDS, LAYER_NAMES, Field, Layer, get_layer
+from gis.auth import policy
+from gis.auth.principal import SYSTEM, Principal
+from gis.errors import AccessDeniedError, DataSourceError, StaleVersionError, ValidationError
+from gis.schema import GEOMETRY_KINDS, LAYER_NAMES, RESTRICTED_LAYERS, Field, Layer, get_layer
 from gis.store import codec
 from gis.store.migrate import apply_migrations
 from gis.store.tables import build_tables
@@ -135,7 +137,8 @@ class Store:
 
     # -- reading --------------------------------------------------------------------------
 
-    def read_layer(self, name: str, *, ids: Iterable[str] | None = None) -> gpd.GeoDataFrame:
+    def read_layer(self, name: str, *, ids: Iterable[str] | None = None,
+                   principal: Principal = SYSTEM) -> gpd.GeoDataFrame:
         """Read a layer as a GeoDataFrame in EPSG:4326, rows ordered by ``id``.
 
         Columns: the schema fields (``gis.schema.LAYERS[name]``) then ``source``,
@@ -149,15 +152,32 @@ class Store:
             One of ``gis.schema.LAYER_NAMES``.
         ids : iterable of str, optional
             Only these rows.
+        principal : Principal
+            Who reads (``gis.auth.policy.require(principal, "read", name)``); every record of
+            a restricted layer (``risk_persons``) read by an account is audited.
+
+        Raises
+        ------
+        AccessDeniedError
+            The principal's role may not read this layer (the refusal is audited).
         """
         layer = get_layer(name)
-        with self._begin() as conn:
+        self._require(principal, "read", name)
+        restricted = name in RESTRICTED_LAYERS and not principal.is_system
+        with self._begin(write=restricted) as conn:
             rows = self._fetch(conn, layer, None if ids is None else list(ids))
+            if restricted:
+                stamp = codec.stamp_to_db(dt.datetime.now(dt.UTC), self.backend)
+                audits = [_event(name, rid, "read_restricted", principal, "ok", stamp)
+                          for rid in rows] or [
+                    _event(name, "*", "read_restricted", principal, "ok: 0 rows", stamp)]
+                conn.execute(self.tables["audit_log"].insert(), audits)
         return _to_frame(layer, list(rows.values()))
 
-    def read_layers(self, names: Iterable[str] = LAYER_NAMES) -> dict[str, gpd.GeoDataFrame]:
+    def read_layers(self, names: Iterable[str] = LAYER_NAMES, *,
+                    principal: Principal = SYSTEM) -> dict[str, gpd.GeoDataFrame]:
         """Read several layers (all six by default) as a dict name → GeoDataFrame."""
-        return {name: self.read_layer(name) for name in names}
+        return {name: self.read_layer(name, principal=principal) for name in names}
 
     def layer_counts(self) -> dict[str, int]:
         """Number of rows per layer."""
@@ -166,8 +186,10 @@ class Store:
                               .scalar_one()) for name in LAYER_NAMES}
 
     def read_audit(self, *, layer: str | None = None, row_id: str | None = None,
-                   limit: int = 1000) -> pd.DataFrame:
-        """The newest audit records (at, layer, row_id, field, old, new, actor)."""
+                   limit: int = 1000, principal: Principal = SYSTEM) -> pd.DataFrame:
+        """The newest audit records (at, layer, row_id, field, old, new, actor, username,
+        address, action, object, result); only the ``auditor`` role (and the system) may."""
+        self._require(principal, "read_audit", "audit_log")
         table = self.tables["audit_log"]
         query = select(table).order_by(table.c.id.desc()).limit(limit)
         if layer is not None:
@@ -176,15 +198,14 @@ class Store:
             query = query.where(table.c.row_id == row_id)
         with self._begin() as conn:
             records = [dict(r._mapping) for r in conn.execute(query)]
-        frame = pd.DataFrame(records, columns=["id", "at", "layer", "row_id", "field", "old",
-                                               "new", "actor"])
+        frame = pd.DataFrame(records, columns=list(AUDIT_COLUMNS))
         frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
         return frame
 
     # -- writing --------------------------------------------------------------------------
 
     def write_layer(self, name: str, gdf: pd.DataFrame, *, source: str,
-                    actor: str = "local") -> WriteResult:
+                    actor: str | None = None, principal: Principal = SYSTEM) -> WriteResult:
         """Upsert rows by ``id`` in one transaction.
 
         New ids are inserted with ``version`` 1. For existing ids only the columns present in
@@ -204,8 +225,12 @@ class Store:
         source : str
             Where the rows come from (file name, ``user``, ``demo-generated``); set on every
             inserted or changed row.
-        actor : str
-            Who writes, recorded in ``audit_log``.
+        actor : str, optional
+            Recorded in ``audit_log.actor`` (default: the principal's user name).
+        principal : Principal
+            Who writes: ``gis.auth.policy.require(principal, "write", name, jurisdiction,
+            fields=…)`` is checked for every row (a station account's rows, stored and new,
+            must lie in its jurisdiction).
 
         Raises
         ------
@@ -213,15 +238,21 @@ class Store:
             A row breaks the schema (nothing is written).
         StaleVersionError
             A row was changed by someone else since it was read (nothing is written).
+        AccessDeniedError
+            The principal may not write one of the rows (nothing is written; audited).
         """
         layer = get_layer(name)
+        actor = principal.username if actor is None else actor
+        self._require(principal, "write", name, fields=[f for f in gdf.columns
+                                                         if f not in ("source", "version")])
         rows, present = _prepare_rows(layer, gdf, default_source=source)
         table = self.tables[name]
         now = dt.datetime.now(dt.UTC)
         stamp = codec.stamp_to_db(now, self.backend)
         result = WriteResult(layer=name)
-        with self._begin(write=True) as conn:
+        with self._denials_audited(principal, "write", name), self._begin(write=True) as conn:
             stored = self._fetch(conn, layer, [r["id"] for r in rows], lock=True)
+            self._require_scope(conn, principal, name, rows, stored)
             inserts, updates, audits = [], [], []
             for row in rows:
                 rid = row["id"]
@@ -231,7 +262,8 @@ class Store:
                         if f.name not in row:   # absent column: required ones must be there
                             row[f.name] = codec.clean_value(name, rid, f, None)
                     inserts.append(self._db_record(layer, row, layer.fields, stamp, version=1))
-                    audits.append(_audit(name, rid, "*", None, INSERT_MARK, actor, stamp))
+                    audits.append(_audit(name, rid, "*", None, INSERT_MARK, actor, stamp,
+                                         principal=principal, action="create"))
                     result.inserted.append(rid)
                     continue
                 given = row["_version"]
@@ -248,7 +280,8 @@ class Store:
                 updates.append(self._db_record(layer, row, present, stamp,
                                                version=old["version"] + 1))
                 audits += [_audit(name, rid, f.name, codec.audit_text(f, old[f.name]),
-                                  codec.audit_text(f, row[f.name]), actor, stamp) for f in changed]
+                                  codec.audit_text(f, row[f.name]), actor, stamp,
+                                  principal=principal, action="update") for f in changed]
                 result.updated.append(rid)
             self._encode_geometries(layer, inserts)
             self._encode_geometries(layer, updates)
@@ -270,7 +303,7 @@ class Store:
 
     def delete_rows(self, name: str, ids: Iterable[str], *,
                     versions: Mapping[str, int] | Sequence[int] | None = None,
-                    actor: str = "local") -> int:
+                    actor: str | None = None, principal: Principal = SYSTEM) -> int:
         """Delete rows by id in one transaction; return how many were deleted.
 
         Parameters
@@ -278,10 +311,15 @@ class Store:
         ids : iterable of str
         versions : mapping id → version, or a sequence parallel to ``ids``, optional
             When given, a row whose stored version is newer raises ``StaleVersionError``.
-        actor : str
-            Recorded in ``audit_log`` (one record per non-empty field of each deleted row).
+        actor : str, optional
+            Recorded in ``audit_log`` (one record per non-empty field of each deleted row);
+            default: the principal's user name.
+        principal : Principal
+            Who deletes (checked like ``write_layer``; nothing is deleted when refused).
         """
         layer = get_layer(name)
+        actor = principal.username if actor is None else actor
+        self._require(principal, "write", name)
         ids = [str(i) for i in ids]
         if versions is None:
             wanted: dict[str, int | None] = dict.fromkeys(ids)
@@ -291,8 +329,9 @@ class Store:
             wanted = dict(zip(ids, versions, strict=True))
         table = self.tables[name]
         stamp = codec.stamp_to_db(dt.datetime.now(dt.UTC), self.backend)
-        with self._begin(write=True) as conn:
+        with self._denials_audited(principal, "delete", name), self._begin(write=True) as conn:
             stored = self._fetch(conn, layer, ids, lock=True)
+            self._require_scope(conn, principal, name, [], stored)
             audits = []
             for rid, old in stored.items():
                 given = wanted.get(rid)
@@ -303,7 +342,8 @@ class Store:
                            f"{old['version']}); not deleted, reload and retry")
                     raise StaleVersionError(msg)
                 audits += [_audit(name, rid, f.name, codec.audit_text(f, old[f.name]), None,
-                                  actor, stamp) for f in layer.fields if old[f.name] is not None]
+                                  actor, stamp, principal=principal, action="delete")
+                           for f in layer.fields if old[f.name] is not None]
             gone = list(stored)
             for start in range(0, len(gone), CHUNK):
                 conn.execute(table.delete().where(table.c.id.in_(gone[start:start + CHUNK])))
@@ -341,6 +381,62 @@ class Store:
             else:
                 conn.execute(table.update().where(table.c.key == key).values(value=text_value))
             self._bump(conn)
+
+    # -- permissions and the audit trail -------------------------------------------------
+
+    def audit_event(self, action: str, *, principal: Principal = SYSTEM, obj: str = "",
+                    result: str = "ok", layer: str = "auth", detail: str | None = None) -> None:
+        """Append one event (sign-in, sign-out, lock-out, export, import, account change …)
+        to ``audit_log``. ``detail`` must never hold restricted fields or secrets."""
+        stamp = codec.stamp_to_db(dt.datetime.now(dt.UTC), self.backend)
+        record = _event(layer, obj, action, principal, result, stamp)
+        record["new"] = detail
+        with self._begin(write=True) as conn:
+            conn.execute(self.tables["audit_log"].insert(), [record])
+
+    def begin(self, *, write: bool = False):
+        """A transaction on the store's engine (for ``gis.auth``'s account tables)."""
+        return self._begin(write=write)
+
+    def _require(self, principal: Principal, action: str, layer: str | None, *,
+                 fields: Iterable[str] | None = None) -> None:
+        """``policy.require``; a refusal is written to the audit trail before it is raised."""
+        if principal.is_system:
+            return
+        with self._denials_audited(principal, action, layer or ""):
+            policy.require(principal, action, layer, fields=fields,
+                           jurisdiction=principal.jurisdiction_id)
+
+    @contextmanager
+    def _denials_audited(self, principal: Principal, action: str, layer: str) -> Iterator[None]:
+        try:
+            yield
+        except AccessDeniedError as exc:
+            self.audit_event(action, principal=principal, obj=layer, layer=layer or "auth",
+                             result="denied", detail=str(exc)[:500])
+            raise
+
+    def _require_scope(self, conn: Connection, principal: Principal, name: str,
+                       rows: list[dict[str, Any]], stored: dict[str, dict[str, Any]]) -> None:
+        """For accounts scoped to a jurisdiction (``station``): every row written, as stored
+        and as given, must belong to the account's jurisdiction."""
+        if principal.role not in policy.SCOPED_ROLES:
+            return
+        layer = get_layer(name)
+        names = {f.name for f in layer.fields}
+        states = list(stored.values()) + [
+            {**stored.get(r["id"], {}), **{k: v for k, v in r.items() if k in names}} for r in rows]
+        if "jurisdiction_id" in names:
+            found = [(s.get("id"), s.get("jurisdiction_id")) for s in states]
+        elif "school_id" in names:
+            school_ids = sorted({s["school_id"] for s in states if s.get("school_id")})
+            schools = self._fetch(conn, get_layer("schools"), school_ids) if school_ids else {}
+            found = [(s.get("id"), schools.get(s.get("school_id"), {}).get("jurisdiction_id"))
+                     for s in states]
+        else:
+            found = [(s.get("id"), None) for s in states]
+        for _rid, jurisdiction in found:
+            policy.require(principal, "write", name, jurisdiction)
 
     # -- internals ------------------------------------------------------------------------
 
@@ -420,10 +516,25 @@ class Store:
         return int(value or 0)
 
 
+AUDIT_COLUMNS = ("id", "at", "layer", "row_id", "field", "old", "new", "actor", "username",
+                 "address", "action", "object", "result")
+
+
 def _audit(layer: str, row_id: str, field_name: str, old: str | None, new: str | None,
-           actor: str, stamp: Any) -> dict[str, Any]:
+           actor: str, stamp: Any, *, principal: Principal = SYSTEM,
+           action: str = "update") -> dict[str, Any]:
     return {"at": stamp, "layer": layer, "row_id": row_id, "field": field_name,
-            "old": old, "new": new, "actor": actor}
+            "old": old, "new": new, "actor": actor, "username": principal.username,
+            "address": principal.address, "action": action, "object": f"{layer}/{row_id}",
+            "result": "ok"}
+
+
+def _event(layer: str, obj: str, action: str, principal: Principal, result: str,
+           stamp: Any) -> dict[str, Any]:
+    """An audit record that is not a field change (sign-in, read of a restricted record …)."""
+    return {"at": stamp, "layer": layer, "row_id": obj, "field": "", "old": None, "new": None,
+            "actor": principal.username, "username": principal.username,
+            "address": principal.address, "action": action, "object": obj, "result": result}
 
 
 def _prepare_rows(layer: Layer, gdf: pd.DataFrame, *,

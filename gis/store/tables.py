@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from gis.schema import GEOMETRY_KINDS, LAYERS, RECORDS
+from gis.schema import GEOMETRY_KINDS, LAYERS, RECORDS, RESTRICTED_LAYERS
 
 SRID = 4326
 POSTGIS_GEOMETRY_TYPES = {
@@ -50,11 +50,12 @@ def column_type(kind: str, backend: str):
 
 
 def build_tables(backend: str) -> tuple[MetaData, dict[str, Table]]:
-    """Return the metadata and the tables (six layers, the records, ``meta``, ``audit_log``)."""
+    """Return the metadata and the tables (six layers, the records, ``risk_persons``, ``meta``,
+    ``audit_log``, ``accounts``, ``sessions``, ``kiosk_tokens``)."""
     metadata = MetaData()
     tables: dict[str, Table] = {}
     stamp = DateTime(timezone=True) if backend == "postgis" else Text()
-    for name, layer in {**LAYERS, **RECORDS}.items():
+    for name, layer in {**LAYERS, **RECORDS, **RESTRICTED_LAYERS}.items():
         columns = [Column(f.name, column_type(f.kind, backend), primary_key=f.name == "id")
                    for f in layer.fields]
         columns += [Column("source", Text()), Column("updated_at", stamp),
@@ -67,7 +68,23 @@ def build_tables(backend: str) -> tuple[MetaData, dict[str, Table]]:
         Column("id", BigInteger() if backend == "postgis" else Integer(), primary_key=True),
         Column("at", stamp), Column("layer", Text()), Column("row_id", Text()),
         Column("field", Text()), Column("old", Text()), Column("new", Text()),
-        Column("actor", Text()))
+        Column("actor", Text()), Column("username", Text()), Column("address", Text()),
+        Column("action", Text()), Column("object", Text()), Column("result", Text()))
+    tables["accounts"] = Table(
+        "accounts", metadata, Column("username", Text(), primary_key=True),
+        Column("display_name", Text()), Column("role", Text()), Column("jurisdiction_id", Text()),
+        Column("password_hash", Text()), Column("totp_secret", Text()),
+        Column("failed_logins", Integer()), Column("locked_until", stamp),
+        Column("password_changed_at", stamp), Column("must_change", Boolean()),
+        Column("disabled", Boolean()), Column("demo", Boolean()), Column("created_at", stamp),
+        Column("updated_at", stamp))
+    tables["sessions"] = Table(
+        "sessions", metadata, Column("id", Text(), primary_key=True), Column("username", Text()),
+        Column("address", Text()), Column("created_at", stamp), Column("last_seen", stamp),
+        Column("ended_at", stamp), Column("end_reason", Text()))
+    tables["kiosk_tokens"] = Table(
+        "kiosk_tokens", metadata, Column("id", Text(), primary_key=True), Column("name", Text()),
+        Column("created_by", Text()), Column("created_at", stamp), Column("revoked", Boolean()))
     tables["schema_migrations"] = Table(
         "schema_migrations", metadata, Column("version", Text(), primary_key=True),
         Column("applied_at", stamp))
