@@ -21,6 +21,7 @@ if table is None:
     else:
         shell.no_data(cache.meta(ctx))
     st.stop()
+shell.network_notice(cache.network_report(ctx, lang)[0])
 
 names = dict(zip(table["jurisdiction_id"].astype(str), table.get("jurisdiction_name", table["jurisdiction_id"]),
                  strict=False))

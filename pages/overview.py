@@ -22,6 +22,7 @@ table, error = cache.assessment(ctx)
 if error:
     st.warning(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
 shell.kpi_tiles(views.kpis(ctx))
+shell.network_notice(cache.network_report(ctx, lang)[0])
 
 chosen = st.pills(tr("图层", "Layers"), list(views.LAYERS)[::-1], selection_mode="multi",
                   default=list(views.DEFAULT_LAYERS), key="overview_layers",

@@ -127,6 +127,22 @@ def road_graph(url: str, version: int, fingerprint: str):
 
 
 @st.cache_data(show_spinner=False, max_entries=3)
+def load_network_report(url: str, version: int, fingerprint: str, lang: str) -> tuple[dict[str, Any], Any]:
+    """The road graph's report and, when the data is fragmented, its dropped pieces for the map."""
+    from gis.viz.network import dropped_road_features
+
+    graph = road_graph(url, version, fingerprint)
+    if graph is None:
+        return {}, None
+    lines = graph.dropped_lines() if graph.report.get("fragmented") else None
+    return dict(graph.report), dropped_road_features(lines, lang=lang) if lines is not None else None
+
+
+def network_report(ctx: Context, lang: str) -> tuple[dict[str, Any], Any]:
+    return load_network_report(ctx.url, ctx.version, ctx.fingerprint, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=3)
 def load_assessment(url: str, version: int, fingerprint: str) -> tuple[pd.DataFrame | None, str | None]:
     """(assessment, error message): one row per school with score, level and reasons."""
     data = load_layers(url, version)

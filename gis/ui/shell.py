@@ -159,6 +159,15 @@ def show_map(m: folium.Map, *, key: str, height: int = 620,
               feature_group_to_add=list(groups) if groups else None, center=center, zoom=zoom)
 
 
+def network_notice(report: dict[str, Any]) -> None:
+    """Say when the road data is fragmented (the dropped pieces are on the map)."""
+    from gis.viz.network import fragmented_notice
+
+    text = fragmented_notice(report, lang=current_language())
+    if text:
+        st.warning(text)
+
+
 def no_data(meta: dict[str, Any]) -> None:
     st.warning(tr("数据库中还没有学校数据。请运行 `python -m gis init && python -m gis demo` 载入演示数据，"
                   "或在「数据管理」中导入。",

@@ -58,7 +58,16 @@ def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *, refit: boo
     colls = cache.collections(ctx, lang, with_reach=with_reach)
     groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
               for name in LAYERS if name in chosen]
-    return base_map(ctx, lang, refit=refit, legend_open=legend_open), groups
+    m = base_map(ctx, lang, refit=refit, legend_open=legend_open)
+    add_dropped_roads(m, ctx, lang)
+    return m, groups
+
+
+def add_dropped_roads(m: folium.Map, ctx: cache.Context, lang: str) -> None:
+    """Fragmented road data: the pieces cut off the main network, grey and dashed (issue 12)."""
+    _, dropped = cache.network_report(ctx, lang)
+    if dropped and dropped["features"]:
+        StyledGeoJson(dropped, name="dropped_roads", control=False).add_to(m)
 
 
 def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:

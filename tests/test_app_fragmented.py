@@ -1,0 +1,92 @@
+"""Fragmented road data shown in the app: the summary sentence and the grey dashed pieces.
+
+The guixi demo keeps 81.6 % of its road length in the largest connected part; with
+``[network] min_main_share = 0.9`` it counts as fragmented, so the overview and gaps pages
+must say so and the map must draw the dropped pieces (grey, dashed). The hand-made
+network of tests/test_network_messy_roads.py checks the drawing by hand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from sqlalchemy.engine import make_url
+from test_network_messy_roads import ISLAND, SQUARE, UTM, local_lines
+
+from gis.config import load_settings
+from gis.network import NetworkConfig, build_road_graph
+from gis.viz.network import DROPPED_STYLE, dropped_road_features, fragmented_notice
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def test_dropped_pieces_are_one_grey_dashed_line_per_piece(tmp_path):
+    config = replace(NetworkConfig.from_settings(load_settings()), cache_dir=tmp_path)
+    roads = gpd.GeoDataFrame({"highway": ["residential"] * 8}, geometry=local_lines(SQUARE, ISLAND), crs=UTM)
+    graph = build_road_graph(roads, config=config)
+    fc = dropped_road_features(graph.dropped_lines(), lang="zh")
+    assert len(fc["features"]) == 1                       # the island's four sides joined
+    feature = fc["features"][0]
+    assert feature["properties"]["_style"]["dashArray"] == DROPPED_STYLE["dashArray"]
+    assert feature["properties"]["_style"]["color"] == "#7d848c"
+    assert "不连通" in feature["properties"]["_tooltip"]
+    zh = fragmented_notice(graph.report, lang="zh")
+    en = fragmented_notice(graph.report, lang="en")
+    assert "62%" in zh and "灰色虚线" in zh and "1 片" in zh and "2.4 公里" in zh
+    assert "62%" in en and "grey and dashed" in en
+    assert fragmented_notice({**graph.report, "fragmented": False}) is None
+
+
+@pytest.fixture
+def app(demo_store, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "app.db"
+    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(db) as out:
+        src.backup(out)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[network]\nmin_main_share = 0.9\ncache_dir = "{tmp_path / "cache"}"\n', encoding="utf-8")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("GIS_CONFIG", str(config))
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def test_overview_and_gaps_say_the_data_is_fragmented_and_draw_the_pieces(app, monkeypatch):
+    import gis.ui.shell
+
+    maps = []
+    monkeypatch.setattr(gis.ui.shell, "show_map", lambda m, **kw: maps.append(m))
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    warnings = [str(w.value) for w in app.warning]
+    assert any("道路数据不连通" in w and "82%" in w and "低于 90%" in w for w in warnings), warnings
+    html = maps[-1].get_root().render()
+    assert '"dashArray": "6 6"' in html and "#7d848c" in html
+
+    app.switch_page("pages/gaps.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert any("道路数据不连通" in str(w.value) for w in app.warning)
+
+
+def test_no_notice_and_no_grey_pieces_when_the_network_holds_together(demo_store, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    import gis.ui.shell
+
+    db = tmp_path / "app.db"
+    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(db) as out:
+        src.backup(out)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.delenv("GIS_CONFIG", raising=False)
+    maps = []
+    monkeypatch.setattr(gis.ui.shell, "show_map", lambda m, **kw: maps.append(m))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception
+    assert not any("不连通" in str(w.value) for w in app.warning)
+    assert '"dashArray": "6 6"' not in maps[-1].get_root().render()
