@@ -147,3 +147,20 @@ def test_bad_instances_are_refused_with_a_message():
                      cover=sp.csr_matrix((2, 3), dtype=bool), candidate_ids=["x", "y"])
     with pytest.raises(ValidationError, match="K"):
         solve_mclp(hand_problem(), -1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mclp_by_parts_matches_the_whole_model(seed):
+    from gis.siting.solvers import solve_mclp_by_parts
+
+    rng = np.random.default_rng(300 + seed)
+    blocks = [random_problem(rng, m=int(rng.integers(4, 9)), n=int(rng.integers(3, 6))) for _ in range(3)]
+    cover = sp.block_diag([b.cover.astype(float) for b in blocks]).tocsr() > 0
+    p = CoverProblem(demand_ids=[str(i) for i in range(cover.shape[1])],
+                     weights=np.concatenate([b.weights for b in blocks]),
+                     fixed_covered=np.concatenate([b.fixed_covered for b in blocks]), cover=cover,
+                     candidate_ids=[str(j) for j in range(cover.shape[0])])
+    for k in (1, 2, 4):
+        whole, parts = solve_mclp(p, k), solve_mclp_by_parts(p, k)
+        assert parts.objective == pytest.approx(whole.objective)
+        assert len(parts.chosen) <= k and parts.status == "optimal"

@@ -169,3 +169,64 @@ def run_post_scenario(layers: Mapping[str, gpd.GeoDataFrame], *, graph: Any, set
     result = build_result(kind=kind, summary=plan.summary(), proposals=plan.proposals, ba=ba, reach=reach,
                           uncoverable=plan.uncoverable, rejected=plan.rejected, moved=plan.moved)
     return plan, result
+
+
+def append_rows(layer: gpd.GeoDataFrame | None, extra: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``layer`` with the rows of ``extra`` appended (geometry column named as the layer's)."""
+    if layer is None or len(layer) == 0:
+        return extra
+    geo = layer.geometry.name
+    extra = extra.rename_geometry(geo) if extra.geometry.name != geo else extra
+    return gpd.GeoDataFrame(pd.concat([layer, extra], ignore_index=True), geometry=geo, crs=CRS_WGS84)
+
+
+def run_camera_scenario(layers: Mapping[str, gpd.GeoDataFrame], *, graph: Any, settings: Settings | None = None,
+                        add: int = 4, peak: str | None = None, time_limit: float | None = None,
+                        solver: str | None = None, assessment_before: pd.DataFrame | None = None):
+    """Propose cameras over blind parts; recompute the blind area and the assessment with them."""
+    from gis.siting.cameras import blind_area_m2, plan_cameras
+
+    peak = peak or SitingConfig.from_settings(settings).peak
+    plan = plan_cameras(layers, add=add, settings=settings, time_limit=time_limit, solver=solver)
+    after = dict(layers)
+    after["cameras"] = append_rows(layers.get("cameras"), plan.as_cameras())
+    blind_after = blind_area_m2(after, settings=settings)
+    ba = compare(layers, after, graph=graph, settings=settings, peak=peak, minutes=_minutes(settings),
+                 assessment_before=assessment_before)
+    sol = plan.solution
+    summary = {"kind": "camera", "peak": peak, "schools": int(len(layers["schools"])),
+               "before_covered": round(plan.blind_before_m2, 1), "after_covered": round(blind_after, 1),
+               "blind_before_m2": round(plan.blind_before_m2, 1), "blind_after_m2": round(blind_after, 1),
+               "objective": round(float(sol.objective), 3), "bound": round(float(sol.bound), 3),
+               "gap": round(float(sol.gap), 6), "status": sol.status, "solver": sol.solver,
+               "seconds": round(float(sol.seconds), 3), "sites": int(len(plan.proposals)),
+               "candidates": plan.candidates, "cells": plan.cells, "uncoverable": [], "params": plan.params}
+    return plan, build_result(kind="camera", summary=summary, proposals=plan.proposals, ba=ba)
+
+
+def run_crossing_scenario(layers: Mapping[str, gpd.GeoDataFrame], *, graph: Any, settings: Settings | None = None,
+                          officers: int = 1, peak: str | None = None, time_limit: float | None = None,
+                          solver: str | None = None, assessment_before: pd.DataFrame | None = None):
+    """Assign ``officers`` to gates in ``peak``; before/after with the new 护学岗 as crossings."""
+    from gis.siting.crossings import plan_crossings, proposals_as_crossings
+
+    peak = peak or SitingConfig.from_settings(settings).peak
+    if assessment_before is None:
+        from gis.coverage import assess_campuses
+
+        assessment_before = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak=peak))
+    plan = plan_crossings(layers, officers=officers, peak=peak, assessment=assessment_before, settings=settings,
+                          time_limit=time_limit, solver=solver)
+    windows = (settings.section("routing") if settings is not None else {}).get("windows", {})
+    window = str(windows.get(peak) or {"am": "07:00-08:10", "pm": "16:10-17:30"}[peak])
+    after = dict(layers)
+    after["crossings"] = append_rows(layers.get("crossings"), proposals_as_crossings(plan.proposals, peak=peak,
+                                                                                       window=window))
+    ba = compare(layers, after, graph=graph, settings=settings, peak=peak, minutes=_minutes(settings),
+                 assessment_before=assessment_before)
+    return plan, build_result(kind="crossing", summary=plan.summary(), proposals=plan.proposals, ba=ba,
+                              uncoverable=pd.DataFrame(plan.summary()["uncoverable"]))
+
+
+def _minutes(settings: Settings | None) -> float:
+    return float(SitingConfig.from_settings(settings).minutes)

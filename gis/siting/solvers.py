@@ -40,6 +40,7 @@ class Milp:
     col_hi: np.ndarray
     integer: np.ndarray
     maximize: bool
+    start: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ def _solve_highspy(milp: Milp, *, time_limit: float, mip_rel_gap: float) -> Milp
                        for i in milp.integer]
     lp.sense_ = highspy.ObjSense.kMaximize if milp.maximize else highspy.ObjSense.kMinimize
     h.passModel(lp)
+    if milp.start is not None:
+        warm = highspy.HighsSolution()
+        warm.col_value = np.asarray(milp.start, dtype=float)
+        warm.value_valid = True
+        h.setSolution(warm)
     h.run()
     status = h.getModelStatus()
     info = h.getInfo()
@@ -157,22 +163,48 @@ class Reduced:
     weights: np.ndarray
 
 
+def _dominated(cover: sp.csr_matrix) -> np.ndarray:
+    """Rows whose set is a strict subset of another row's set (never needed at an optimum)."""
+    c = cover.astype(np.int32).tocsr()
+    size = np.asarray(c.sum(axis=1)).ravel()
+    inter = (c @ c.T).tocoo()
+    hit = (inter.data == size[inter.row]) & (size[inter.col] > size[inter.row])
+    out = np.zeros(c.shape[0], dtype=bool)
+    out[inter.row[hit]] = True
+    return out
+
+
+def _row_keys(matrix: sp.csr_matrix) -> list[bytes]:
+    matrix.sort_indices()
+    return [matrix.indices[matrix.indptr[i]:matrix.indptr[i + 1]].tobytes() for i in range(matrix.shape[0])]
+
+
 def reduce_problem(problem: CoverProblem) -> Reduced:
-    """Drop fixed-covered and unreachable demands, empty and duplicate candidates (exact)."""
+    """The exact reductions: drop fixed-covered and unreachable demands, empty, duplicate and
+    dominated candidates; merge demands reached by exactly the same sites (weights summed)."""
     by_cand = np.asarray(problem.cover.sum(axis=0)).ravel() > 0
     by_move = np.asarray(problem.movable.sum(axis=0)).ravel() > 0
     demands = np.flatnonzero(~problem.fixed_covered & (by_cand | by_move) & (problem.weights > 0))
     sub = problem.cover[:, demands].tocsr()
-    sub.sort_indices()
     useful = np.flatnonzero(np.diff(sub.indptr) > 0)
     seen: dict[bytes, int] = {}
-    for j in useful:
-        key = sub.indices[sub.indptr[j]:sub.indptr[j + 1]].tobytes()
+    for j, key in zip(useful, _row_keys(sub[useful]), strict=True):
         seen.setdefault(key, int(j))
     candidates = np.array(sorted(seen.values()), dtype=np.int64)
-    return Reduced(demands=demands, candidates=candidates, cover=sub[candidates].astype(float).tocsr(),
-                   movable=problem.movable[:, demands].astype(float).tocsr(),
-                   weights=problem.weights[demands])
+    if len(candidates) > 1:
+        candidates = candidates[~_dominated(sub[candidates])]
+    cover = sub[candidates].tocsr()
+    movable = problem.movable[:, demands].tocsr()
+    # demands with the same (candidates, movable posts) pattern act as one
+    both = sp.vstack([cover, movable], format="csc").T.tocsr()
+    groups: dict[bytes, int] = {}
+    label = np.empty(len(demands), dtype=np.int64)
+    for i, key in enumerate(_row_keys(both)):
+        label[i] = groups.setdefault(key, len(groups))
+    first = np.unique(label, return_index=True)[1]
+    weights = np.bincount(label, weights=problem.weights[demands], minlength=len(groups))
+    return Reduced(demands=demands[first], candidates=candidates, cover=cover[:, first].astype(float).tocsr(),
+                   movable=movable[:, first].astype(float).tocsr(), weights=weights)
 
 
 def _prune(problem: CoverProblem, chosen: list[int], kept: np.ndarray | None = None) -> list[int]:
@@ -188,21 +220,26 @@ def _prune(problem: CoverProblem, chosen: list[int], kept: np.ndarray | None = N
 
 # -- the models ---------------------------------------------------------------------------
 
-def greedy_mclp(problem: CoverProblem, k: int) -> list[int]:
-    """The classic greedy heuristic: open, ``k`` times, the candidate adding the most weight."""
-    open_w = problem.weights * ~problem.fixed_covered
-    cover = problem.cover.astype(float).tocsr()
+def _greedy(cover: sp.csr_matrix, weights: np.ndarray, k: int) -> list[int]:
+    """Greedy maximal covering on a (sites × demands) matrix: ``k`` times the largest gain."""
+    cover = cover.astype(float).tocsr()
+    open_w = np.asarray(weights, dtype=float).copy()
     chosen: list[int] = []
     for _ in range(int(k)):
         gain = cover @ open_w
-        if len(chosen):
+        if chosen:
             gain[chosen] = -1.0
         j = int(np.argmax(gain)) if len(gain) else -1
         if j < 0 or gain[j] <= 0:
             break
         chosen.append(j)
-        open_w = open_w * ~(problem.cover[j].toarray().ravel())
+        open_w[cover[j].indices] = 0.0
     return chosen
+
+
+def greedy_mclp(problem: CoverProblem, k: int) -> list[int]:
+    """The classic greedy heuristic: open, ``k`` times, the candidate adding the most weight."""
+    return _greedy(problem.cover, problem.weights * ~problem.fixed_covered, k)
 
 
 def _check_k(value: int, name: str) -> int:
@@ -233,10 +270,14 @@ def solve_mclp(problem: CoverProblem, k: int, *, solver: str = "highs", time_lim
     # columns: y (n, binary) then z (m, continuous 0..1); rows: z_i - Σ a_ij y_j <= 0, Σ y <= k
     link = sp.hstack([-red.cover.T, sp.identity(m)], format="csr")
     budget = sp.hstack([sp.csr_matrix(np.ones((1, n))), sp.csr_matrix((1, m))], format="csr")
+    y0 = np.zeros(n)
+    y0[_greedy(red.cover, red.weights, k)] = 1.0
+    z0 = np.minimum(1.0, red.cover.T @ y0)
     milp = Milp(c=np.concatenate([np.zeros(n), red.weights]), a=sp.vstack([link, budget], format="csr"),
                 row_lo=np.full(m + 1, -np.inf), row_hi=np.concatenate([np.zeros(m), [k]]),
                 col_lo=np.zeros(n + m), col_hi=np.ones(n + m),
-                integer=np.concatenate([np.ones(n, bool), np.zeros(m, bool)]), maximize=True)
+                integer=np.concatenate([np.ones(n, bool), np.zeros(m, bool)]), maximize=True,
+                start=np.concatenate([y0, z0]))
     res = solve_milp(milp, solver=solver, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     base = problem.value(problem.fixed_covered)
     if res.x is None:
@@ -321,3 +362,75 @@ def solve_relocation(problem: CoverProblem, moves: int, *, solver: str = "highs"
     return CoverSolution("relocate", tuple(sorted(chosen)), moved, covered, value, max(bound, value),
                          0.0 if res.status == "optimal" else _gap(value, bound), res.status, res.solver,
                          time.perf_counter() - start)
+
+
+def solve_mclp_by_parts(problem: CoverProblem, k: int, *, solver: str = "highs", time_limit: float = 30.0,
+                        mip_rel_gap: float = 0.0) -> CoverSolution:
+    """MCLP split into independent parts (no candidate reaches two parts), recombined exactly.
+
+    For each connected part of the candidate–demand graph the best value with 0…K sites is
+    solved (one site: the best column; more: :func:`solve_mclp` on the part), then a knapsack
+    over the parts picks how many sites each gets. Same optimum as :func:`solve_mclp`; much
+    faster when demands fall apart into far-apart groups (e.g. the blind parts of many schools).
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    k = _check_k(k, "K")
+    start = time.perf_counter()
+    n = problem.n_candidates
+    free = ~problem.fixed_covered
+    graph = sp.bmat([[None, problem.cover.astype(float)], [problem.cover.T.astype(float), None]], format="csr")
+    n_parts, label = connected_components(graph, directed=False)
+    cand_label, dem_label = label[:n], label[n:]
+    parts = [p for p in np.unique(cand_label) if (free & (dem_label == p)).any()]
+    table, picks, worst_gap, status = [], [], 0.0, "optimal"
+    for p in parts:
+        cands = np.flatnonzero(cand_label == p)
+        dems = np.flatnonzero((dem_label == p) & free)
+        sub = CoverProblem(demand_ids=[problem.demand_ids[i] for i in dems], weights=problem.weights[dems],
+                           fixed_covered=np.zeros(len(dems), bool), cover=problem.cover[cands][:, dems],
+                           candidate_ids=[problem.candidate_ids[j] for j in cands])
+        values, chosen = [0.0], [()]
+        total = float(sub.weights.sum())
+        for kk in range(1, k + 1):
+            if values[-1] >= total - 1e-9:
+                values.append(values[-1])
+                chosen.append(chosen[-1])
+                continue
+            if kk == 1:
+                gain = sub.cover.astype(float) @ sub.weights
+                j = int(np.argmax(gain))
+                values.append(float(gain[j]))
+                chosen.append((j,))
+                continue
+            left = max(0.1, time_limit - (time.perf_counter() - start))
+            sol = solve_mclp(sub, kk, solver=solver, time_limit=left, mip_rel_gap=mip_rel_gap)
+            worst_gap = max(worst_gap, sol.gap)
+            if sol.status != "optimal":
+                status = sol.status
+            values.append(float(sol.objective))
+            chosen.append(tuple(sol.chosen))
+        table.append(values)
+        picks.append((cands, chosen))
+    # knapsack over parts: best[b] = best value with at most b sites over the parts seen so far
+    best = np.zeros(k + 1)
+    choice: list[list[int]] = [[] for _ in range(k + 1)]
+    for values in table:
+        new_best = np.full(k + 1, -1.0)
+        new_choice: list[list[int]] = [[] for _ in range(k + 1)]
+        for b in range(k + 1):
+            for kk in range(b + 1):
+                v = best[b - kk] + values[kk]
+                if v > new_best[b] + 1e-9:
+                    new_best[b], new_choice[b] = v, [*choice[b - kk], kk]
+        best, choice = new_best, new_choice
+    counts = choice[k] if table else []
+    selected: list[int] = []
+    for (cands, chosen), kk in zip(picks, counts, strict=False):
+        selected.extend(int(cands[j]) for j in chosen[kk])
+    selected = _prune(problem, selected)
+    covered = problem.covered_by(selected)
+    value = problem.value(covered)
+    bound = value * (1 + worst_gap)
+    return CoverSolution("mclp", tuple(sorted(selected)), (), covered, value, bound, worst_gap, status,
+                         "highspy" if solver == "highs" else "scipy-highs", time.perf_counter() - start)
