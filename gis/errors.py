@@ -42,3 +42,7 @@ class AccessDeniedError(GisError):
 class AuthError(GisError):
     """A sign-in, session or account operation that cannot proceed (wrong password, locked
     account, expired session, weak password); the message says what to do next."""
+
+
+class ConfigError(ValidationError):
+    """A settings file with an unknown key or a value of the wrong kind (names the section and key)."""

@@ -6,8 +6,14 @@ Shared by routing, coverage and the app. Times are integer seconds since midnigh
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from gis.errors import ValidationError
+
+if TYPE_CHECKING:
+    from gis.config import Settings
 
 _CLOCK = re.compile(r"^\s*(\d{1,2})[:：](\d{2})\s*$")
 _DASHES = ("–", "—", "~", "～", "至", "-")
@@ -65,3 +71,54 @@ def format_window(window: tuple[int, int]) -> str:
 def overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
     """Seconds two windows share (0 when disjoint)."""
     return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+# -- the peaks (高峰): one definition for the score, the KPI tiles and the pages ------------------
+
+PEAKS = ("am", "noon", "pm")
+SCORED_PEAKS = ("am", "pm")          # the peaks the campus score can be computed at
+DEFAULT_PEAK_WINDOWS = {"am": "07:00-08:10", "noon": "11:20-12:20", "pm": "16:10-17:30"}
+
+
+@dataclass(frozen=True)
+class PeakWindows:
+    """The peak windows of ``[routing.windows]`` (seconds since midnight), typed.
+
+    Attributes
+    ----------
+    am, noon, pm : (int, int)
+        Start and end of each peak.
+    """
+
+    am: tuple[int, int] = (7 * 3600, 8 * 3600 + 600)
+    noon: tuple[int, int] = (11 * 3600 + 1200, 12 * 3600 + 1200)
+    pm: tuple[int, int] = (16 * 3600 + 600, 17 * 3600 + 1800)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> PeakWindows:
+        """Build from ``[routing.windows]`` (defaults loaded when ``settings`` is None)."""
+        from gis.config import check_keys, load_settings
+
+        named = (settings if settings is not None else load_settings()).section("routing").get("windows", {})
+        check_keys("routing.windows", named, PEAKS)
+        return cls(**{k: parse_window(str(named.get(k, DEFAULT_PEAK_WINDOWS[k]))) for k in PEAKS})
+
+    def window(self, peak: str) -> tuple[int, int]:
+        """``(start_s, end_s)`` of ``am``, ``noon`` or ``pm``."""
+        if peak not in PEAKS:
+            msg = f"未知高峰时段 {peak!r}，可选 am、noon、pm / unknown peak {peak!r}: am, noon or pm"
+            raise ValidationError(msg)
+        return getattr(self, peak)
+
+    def text(self, peak: str) -> str:
+        return format_window(self.window(peak))
+
+    def peak_at(self, now: datetime) -> str | None:
+        """The peak whose window holds ``now`` (None between peaks)."""
+        t = now.hour * 3600 + now.minute * 60 + now.second
+        return next((p for p in PEAKS if self.window(p)[0] <= t <= self.window(p)[1]), None)
+
+    def default_scored_peak(self, now: datetime) -> str:
+        """The scored peak (``am``/``pm``) the clock is in, else ``am`` (the pages' default)."""
+        peak = self.peak_at(now)
+        return peak if peak in SCORED_PEAKS else "am"

@@ -38,10 +38,16 @@ def test_every_weak_or_critical_school_has_a_reason(demo_assessment, demo_layers
     assert (flagged["reason_count"] >= 1).all()
     assert flagged["reasons_zh"].str.len().gt(0).all()
     assert flagged["reasons_en"].str.len().gt(0).all()
-    # Every deduction carries its own reason.
+    # Every deduction carries its own reason; mandatory breaches come first, one reason each.
     deductions = a[[f"deduct_{c}" for c in COMPONENTS]].gt(0).sum(axis=1)
     n_reasons = a["reasons_zh"].map(lambda s: len(s.split("；")) if s else 0)
-    assert (deductions == n_reasons).all()
+    breaches = a["mandatory_breaches"].map(lambda s: len(s.split(";")) if s else 0)
+    assert (n_reasons >= deductions + breaches).all()
+    assert (n_reasons == a["reason_count"]).all()
+    for _, row in a[breaches > 0].iterrows():
+        first = row["reasons_zh"].split("；")[:len(row["mandatory_breaches"].split(";"))]
+        assert all(r.startswith("必须：依《") or r.startswith("必须：依县公安局") for r in first)
+        assert row["level"] != "good"
     # The score is 100 minus the deductions.
     total = a[[f"deduct_{c}" for c in COMPONENTS]].sum(axis=1)
     assert ((100 - total).clip(0, 100).round(1) - a["score"]).abs().max() < 0.06
@@ -72,7 +78,10 @@ def test_demo_jurisdiction_summary_adds_up(demo_assessment):
 
 def test_demo_map_layers(demo_layers):
     maps = coverage_map_layers(demo_layers, settings=load_settings())
-    assert set(maps) == {"sectors", "blind_spots", "duty_gaps", "violations"}
+    assert set(maps) == {"sectors", "blind_spots", "boundary_blind", "duty_gaps", "violations"}
+    edge = maps["boundary_blind"]
+    assert len(edge) and edge.geom_type.isin(["LineString", "MultiLineString"]).all()
+    assert (edge["blind_m"] > 0).all() and edge["boundary_camera_share"].between(0, 1).all()
     assert len(maps["sectors"]) == len(demo_layers["cameras"])
     for frame in maps.values():
         assert frame.crs.to_epsg() == 4326

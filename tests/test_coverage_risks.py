@@ -100,10 +100,15 @@ def test_tech_defence_missing_flags():
                             "video_networked": pd.array([True, None], dtype="boolean"),
                             "one_click_alarm": pd.array([True, False], dtype="boolean"),
                             "anti_ram_barrier": pd.array([True, True], dtype="boolean"),
-                            "equipment_complete": pd.array([True, False], dtype="boolean")})
+                            "equipment_complete": pd.array([True, False], dtype="boolean"),
+                            "equipment_items": [None, 8]})
     t = tech_defence(schools)
+    # a blank flag is unknown (未填报), not missing; items not recorded at all stay unknown too
     assert t.loc["a", "tech_missing"] == ""
-    assert t.loc["b", "tech_missing"] == "video_networked,one_click_alarm,equipment_complete"
+    assert t.loc["b", "tech_missing"] == "one_click_alarm"
+    assert t.loc["b", "video_networked"] is None and t.loc["a", "intrusion_alarm"] is None
+    assert t.loc["b", "equipment_complete"] is True       # all 8 items counted wins over the flag
+    assert t.loc["a", "equipment_complete"] is True and int(t.loc["b", "equipment_items"]) == 8
 
 
 def test_sensitive_notes_never_reach_the_outputs(tmp_path):

@@ -9,6 +9,7 @@ violations as GeoDataFrames (EPSG:4326) for the map.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,29 +22,45 @@ from pyproj import CRS
 
 from gis.config import Settings
 from gis.coverage.cameras import camera_sectors
-from gis.coverage.config import CoverageConfig, ScoringConfig, coverage_config, scoring_config
+from gis.coverage.config import CoverageConfig, ScoringConfig
 from gis.coverage.duty import peak_duty
-from gis.coverage.gates import gate_camera_coverage, gate_zones, school_gates
+from gis.coverage.gates import (
+    boundary_camera_coverage,
+    campus_boundaries,
+    gate_camera_coverage,
+    gate_zones,
+    school_gates,
+)
 from gis.coverage.geometry import WGS84, metric_crs, to_metric
+from gis.coverage.mandatory import gate_video_ok
+from gis.coverage.posts import post_availability
 from gis.coverage.risks import risk_exposure, risk_pairs, school_footprints
 from gis.coverage.rules import TECH_FLAGS, guard_requirements, tech_defence
 from gis.coverage.score import score_campuses
-from gis.coverage.values import as_flags
+from gis.coverage.values import as_flags, known_flags
 from gis.errors import ValidationError
+from gis.timewindows import SCORED_PEAKS, PeakWindows
 
 OUTPUT_COLUMNS = (
     "school_id", "name", "kind", "jurisdiction_id", "response_s", "nearest_post_id",
     "posts_within_1min", "posts_within_3min", "posts_within_5min", "gate_camera_share",
     "am_staffed", "pm_staffed", "guards", "guards_required", "risk_sites_200m", "risk_sites_500m",
     "violations", "score", "level", "reasons_zh", "reasons_en",
+    # issue 11: mandatory rules, police presence (见警察), peak, blanks
+    "mandatory_breaches", "police_am", "police_pm", "unreported", "peak",
 )
+CHECKLIST_COLUMNS = ("complex_area", "high_risk", "gatekeepers", "guards_certified", "equipment_items",
+                     "night_duty_24h", "parent_waiting_zone", "legal_vice_principal", "officer_assigned")
 EXTRA_COLUMNS = (
-    "jurisdiction_name", "nearest_post_name", "noon_staffed", "networked_share", "gate_cameras",
-    "broken_gate_cameras", "assumed_gate_cameras", "duty_gaps", "risk_index", "risk_high",
-    "violation_sites", *TECH_FLAGS, "enrollment", "boarding", "area_type", "snap_m", "off_network",
-    "stranded",
-    "deduct_response", "deduct_redundancy", "deduct_camera", "deduct_peak_duty", "deduct_guards",
-    "deduct_tech_defence", "deduct_risks", "deduct_violations", "reason_count",
+    "jurisdiction_name", "nearest_post_name", "noon_staffed", "police_noon", "other_am", "other_pm",
+    "armed_am", "armed_pm", "staff_unknown", "networked_share", "gate_cameras",
+    "broken_gate_cameras", "assumed_gate_cameras", "gates_unseen", "gate_zone_m2", "covered_m2", "gate_blind_m2",
+    "campus_boundary_m", "boundary_camera_share", "boundary_blind_m", "duty_gaps", "risk_index",
+    "risk_high", "violation_sites", *TECH_FLAGS, *CHECKLIST_COLUMNS, "techdef_ok", "networked_ok",
+    "guards_ok", "alarm_ok", "enrollment", "boarding", "area_type", "snap_m", "off_network", "stranded",
+    "posts_answering", "posts_closed", "deduct_response", "deduct_redundancy", "deduct_camera",
+    "deduct_peak_duty", "deduct_guards", "deduct_tech_defence", "deduct_risks", "deduct_violations",
+    "reason_count",
 )
 RESPONSE_BANDS = {"posts_within_60s": "posts_within_1min", "posts_within_180s": "posts_within_3min",
                   "posts_within_300s": "posts_within_5min"}
@@ -57,6 +74,7 @@ class CampusParts:
     gates: gpd.GeoSeries
     sectors: gpd.GeoDataFrame
     coverage: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame
     duty: pd.DataFrame
     duty_gaps: gpd.GeoDataFrame
     risks: pd.DataFrame
@@ -106,7 +124,8 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
                else camera_sectors(gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84),
                                    config=coverage, crs=crs))
     cov = gate_camera_coverage(gate_zones(gates, gate_zone_m=coverage.gate_zone_m), sectors,
-                               blind=blind)
+                               blind=blind, gates=gates)
+    edge = boundary_camera_coverage(campus_boundaries(schools, crs=crs), sectors)
     duty, gaps = peak_duty(_layer(layers, "crossings"), gates, config=coverage, crs=crs)
     foot = school_footprints(schools, gates, crs=crs)
     pairs = risk_pairs(_layer(layers, "risk_sites"), foot,
@@ -114,7 +133,7 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
                        crs=crs)
     risks, violations = risk_exposure(pairs, schools, config=coverage,
                                       level_weights=scoring.risk_level_weights)
-    return CampusParts(crs=crs, gates=gates, sectors=sectors, coverage=cov, duty=duty,
+    return CampusParts(crs=crs, gates=gates, sectors=sectors, coverage=cov, boundary=edge, duty=duty,
                        duty_gaps=gaps, risks=risks, violations=violations,
                        guards=guard_requirements(schools, rules=coverage.guards),
                        tech=tech_defence(schools))
@@ -155,15 +174,26 @@ def school_response(response: pd.DataFrame, school_ids: pd.Index) -> pd.DataFram
             .groupby(r["school_id"]).all()
     if "stranded" in r.columns:  # a gate on a road piece cut off the main network
         out["stranded"] = pd.Series(as_flags(r, "stranded"), index=r.index).groupby(r["school_id"]).any()
-    for src, dst in RESPONSE_BANDS.items():
+    bands = {c: band_column(c) for c in r.columns if BAND_SOURCE.match(str(c))}
+    for src, dst in {**RESPONSE_BANDS, **bands}.items():
         if src in r.columns:
             out[dst] = pd.to_numeric(r[src], errors="coerce").groupby(r["school_id"]).max()
         else:
             out[dst] = np.nan
     out = out.reindex(school_ids.astype(str))
-    for dst in RESPONSE_BANDS.values():
+    for dst in {*RESPONSE_BANDS.values(), *bands.values()}:
         out[dst] = out[dst].fillna(0).astype(int)
     return out
+
+
+BAND_SOURCE = re.compile(r"^posts_within_(\d+(?:\.\d+)?)s$")
+
+
+def band_column(source: str) -> str:
+    """``posts_within_300s`` → ``posts_within_5min`` (bands in whole or decimal minutes)."""
+    seconds = float(BAND_SOURCE.match(source).group(1))
+    minutes = seconds / 60
+    return f"posts_within_{minutes:.0f}min" if minutes.is_integer() else f"posts_within_{minutes:g}min"
 
 
 def fill_jurisdictions(schools: gpd.GeoDataFrame, posts: gpd.GeoDataFrame | None) -> pd.DataFrame:
@@ -195,8 +225,53 @@ def fill_jurisdictions(schools: gpd.GeoDataFrame, posts: gpd.GeoDataFrame | None
     return out
 
 
+def school_checklist(schools: pd.DataFrame) -> pd.DataFrame:
+    """The seeds' checklist fields per school id, blanks kept (未填报); the 民警 name and phone
+    are reduced to ``officer_assigned`` (no personal data in the assessment)."""
+    ids = pd.Index(schools["id"].astype(str).to_numpy(), name="school_id")
+    out = pd.DataFrame(index=ids)
+    for name in CHECKLIST_COLUMNS[:-1]:
+        values = schools[name].to_numpy(dtype=object) if name in schools.columns else [None] * len(ids)
+        out[name] = [None if pd.isna(v) else v for v in values]
+    out["gatekeepers"] = pd.array(pd.to_numeric(out["gatekeepers"], errors="coerce"), dtype="Int64")
+    out = out.drop(columns=["equipment_items"])  # read (with the 8-item rule) by tech_defence
+    officer = schools["officer_name"] if "officer_name" in schools.columns else pd.Series(None, index=schools.index)
+    out["officer_assigned"] = [None if pd.isna(v) or not str(v).strip() else True for v in officer]
+    return out
+
+
+def compliance_flags(scored: pd.DataFrame, *, scoring: ScoringConfig,
+                     coverage: CoverageConfig) -> pd.DataFrame:
+    """Per school: ``techdef_ok`` (入侵报警 + 视频监控 + 一键报警 + 电子巡查, GB/T 29315),
+    ``networked_ok`` (video networked to the police platform), ``guards_ok`` (guards by the rule),
+    ``alarm_ok`` (one-click alarm). True, False, or None when a needed field is blank."""
+
+    def tri(values: np.ndarray, known: np.ndarray) -> list[bool | None]:
+        return [bool(v) if k else None for v, k in zip(values, known, strict=True)]
+
+    video = gate_video_ok(scored, scoring)
+    parts = [known_flags(scored, f) for f in ("intrusion_alarm", "one_click_alarm", "electronic_patrol")]
+    all_true = video & np.all([v for v, _ in parts], axis=0)
+    any_false = ~video | np.any([~v & k for v, k in parts], axis=0)
+    techdef_known = any_false | np.all([k for _, k in parts], axis=0)
+    net, net_known = known_flags(scored, "video_networked")
+    share = pd.to_numeric(scored.get("networked_share"), errors="coerce").to_numpy(dtype=float)
+    net = net & ~(~np.isnan(share) & (share < coverage.networked_required_share - 1e-9))
+    guards = pd.to_numeric(scored["guards"], errors="coerce").to_numpy(dtype=float)
+    required = pd.to_numeric(scored["guards_required"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    guards_known = ~np.isnan(guards) | (required <= 0)
+    alarm, alarm_known = known_flags(scored, "one_click_alarm")
+    return pd.DataFrame({
+        "techdef_ok": tri(all_true, techdef_known), "networked_ok": tri(net, net_known),
+        "guards_ok": tri(np.nan_to_num(guards, nan=0.0) >= required, guards_known),
+        "alarm_ok": tri(alarm, alarm_known),
+    }, index=scored.index)
+
+
 def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | None,
-                         settings: Settings | None = None, crs: CRS | None = None) -> gpd.GeoDataFrame:
+                         settings: Settings | None = None, crs: CRS | None = None,
+                         peak: str | None = None,
+                         availability: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Assess and score every school given the response times (pure, no road graph).
 
     Parameters
@@ -209,6 +284,10 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
         ``[coverage]`` and ``[scoring]`` sections.
     crs : pyproj.CRS, optional
         Metric CRS for distances (local UTM of the schools by default).
+    peak : {"am", "pm"}, optional
+        The peak the response was computed at (reported in the ``peak`` column).
+    availability : DataFrame, optional
+        From :func:`gis.coverage.posts.post_availability` (posts answering, closed), reported.
 
     Returns
     -------
@@ -217,8 +296,8 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
         :data:`EXTRA_COLUMNS`; geometry is the main gate (EPSG:4326). Sorted by score, weakest
         first.
     """
-    cov_cfg = coverage_config(settings)
-    sc_cfg = scoring_config(settings)
+    cov_cfg = CoverageConfig.from_settings(settings)
+    sc_cfg = ScoringConfig.from_settings(settings)
     parts = campus_parts(layers, coverage=cov_cfg, scoring=sc_cfg, crs=crs)
     schools = _check_schools(layers)
     ids = pd.Index(schools["id"].astype(str).to_numpy(), name="school_id")
@@ -233,15 +312,19 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
     base = pd.DataFrame({
         "name": schools["name"].to_numpy(), "kind": schools["kind"].astype(str).to_numpy(),
     }, index=ids)
+    coverage = pd.DataFrame(parts.coverage.drop(columns="geometry"))
+    coverage["gate_blind_m2"] = coverage["gate_zone_m2"] - coverage["covered_m2"]
     features = pd.concat([
-        base, fill_jurisdictions(schools, posts), resp,
-        pd.DataFrame(parts.coverage.drop(columns="geometry")), parts.duty, parts.risks,
-        parts.guards, parts.tech,
+        base, fill_jurisdictions(schools, posts), resp, coverage,
+        pd.DataFrame(parts.boundary.drop(columns="geometry")), parts.duty, parts.risks,
+        parts.guards, parts.tech, school_checklist(schools),
     ], axis=1)
-    features["gate_zone_radius_m"] = cov_cfg.gate_zone_m
-    features["internet_cafe_min_distance_m"] = cov_cfg.internet_cafe_min_distance_m
-    features["networked_required_share"] = cov_cfg.networked_required_share
-    scored = score_campuses(features, config=sc_cfg, duty_windows=cov_cfg.duty_required_windows)
+    scored = score_campuses(features, config=sc_cfg, coverage=cov_cfg)
+    scored = pd.concat([scored, compliance_flags(scored, scoring=sc_cfg, coverage=cov_cfg)], axis=1)
+    scored["peak"] = peak or ""
+    if availability is not None:
+        scored["posts_answering"] = int(availability["answers"].sum())
+        scored["posts_closed"] = ",".join(availability.index[~availability["answers"]].astype(str))
     scored.index.name = "school_id"
     scored = scored.reset_index()
     for col in ("risk_sites_200m", "risk_sites_500m"):
@@ -258,16 +341,24 @@ def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFra
                     peak: str | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Response per gate from the road engine: fastest post, seconds, posts per band.
 
+    The bands are ``[network] bands_minutes`` plus the score's two targets
+    (``response_good_s``, ``response_limit_s``).
+
     Returns
     -------
     DataFrame
-        ``school_id, gate_index, nearest_post_id, response_s, posts_within_60s/180s/300s``.
+        ``school_id, gate_index, nearest_post_id, response_s, posts_within_<band>s``.
     """
     from gis.network import NetworkConfig, response_field, school_gate_points
 
+    net = NetworkConfig.from_settings(settings)
+    sc = ScoringConfig.from_settings(settings)
+    bands = sorted({*(60.0 * m for m in net.bands_minutes), sc.response_good_s, sc.response_limit_s})
     targets = school_gate_points(schools)
-    field = response_field(graph, posts, targets, peak=peak,
-                           config=NetworkConfig.from_settings(settings))
+    if posts is None or len(posts) == 0:
+        return pd.DataFrame({"school_id": targets["school_id"].to_numpy(), "response_s": np.nan,
+                             "nearest_post_id": None})
+    field = response_field(graph, posts, targets, peak=peak, bands_s=tuple(bands), config=net)
     field = pd.DataFrame(field)
     if "school_id" not in field.columns:
         if len(field) == len(targets) and field.index.equals(targets.index):
@@ -281,8 +372,8 @@ def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFra
 
 def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings | None = None,
                     peak: str | None = None, crs: CRS | None = None) -> gpd.GeoDataFrame:
-    """Assess every school: road response (``peak`` = ``am``/``pm`` or free flow), cameras, duty,
-    risks, guards and technical defence, scored 0–100 with reasons.
+    """Assess every school: road response at ``peak``, cameras, duty, risks, guards, technical
+    defence and the mandatory rules, scored 0–100 with reasons.
 
     Parameters
     ----------
@@ -292,7 +383,9 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
         From :func:`gis.network.load_road_graph`.
     settings : Settings, optional
     peak : {"am", "pm"}, optional
-        Peak-hour speeds for the response times.
+        Peak-hour speeds, and only the posts open for the whole peak window (``[routing.windows]``)
+        answer. ``None``: free-flow speeds at no particular time (every post with staff answers).
+        A post with ``staff`` 0 never answers.
 
     Returns
     -------
@@ -306,27 +399,46 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
     if posts is None:
         msg = "没有警务点数据，无法计算到达时间；请导入 police_posts 图层 / no police posts: import police_posts"
         raise ValidationError(msg)
-    response = campus_response(graph, posts, schools, peak=peak, settings=settings)
-    return assess_with_response(layers, response=response, settings=settings, crs=crs)
+    if peak not in (None, *SCORED_PEAKS):
+        msg = f"高峰时段只能是 am 或 pm，收到 {peak!r} / peak must be am or pm, got {peak!r}"
+        raise ValidationError(msg)
+    window = PeakWindows.from_settings(settings).window(peak) if peak else None
+    availability = post_availability(posts, window=window)
+    answering = posts[availability["answers"].to_numpy()]
+    response = campus_response(graph, answering, schools, peak=peak, settings=settings)
+    return assess_with_response(layers, response=response, settings=settings, crs=crs, peak=peak,
+                                availability=availability)
 
 
-def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float = 180.0) -> pd.DataFrame:
-    """Per 派出所 jurisdiction: schools, share reached within ``within_s`` seconds, weak and
+def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float | None = None,
+                            settings: Settings | None = None) -> pd.DataFrame:
+    """Per 派出所 jurisdiction: schools, share reached within the response target, weak and
     critical counts, mean score.
+
+    Parameters
+    ----------
+    within_s : float, optional
+        The "reached within" limit in seconds; ``[scoring.thresholds] response_good_s`` (3 min)
+        when omitted.
 
     Returns
     -------
     DataFrame
         ``jurisdiction_id, jurisdiction_name, schools, within_3min, share_within_3min`` (0–1),
-        ``good, weak, critical, mean_score, violations``; a last row ``jurisdiction_id = "全县"``
-        (all) sums them up.
+        ``good, weak, critical, mean_score, violations, breaches`` (schools breaching a
+        mandatory rule); a last row ``jurisdiction_id = "全县"`` (all) sums them up. The
+        ``within_3min`` names keep their meaning "within the response target".
     """
+    if within_s is None:
+        within_s = ScoringConfig.from_settings(settings).response_good_s
     a = pd.DataFrame(assessment).copy()
     a["jurisdiction_id"] = a["jurisdiction_id"].fillna("未划定").astype(str)
     if "jurisdiction_name" not in a.columns:
         a["jurisdiction_name"] = None
     a["_within"] = pd.to_numeric(a["response_s"], errors="coerce") <= within_s
     a["_viol"] = pd.to_numeric(a.get("violations", 0), errors="coerce").fillna(0) > 0
+    a["_breach"] = (a["mandatory_breaches"].fillna("").astype(str) != "") if "mandatory_breaches" in a \
+        else False
 
     def agg(g: pd.DataFrame) -> dict[str, Any]:
         names = g["jurisdiction_name"].dropna()
@@ -337,7 +449,7 @@ def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float = 180.0
             "good": int((g["level"] == "good").sum()), "weak": int((g["level"] == "weak").sum()),
             "critical": int((g["level"] == "critical").sum()),
             "mean_score": round(float(g["score"].mean()), 1),
-            "violations": int(g["_viol"].sum()),
+            "violations": int(g["_viol"].sum()), "breaches": int(g["_breach"].sum()),
         }
 
     rows = [{"jurisdiction_id": j, **agg(g)} for j, g in a.groupby("jurisdiction_id", sort=True)]
@@ -349,17 +461,23 @@ def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float = 180.0
 def coverage_map_layers(layers: Mapping[str, Any], *, settings: Settings | None = None
                         ) -> dict[str, gpd.GeoDataFrame]:
     """Map layers in EPSG:4326: ``sectors`` (every camera view, with ``working`` and
-    ``assumed``), ``blind_spots`` (uncovered part of each gate zone, with ``school_id`` and
-    ``blind_m2``), ``duty_gaps`` (unstaffed crossings near gates) and ``violations``
-    (internet cafés too close, as points with ``school_id, site_id, distance_m``).
+    ``assumed``), ``blind_spots`` (uncovered part of each gate zone, with ``school_id``,
+    ``gate_camera_share`` and ``blind_m2``), ``boundary_blind`` (stretches of campus boundary no
+    working camera sees, with ``school_id``, ``boundary_camera_share`` and ``blind_m``),
+    ``duty_gaps`` (unstaffed crossings near gates) and ``violations`` (internet cafés too close,
+    as points with ``school_id, site_id, distance_m``).
     """
-    parts = campus_parts(layers, coverage=coverage_config(settings),
-                         scoring=scoring_config(settings), blind=True)
+    parts = campus_parts(layers, coverage=CoverageConfig.from_settings(settings),
+                         scoring=ScoringConfig.from_settings(settings), blind=True)
     sectors = parts.sectors.to_crs(WGS84)
     blind = parts.coverage.reset_index(names="school_id")
     blind["blind_m2"] = blind["gate_zone_m2"] - blind["covered_m2"]
     blind = blind[~blind.geometry.is_empty]
     blind = blind[["school_id", "gate_camera_share", "blind_m2", "geometry"]].to_crs(WGS84)
+    edge = parts.boundary.reset_index(names="school_id")
+    edge = edge[edge.geometry.notna() & ~edge.geometry.is_empty & (edge["boundary_blind_m"] > 0.5)]
+    edge = edge.rename(columns={"boundary_blind_m": "blind_m"})
+    edge = edge[["school_id", "boundary_camera_share", "blind_m", "geometry"]].to_crs(WGS84)
     viol = parts.violations
     risk = _layer(layers, "risk_sites")
     if risk is not None and len(viol):
@@ -369,4 +487,5 @@ def coverage_map_layers(layers: Mapping[str, Any], *, settings: Settings | None 
         vgeo = gpd.GeoSeries([], crs=WGS84)
     violations = gpd.GeoDataFrame(viol.reset_index(drop=True), geometry=vgeo.to_numpy(), crs=WGS84)
     return {"sectors": sectors, "blind_spots": blind.reset_index(drop=True),
+            "boundary_blind": edge.reset_index(drop=True),
             "duty_gaps": parts.duty_gaps.to_crs(WGS84), "violations": violations}

@@ -1,10 +1,15 @@
-"""Peak-hour duty (高峰勤务 / 护学岗): which schools have a staffed post in each window.
+"""Peak-hour duty (高峰勤务 / 护学岗): who stands at each school's gates in each window.
 
 A crossing serves the school named in its ``school_id``; a crossing without one (or with an
 unknown one) serves the school whose nearest gate lies within ``duty_search_m`` metres.
-It is *staffed* when ``staffed_by`` is set and not ``none`` and ``staff`` is not 0, and it
-covers a window (``am``, ``noon``, ``pm``) when its ``<window>_window`` is filled in.
-Unstaffed crossings within ``unstaffed_gap_m`` metres of any gate are listed as gaps.
+:func:`crossing_presence` is the one rule for who is there (also read by the KPI and wall tiles):
+a crossing is *staffed* when ``staffed_by`` is one of police, auxiliary, guard, volunteer and
+``staff`` is not 0 (a blank staff count keeps the record's word and is flagged ``staff_unknown``);
+it is *police presence* (见警察) only when staffed by ``police`` or ``auxiliary``; guards and
+volunteers are reported beside it, never counted as it; it is *armed* when police presence and
+``armed`` is set. A crossing covers a window (``am``, ``noon``, ``pm``) when its
+``<window>_window`` is filled in. Unstaffed crossings within ``unstaffed_gap_m`` metres of any
+gate are listed as gaps.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from gis.coverage.config import CoverageConfig
 from gis.coverage.geometry import to_metric
 
 WINDOWS = ("am", "noon", "pm")
+POLICE = ("police", "auxiliary")          # 见警察: police and auxiliary police only
+OTHER_STAFF = ("guard", "volunteer")      # shown beside police presence, never counted as it
 WINDOW_ZH = {"am": "早高峰", "noon": "午间", "pm": "晚高峰"}
 WINDOW_EN = {"am": "morning peak", "noon": "noon", "pm": "afternoon peak"}
 
@@ -34,6 +41,33 @@ def _text(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         return pd.Series("", index=frame.index)
     return frame[name].fillna("").astype(str).str.strip()
+
+
+def crossing_presence(crossings: pd.DataFrame) -> pd.DataFrame:
+    """Who stands at each crossing: the one rule shared by the score, the KPI and wall tiles.
+
+    Parameters
+    ----------
+    crossings : DataFrame
+        The ``crossings`` layer (``staffed_by``, ``staff``, ``armed`` may be absent).
+
+    Returns
+    -------
+    DataFrame
+        Same index: ``staffed`` (anyone on duty), ``police`` (police or auxiliary on duty),
+        ``other_staff`` (guard or volunteer on duty), ``armed`` (police presence with ``armed``
+        set) and ``staff_unknown`` (on duty by ``staffed_by`` but no staff count recorded).
+    """
+    who = _text(crossings, "staffed_by").str.lower()
+    staff = (pd.to_numeric(crossings["staff"], errors="coerce").astype(float) if "staff" in crossings.columns
+             else pd.Series(np.nan, index=crossings.index))
+    on_duty = who.isin(POLICE + OTHER_STAFF) & ~(staff <= 0)
+    police = on_duty & who.isin(POLICE)
+    armed = (crossings["armed"].map(lambda v: bool(v) if pd.notna(v) else False).astype(bool)
+             if "armed" in crossings.columns else pd.Series(False, index=crossings.index))
+    return pd.DataFrame({"staffed": on_duty, "police": police, "other_staff": on_duty & ~police,
+                         "armed": police & armed, "staff_unknown": on_duty & staff.isna()},
+                        index=crossings.index)
 
 
 def assign_crossings(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *,
@@ -55,7 +89,8 @@ def assign_crossings(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *,
     -------
     GeoDataFrame
         The crossings plus ``crossing_id, served_school_id`` (None when no school is near),
-        ``staffed`` and one boolean column per window (``am, noon, pm``).
+        the columns of :func:`crossing_presence` and one boolean column per window
+        (``am, noon, pm``).
     """
     cx = to_metric(crossings, crs).copy()
     cx["crossing_id"] = cx["id"].astype(str) if "id" in cx.columns else cx.index.astype(str)
@@ -69,10 +104,9 @@ def assign_crossings(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *,
                                  distance_col="duty_distance_m")
         near = near[~near.index.duplicated(keep="first")]
         cx.loc[near.index, "served_school_id"] = near["school_id"].to_numpy()
-    staffed_by = _text(cx, "staffed_by")
-    staff = (pd.to_numeric(cx["staff"], errors="coerce") if "staff" in cx.columns
-             else pd.Series(np.nan, index=cx.index))
-    cx["staffed"] = (staffed_by != "") & (staffed_by != "none") & ~(staff == 0)
+    presence = crossing_presence(cx)
+    for col in presence.columns:
+        cx[col] = presence[col].to_numpy()
     for w in WINDOWS:
         cx[w] = _text(cx, f"{w}_window") != ""
     return cx
@@ -85,9 +119,11 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
     Returns
     -------
     per_school : DataFrame
-        Indexed by school id: ``am_staffed, noon_staffed, pm_staffed`` (bool),
-        ``duty_posts`` (staffed crossings serving the school), ``duty_gaps`` (ids of unstaffed
-        crossings near its gates, comma separated) and ``duty_gap_count``.
+        Indexed by school id, per window ``w`` of ``am, noon, pm``: ``w_staffed`` (anyone on
+        duty), ``police_w`` (police or auxiliary: 见警察), ``other_w`` (guards/volunteers on duty,
+        count of crossings), ``armed_w`` (armed police); then ``duty_posts`` (staffed crossings
+        serving the school), ``staff_unknown`` (of those, with no staff count), ``duty_gaps``
+        (ids of unstaffed crossings near its gates, comma separated) and ``duty_gap_count``.
     gaps : GeoDataFrame
         ``crossing_id, school_id, distance_m`` (metres to the nearest gate of that school)
         and the crossing point, in ``crs``.
@@ -99,17 +135,27 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
     if crossings is None or len(crossings) == 0:
         for w in WINDOWS:
             per_school[f"{w}_staffed"] = False
+            per_school[f"police_{w}"] = False
+            per_school[f"other_{w}"] = 0
+            per_school[f"armed_{w}"] = False
         per_school["duty_posts"] = 0
+        per_school["staff_unknown"] = 0
         per_school["duty_gaps"] = ""
         per_school["duty_gap_count"] = 0
         return per_school, empty_gaps
     cx = assign_crossings(crossings, gates, config=config, crs=crs)
     served = cx[cx["staffed"] & cx["served_school_id"].notna()]
+    def count(mask: pd.Series) -> np.ndarray:
+        return served[mask].groupby("served_school_id").size().reindex(ids).fillna(0).astype(int)\
+            .to_numpy()
+
     for w in WINDOWS:
-        staffed_ids = set(served.loc[served[w], "served_school_id"])
-        per_school[f"{w}_staffed"] = per_school.index.isin(staffed_ids)
-    per_school["duty_posts"] = served.groupby("served_school_id").size().reindex(ids).fillna(0)\
-        .astype(int).to_numpy()
+        per_school[f"{w}_staffed"] = count(served[w]) > 0
+        per_school[f"police_{w}"] = count(served[w] & served["police"]) > 0
+        per_school[f"other_{w}"] = count(served[w] & served["other_staff"])
+        per_school[f"armed_{w}"] = count(served[w] & served["armed"]) > 0
+    per_school["duty_posts"] = count(served["staffed"])
+    per_school["staff_unknown"] = count(served["staff_unknown"])
 
     unstaffed = cx.loc[~cx["staffed"], ["crossing_id", "geometry"]]
     pts = gate_points(gates)

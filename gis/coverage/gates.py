@@ -1,14 +1,18 @@
-"""Gate zones and how much of them the working cameras see (校门视频覆盖).
+"""Gate zones and campus boundaries, and how much of them the working cameras see (视频覆盖).
 
 A school's gate zone is the union of discs of ``gate_zone_m`` metres around its gates.
 Its covered share is the area of (zone ∩ union of working camera sectors) over the zone
-area; the blind part is the rest, kept as a polygon for the map.
+area; the blind part is the rest, kept as a polygon for the map. Where a campus polygon
+exists, its boundary (围界) is measured the same way in metres of line: the seen share and the
+blind stretches (lines, for the map). :func:`gate_zones` is the one definition of a gate zone,
+used by the score and the map alike.
 """
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -41,8 +45,80 @@ def gate_zones(gates: gpd.GeoSeries, *, gate_zone_m: float) -> gpd.GeoSeries:
                          index=gates.index, crs=gates.crs)
 
 
+def _seen(targets: np.ndarray, sectors: gpd.GeoDataFrame, crs) -> tuple[np.ndarray, pd.DataFrame]:
+    """Per target geometry: the part seen by the working sectors, and the (camera, target) pairs."""
+    n = len(targets)
+    z = gpd.GeoDataFrame({"zone_pos": np.arange(n)}, geometry=targets, crs=crs)
+    cams = sectors[["working", "networked", "assumed", "geometry"]].reset_index(drop=True)
+    pairs = gpd.sjoin(cams, z, predicate="intersects", how="inner")
+    cam_pos = pairs.index.to_numpy()
+    zone_pos = pairs["zone_pos"].to_numpy()
+    working = pairs["working"].to_numpy(dtype=bool)
+    covered = np.empty(n, dtype=object)
+    covered[:] = shapely.GeometryCollection()
+    if working.any():
+        order = np.argsort(zone_pos[working], kind="stable")
+        owner = zone_pos[working][order]
+        # One row per target, its sectors padded with None: one vectorised union per row, then
+        # one clip by the target (about twice as fast as clipping every sector first).
+        rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
+        table = np.full((n, rank.max() + 1), None, dtype=object)
+        table[owner, rank] = cams.geometry.to_numpy()[cam_pos[working][order]]
+        hit = np.unique(owner)
+        covered[hit] = shapely.intersection(shapely.union_all(table[hit], axis=1), targets[hit])
+    return covered, pd.DataFrame(pairs.drop(columns="geometry"))
+
+
+def campus_boundaries(schools: gpd.GeoDataFrame, *, crs) -> gpd.GeoSeries:
+    """The campus outline (围界) per school id as lines in ``crs`` (None without a campus)."""
+    sch = to_metric(schools, crs)
+    if "campus" not in sch.columns:
+        return gpd.GeoSeries([None] * len(sch), index=sch["id"].astype(str).to_numpy(), crs=crs)
+    campus = gpd.GeoSeries(sch["campus"], index=sch.index).to_numpy()
+    has = ~shapely.is_missing(campus) & ~shapely.is_empty(campus)
+    lines = np.full(len(campus), None, dtype=object)
+    lines[has] = shapely.boundary(campus[has])
+    return gpd.GeoSeries(lines, index=sch["id"].astype(str).to_numpy(), crs=crs)
+
+
+def boundary_camera_coverage(boundaries: gpd.GeoSeries, sectors: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Seen share of each campus boundary (metres of line) by the working camera sectors.
+
+    Parameters
+    ----------
+    boundaries : GeoSeries
+        From :func:`campus_boundaries` (metric CRS, None where no campus polygon exists).
+    sectors : GeoDataFrame
+        From :func:`gis.coverage.cameras.camera_sectors` (same CRS).
+
+    Returns
+    -------
+    GeoDataFrame
+        Indexed by school id: ``campus_boundary_m``, ``boundary_seen_m``, ``boundary_blind_m``
+        (metres; NaN without a campus), ``boundary_camera_share`` (0–1, NaN without a campus);
+        geometry is the blind stretches of the boundary (lines; None without a campus).
+    """
+    lines = boundaries.to_numpy()
+    has = ~shapely.is_missing(lines) & ~shapely.is_empty(lines)
+    total = np.full(len(lines), np.nan)
+    seen_m = np.full(len(lines), np.nan)
+    blind = np.full(len(lines), None, dtype=object)
+    if has.any():
+        covered, _ = _seen(lines[has], sectors, boundaries.crs)
+        total[has] = shapely.length(lines[has])
+        seen_m[has] = np.minimum(shapely.length(covered), total[has])
+        blind[has] = shapely.difference(lines[has], covered)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(total > 0, seen_m / total, np.nan)
+    return gpd.GeoDataFrame({
+        "campus_boundary_m": total, "boundary_seen_m": seen_m, "boundary_blind_m": total - seen_m,
+        "boundary_camera_share": share,
+    }, geometry=gpd.GeoSeries(blind, index=boundaries.index, crs=boundaries.crs),
+        index=boundaries.index, crs=boundaries.crs)
+
+
 def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
-                         blind: bool = True) -> gpd.GeoDataFrame:
+                         blind: bool = True, gates: gpd.GeoSeries | None = None) -> gpd.GeoDataFrame:
     """Covered share of each gate zone by the union of working camera sectors.
 
     Parameters
@@ -54,6 +130,9 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
     blind : bool
         Compute the blind polygons (the map needs them, the score does not); when False the
         geometry column holds the zones.
+    gates : GeoSeries, optional
+        The gate points per school id (same index as ``zones``): adds ``gates_unseen``, the
+        number of gates no working camera sees.
 
     Returns
     -------
@@ -61,15 +140,13 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
         Indexed by school id: ``gate_zone_m2, covered_m2`` (m²), ``gate_camera_share`` (0–1),
         ``gate_cameras`` (working cameras whose view touches the zone), ``networked_cameras``,
         ``networked_share`` (NaN when no camera), ``broken_gate_cameras``,
-        ``assumed_gate_cameras``; geometry is the blind part of the zone (may be empty).
+        ``assumed_gate_cameras`` (and ``gates_unseen`` when ``gates`` is given); geometry is the
+        blind part of the zone (may be empty).
     """
     zone_arr = zones.to_numpy()
     n = len(zone_arr)
     zone_area = shapely.area(zone_arr)
-    z = gpd.GeoDataFrame({"zone_pos": np.arange(n)}, geometry=zones.to_numpy(), crs=zones.crs)
-    cams = sectors[["working", "networked", "assumed", "geometry"]].reset_index(drop=True)
-    pairs = gpd.sjoin(cams, z, predicate="intersects", how="inner")
-    cam_pos = pairs.index.to_numpy()
+    covered, pairs = _seen(zone_arr, sectors, zones.crs)
     zone_pos = pairs["zone_pos"].to_numpy()
     working = pairs["working"].to_numpy(dtype=bool)
 
@@ -80,27 +157,19 @@ def gate_camera_coverage(zones: gpd.GeoSeries, sectors: gpd.GeoDataFrame, *,
     networked = count(working & pairs["networked"].to_numpy(dtype=bool))
     broken = count(~working)
     assumed = count(working & pairs["assumed"].to_numpy(dtype=bool))
-
-    covered = np.empty(n, dtype=object)
-    covered[:] = shapely.Polygon()
-    if working.any():
-        order = np.argsort(zone_pos[working], kind="stable")
-        owner = zone_pos[working][order]
-        # One row per zone, its sectors padded with None: one vectorised union per row, then
-        # one clip by the zone (about twice as fast as clipping every sector first).
-        rank = np.arange(owner.size) - np.searchsorted(owner, owner, side="left")
-        table = np.full((n, rank.max() + 1), None, dtype=object)
-        table[owner, rank] = cams.geometry.to_numpy()[cam_pos[working][order]]
-        hit = np.unique(owner)
-        covered[hit] = shapely.intersection(shapely.union_all(table[hit], axis=1), zone_arr[hit])
     covered_area = shapely.area(covered)
     geometry = shapely.difference(zone_arr, covered) if blind else zone_arr
+    extra = {}
+    if gates is not None:
+        parts, owner = shapely.get_parts(gates.to_numpy(), return_index=True)
+        seen = shapely.covers(covered[owner], parts) if len(parts) else np.zeros(0, dtype=bool)
+        extra["gates_unseen"] = np.bincount(owner[~seen], minlength=n)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(zone_area > 0, np.minimum(covered_area / zone_area, 1.0), 0.0)
         net_share = np.where(gate_cams > 0, networked / np.maximum(gate_cams, 1), np.nan)
     return gpd.GeoDataFrame({
         "gate_zone_m2": zone_area, "covered_m2": covered_area, "gate_camera_share": share,
         "gate_cameras": gate_cams, "networked_cameras": networked, "networked_share": net_share,
-        "broken_gate_cameras": broken, "assumed_gate_cameras": assumed,
+        "broken_gate_cameras": broken, "assumed_gate_cameras": assumed, **extra,
     }, geometry=gpd.GeoSeries(geometry, index=zones.index, crs=zones.crs), index=zones.index,
         crs=zones.crs)

@@ -95,7 +95,8 @@ def risk_exposure(pairs: pd.DataFrame, schools: pd.DataFrame, *, config: Coverag
     per_school : DataFrame
         Indexed by school id: ``risk_sites_<band>m`` per band (cumulative counts), ``risk_high``
         (level-3 sites in the outer band), ``risk_index`` (weighted sum),
-        ``violations`` (count) and ``violation_sites`` (``id@distance m``, comma separated).
+        ``violations`` (count), ``violation_list`` (list of ``(site id, metres)``, nearest
+        first, for the reasons) and ``violation_sites`` (the same as text for the tables).
     violations : DataFrame
         ``school_id, site_id, distance_m`` of each internet café closer than the legal distance.
     """
@@ -125,8 +126,11 @@ def risk_exposure(pairs: pd.DataFrame, schools: pd.DataFrame, *, config: Coverag
               & pairs["school_id"].isin(protected)]
     v = v.sort_values(["school_id", "distance_m"])[["school_id", "site_id", "distance_m"]]
     out["violations"] = v.groupby("school_id").size().reindex(ids).fillna(0).astype(int).to_numpy()
-    listed = v.groupby("school_id").apply(
-        lambda g: ",".join(f"{s}@{m:.0f}m" for s, m in zip(g["site_id"], g["distance_m"], strict=True)),
-        include_groups=False) if len(v) else pd.Series(dtype=str)
-    out["violation_sites"] = listed.reindex(ids).fillna("").to_numpy()
+    pairs_by_school: dict[str, list[tuple[str, float]]] = {}
+    for sid, site, metres in zip(v["school_id"], v["site_id"], v["distance_m"], strict=True):
+        pairs_by_school.setdefault(str(sid), []).append((str(site), float(metres)))
+    out["violation_list"] = pd.Series([pairs_by_school.get(i, []) for i in ids], index=out.index,
+                                      dtype=object)
+    out["violation_sites"] = [",".join(f"{s}@{m:.0f}m" for s, m in pairs_by_school.get(i, []))
+                              for i in ids]
     return out, v.reset_index(drop=True)

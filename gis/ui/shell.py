@@ -126,18 +126,21 @@ def kpi_html(k: Kpis) -> str:
     share = "—" if k.share_within_3min is None else f"{100 * k.share_within_3min:.0f}%"
     peak = tr(*PEAK_LABELS[k.peak])
     share_tone = "" if k.share_within_3min is None else ("ok" if k.share_within_3min >= 0.9 else "warn")
+    mins = f"{k.within_minutes:g}"
+    others = k.crossings_staffed - k.crossings_police
     tiles = [
         tile(tr("学校", "Schools"), str(k.schools), tr("含幼儿园", "incl. kindergartens")),
-        tile(tr("3分钟内可达", "Reached within 3 min"), share,
+        tile(tr(f"{mins}分钟内可达", f"Reached within {mins} min"), share,
              tr(f"{k.within_3min}/{k.assessed} 所（路网）", f"{k.within_3min}/{k.assessed} (road network)"),
              tone=share_tone),
         tile(tr("薄弱校园", "Weak campuses"), str(k.weak) if k.assessed else "—",
              tr(f"其中高危 {k.critical} 所", f"{k.critical} critical") if k.assessed else tr("未评估", "not assessed"),
              tone="bad" if k.critical else ("warn" if k.weak else "ok")),
-        tile(tr(f"护学岗在岗（{peak}）", f"Crossings staffed ({peak})"),
-             f"{k.crossings_staffed}/{k.crossings_total}",
-             tr("本时段有人值守的护学岗", "staffed in this peak window"),
-             tone="ok" if k.crossings_total and k.crossings_staffed == k.crossings_total else "warn"),
+        tile(tr(f"护学岗在岗·见警察（{peak}）", f"Crossings with police ({peak})"),
+             f"{k.crossings_police}/{k.crossings_total}",
+             tr(f"民警或辅警在岗；另有保安、志愿者 {others} 处（不计）",
+                f"police or auxiliary on duty; {others} more by guards/volunteers (not counted)"),
+             tone="ok" if k.crossings_total and k.crossings_police == k.crossings_total else "warn"),
     ]
     return f'<div class="hx-kpis">{"".join(tiles)}</div>'
 

@@ -18,6 +18,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import mapping
 
+from gis.coverage.config import ScoringConfig
+from gis.coverage.duty import crossing_presence
 from gis.errors import ValidationError
 from gis.schema import main_gate
 from gis.timewindows import parse_window
@@ -47,8 +49,13 @@ class Kpis:
     peak : str
         ``am``, ``noon`` or ``pm``: the peak now or next.
     crossings_staffed : int
-        Crossings staffed (police, auxiliary, guard or volunteer, staff > 0) with a window in ``peak``.
+        Crossings with anyone on duty (police, auxiliary, guard or volunteer; staff not 0) and a
+        window in ``peak`` — :func:`gis.coverage.duty.crossing_presence`, the score's own rule.
     crossings_total : int
+    crossings_police : int
+        Of those, with police or auxiliary police on duty (见警察).
+    within_minutes : float
+        The response target of the "reached within" tile, minutes (``response_good_s``).
     """
 
     schools: int
@@ -60,6 +67,8 @@ class Kpis:
     peak: str
     crossings_staffed: int
     crossings_total: int
+    crossings_police: int = 0
+    within_minutes: float = 3.0
 
 
 def window_or_none(text: Any) -> tuple[int, int] | None:
@@ -88,29 +97,33 @@ def current_peak(now: datetime, windows: Mapping[str, str] | None = None) -> str
     return "am"
 
 
-def staffed_crossings(crossings: gpd.GeoDataFrame | None, peak: str) -> tuple[int, int]:
-    """(staffed with a window in ``peak``, all crossings)."""
+def staffed_crossings(crossings: gpd.GeoDataFrame | None, peak: str, *,
+                      police_only: bool = False) -> tuple[int, int]:
+    """(crossings on duty with a window in ``peak``, all crossings); ``police_only`` counts only
+    police or auxiliary presence (见警察). The rule is the score's (``crossing_presence``)."""
     if crossings is None or len(crossings) == 0:
         return 0, 0
     col = f"{peak}_window"
     has_window = (crossings[col].map(window_or_none).notna() if col in crossings
                   else pd.Series(False, index=crossings.index))
-    who = crossings.get("staffed_by", pd.Series("none", index=crossings.index)).fillna("none").astype(str)
-    staff = pd.to_numeric(crossings.get("staff", pd.Series(0, index=crossings.index)), errors="coerce").fillna(0)
-    staffed = has_window & (who != "none") & (staff > 0)
-    return int(staffed.sum()), int(len(crossings))
+    presence = crossing_presence(crossings)
+    on_duty = presence["police"] if police_only else presence["staffed"]
+    return int((has_window & on_duty).sum()), int(len(crossings))
 
 
 def compute_kpis(schools: gpd.GeoDataFrame | None, assessment: pd.DataFrame | None,
                  crossings: gpd.GeoDataFrame | None, *, now: datetime,
-                 windows: Mapping[str, str] | None = None, within_s: float = 180.0) -> Kpis:
+                 windows: Mapping[str, str] | None = None, within_s: float | None = None) -> Kpis:
     """The KPI tiles of the overview and the wall display.
 
     Parameters
     ----------
-    within_s : float
-        The response-time limit of the "reached within" tile, seconds (3 min).
+    within_s : float, optional
+        The response-time limit of the "reached within" tile, seconds; ``[scoring.thresholds]
+        response_good_s`` (3 min) when omitted.
     """
+    if within_s is None:
+        within_s = ScoringConfig.from_settings().response_good_s
     n_schools = 0 if schools is None else int(len(schools))
     assessed = within = weak = critical = 0
     share = None
@@ -124,7 +137,9 @@ def compute_kpis(schools: gpd.GeoDataFrame | None, assessment: pd.DataFrame | No
         critical = int((level == "critical").sum())
     peak = current_peak(now, windows)
     staffed, total = staffed_crossings(crossings, peak)
-    return Kpis(n_schools, assessed, within, share, weak, critical, peak, staffed, total)
+    police, _ = staffed_crossings(crossings, peak, police_only=True)
+    return Kpis(n_schools, assessed, within, share, weak, critical, peak, staffed, total, police,
+                within_s / 60.0)
 
 
 def data_as_of(layers: Mapping[str, pd.DataFrame | None]) -> datetime | None:
