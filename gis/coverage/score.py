@@ -73,7 +73,7 @@ def _fmt_band(seconds: float) -> str:
 
 
 def deduct_response(f: pd.DataFrame, cfg: ScoringConfig,
-                    cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                    cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Deduction and reason for the travel time of the fastest post (seconds)."""
     w = cfg.weights["response"]
     r = _num(f, "response_s")
@@ -123,7 +123,7 @@ def redundancy_column(cfg: ScoringConfig) -> str:
 
 
 def deduct_redundancy(f: pd.DataFrame, cfg: ScoringConfig,
-                      cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                      cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Deduction when too few posts arrive within the local target (5 min)."""
     w = cfg.weights["redundancy"]
     need = max(int(cfg.redundancy_posts_within_5min), 1)
@@ -141,7 +141,7 @@ def deduct_redundancy(f: pd.DataFrame, cfg: ScoringConfig,
 
 
 def deduct_camera(f: pd.DataFrame, cfg: ScoringConfig,
-                  cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                  cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Deduction for the share of the gate zones not seen by working cameras.
 
     The threshold ``camera_good_share`` decides the deduction; the reason states the share and
@@ -157,7 +157,7 @@ def deduct_camera(f: pd.DataFrame, cfg: ScoringConfig,
     blind = np.nan_to_num(_num(f, "gate_zone_m2") - _num(f, "covered_m2"), nan=0.0)
     edge = _num(f, "boundary_camera_share")
     edge_blind = np.nan_to_num(_num(f, "boundary_blind_m"), nan=0.0)
-    radius = f"{cov.gate_zone_m:.0f}"
+    radius = f"{(cov or CoverageConfig()).gate_zone_m:.0f}"
     reasons: list[Reason | None] = []
     for i in range(len(f)):
         parts_zh: list[str] = []
@@ -195,7 +195,7 @@ def make_duty_deduction(windows: tuple[str, ...]) -> Component:
     """Build the peak-duty component for the required windows (``am``, ``noon``, ``pm``)."""
 
     def deduct_peak_duty(f: pd.DataFrame, cfg: ScoringConfig,
-                         cov: CoverageConfig) -> tuple[np.ndarray, list]:
+                         cov: CoverageConfig | None = None) -> tuple[np.ndarray, list]:
         w = cfg.weights["peak_duty"]
         police = {win: known_flags(f, f"police_{win}")[0] for win in windows}
         other = {win: np.nan_to_num(_num(f, f"other_{win}"), nan=0.0).astype(int) for win in windows}
@@ -225,7 +225,7 @@ def make_duty_deduction(windows: tuple[str, ...]) -> Component:
 
 
 def deduct_guards(f: pd.DataFrame, cfg: ScoringConfig,
-                  cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                  cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Deduction for full-time guards short of the requirement; a blank count deducts
     ``unreported_share`` of the weight and says 未填报."""
     w = cfg.weights["guards"]
@@ -257,13 +257,13 @@ def deduct_guards(f: pd.DataFrame, cfg: ScoringConfig,
 
 
 def deduct_tech_defence(f: pd.DataFrame, cfg: ScoringConfig,
-                        cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                        cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """One equal part per technical/physical defence item not in place (half for 未填报)."""
     w = cfg.weights["tech_defence"]
     flags = {flag: known_flags(f, flag) for flag in TECH_FLAGS}
     # Declared "networked" but the cameras at the gates are not all on the police platform.
     share = _num(f, "networked_share")
-    required = cov.networked_required_share
+    required = (cov or CoverageConfig()).networked_required_share
     value, known = flags["video_networked"]
     short_net = value & ~np.isnan(share) & (share < required - 1e-9)
     flags["video_networked"] = (value & ~short_net, known)
@@ -292,7 +292,7 @@ def deduct_tech_defence(f: pd.DataFrame, cfg: ScoringConfig,
 
 
 def deduct_risks(f: pd.DataFrame, cfg: ScoringConfig,
-                 cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                 cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Deduction for registered risk sites nearby, weighted by level and distance band."""
     w = cfg.weights["risks"]
     index = np.nan_to_num(_num(f, "risk_index"), nan=0.0)
@@ -324,12 +324,12 @@ def deduct_risks(f: pd.DataFrame, cfg: ScoringConfig,
 
 
 def deduct_violations(f: pd.DataFrame, cfg: ScoringConfig,
-                      cov: CoverageConfig) -> tuple[np.ndarray, list[Reason | None]]:
+                      cov: CoverageConfig | None = None) -> tuple[np.ndarray, list[Reason | None]]:
     """Full deduction when an internet café stands within the legal distance."""
     w = cfg.weights["violations"]
     count = np.nan_to_num(_num(f, "violations"), nan=0.0).astype(int)
     listed = f["violation_list"].tolist() if "violation_list" in f.columns else [()] * len(f)
-    legal = cov.internet_cafe_min_distance_m
+    legal = (cov or CoverageConfig()).internet_cafe_min_distance_m
     reasons: list[Reason | None] = []
     for i in range(len(f)):
         if count[i] <= 0:
