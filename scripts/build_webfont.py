@@ -162,7 +162,7 @@ def css(slices: list[tuple[str, list[int], bool]], *, prefix: str) -> str:
     for name, codes, restricted in slices[1:] + slices[:1]:
         rng = f"\n  unicode-range: {unicode_range(codes)};" if restricted else ""
         rules.append(f'@font-face {{\n  font-family: "{FAMILY}";\n  src: url("{prefix}/{name}") format("woff2");\n'
-                     f"  font-weight: 100 900;\n  font-style: normal;\n  font-display: swap;{rng}\n}}")
+                     f"  font-style: normal;\n  font-display: swap;{rng}\n}}")
     return "\n".join(rules) + "\n"
 
 

@@ -90,3 +90,40 @@ def test_no_notice_and_no_grey_pieces_when_the_network_holds_together(demo_store
     assert not app.exception
     assert not any("不连通" in str(w.value) for w in app.warning)
     assert '"dashArray": "6 6"' not in maps[-1].get_root().render()
+
+
+def test_a_post_moved_onto_a_cut_off_road_is_named_on_the_overview(demo_store, tmp_path, monkeypatch):
+    """Guixi's dropped pieces: put one post on the one farthest from the main network."""
+    import numpy as np
+    import shapely
+    from streamlit.testing.v1 import AppTest
+
+    from gis.network import load_road_graph
+    from gis.store import open_store
+
+    db = tmp_path / "app.db"
+    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(db) as out:
+        src.backup(out)
+    store = open_store(f"sqlite:///{db}")
+    settings = load_settings(database_url=f"sqlite:///{db}")
+    graph = load_road_graph(store.read_layer("roads"), settings=settings)
+    lines = graph.dropped_lines().to_crs(graph.crs)
+    mids = shapely.line_interpolate_point(lines.geometry.to_numpy(), 0.5, normalized=True)
+    _, dist = graph.segment_tree().query_nearest(mids, return_distance=True, all_matches=False)
+    far = int(np.argmax(dist))
+    assert dist[far] > 100  # a piece well away from the main network
+    spot = gpd.GeoSeries([mids[far]], crs=graph.crs).to_crs("EPSG:4326").iloc[0]
+
+    posts = store.read_layer("police_posts")
+    moved = posts[posts["kind"] != "station"].iloc[[0]].copy()
+    moved["point"] = [spot]
+    moved = moved.set_geometry("point", crs="EPSG:4326")
+    store.write_layer("police_posts", moved, source="test", actor="test")
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.delenv("GIS_CONFIG", raising=False)
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    warnings = [str(w.value) for w in app.warning]
+    assert any("所在道路与主路网不连通" in w and str(moved["name"].iloc[0]) in w for w in warnings), warnings

@@ -199,6 +199,17 @@ def test_overview_title_and_map_use_the_web_font(server, bare_browser):
         map_frame = next(f for f in page.frames if f.url and f is not page.main_frame
                          and f.locator(".leaflet-container").count())
         _check_element(map_frame, legend, name="map_legend", screenshot_page=page)
+        # a school's popup (built in the frame by Leaflet): open the first popup bound to a layer
+        opened = map_frame.evaluate("""() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            let done = false;
+            map.eachLayer(l => { if (!done && l.getPopup && l.getPopup() && l.getLatLng) {
+                l.openPopup(); done = true; } });
+            return done; }""")
+        assert opened
+        title = frame.locator(".leaflet-popup-content .hx-pop-title").first
+        title.wait_for(timeout=30_000)
+        _check_element(map_frame, title, name="map_popup", screenshot_page=page)
         assert any("huxiao-sc-core.woff2" in f and f.startswith("200 font/woff2") for f in fonts), fonts
     finally:
         context.close()

@@ -129,13 +129,20 @@ def road_graph(url: str, version: int, fingerprint: str):
 @st.cache_data(show_spinner=False, max_entries=3)
 def load_network_report(url: str, version: int, fingerprint: str, lang: str) -> tuple[dict[str, Any], Any]:
     """The road graph's report and, when the data is fragmented, its dropped pieces for the map."""
+    from gis.network import NetworkConfig, snap_points
     from gis.viz.network import dropped_road_features
 
     graph = road_graph(url, version, fingerprint)
     if graph is None:
         return {}, None
+    report = dict(graph.report)
+    posts = load_layers(url, version)["police_posts"]
+    if posts is not None and len(posts):
+        snapped = snap_points(graph, posts, config=NetworkConfig.from_settings(get_settings()))
+        names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=False))
+        report["stranded_posts"] = [names.get(str(i), str(i)) for i in snapped.attrs["stranded_points"]]
     lines = graph.dropped_lines() if graph.report.get("fragmented") else None
-    return dict(graph.report), dropped_road_features(lines, lang=lang) if lines is not None else None
+    return report, dropped_road_features(lines, lang=lang) if lines is not None else None
 
 
 def network_report(ctx: Context, lang: str) -> tuple[dict[str, Any], Any]:

@@ -163,12 +163,14 @@ def show_map(m: folium.Map, *, key: str, height: int = 620,
 
 
 def network_notice(report: dict[str, Any]) -> None:
-    """Say when the road data is fragmented (the dropped pieces are on the map)."""
-    from gis.viz.network import fragmented_notice
+    """Say when the road data is fragmented (the dropped pieces are on the map) and which
+    posts are stranded on roads cut off the main network."""
+    from gis.viz.network import fragmented_notice, stranded_posts_notice
 
-    text = fragmented_notice(report, lang=current_language())
-    if text:
-        st.warning(text)
+    for text in (fragmented_notice(report, lang=current_language()),
+                 stranded_posts_notice(report, lang=current_language())):
+        if text:
+            st.warning(text)
 
 
 def no_data(meta: dict[str, Any]) -> None:

@@ -43,6 +43,18 @@ def dropped_road_features(lines: gpd.GeoDataFrame | None, *, lang: str = "zh") -
     return collect(frame, lambda row: {"_style": dict(DROPPED_STYLE), "_tooltip": tip})
 
 
+def stranded_posts_notice(report: dict[str, Any] | None, *, lang: str = "zh") -> str | None:
+    """Posts whose road does not connect to the main network (they reach nothing), or ``None``."""
+    names = list((report or {}).get("stranded_posts") or [])
+    if not names:
+        return None
+    if lang == "en":
+        return (f"{len(names)} police post(s) sit on roads not connected to the main road network and take no "
+                f"part in response times: {', '.join(names)}. Join the road or check the post's position.")
+    return (f"{len(names)} 个警务点所在道路与主路网不连通，未参与到达时间计算：{'、'.join(names)}。"
+            "请补全道路连接或核实警务点位置。")
+
+
 def fragmented_notice(report: dict[str, Any] | None, *, lang: str = "zh") -> str | None:
     """The one-sentence summary for fragmented road data, ``None`` when it is not fragmented."""
     if not report or not report.get("fragmented"):
