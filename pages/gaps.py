@@ -17,7 +17,7 @@ st.title(tr("覆盖缺口", "Coverage gaps"))
 table, error = cache.assessment(ctx)
 if table is None:
     if error:
-        st.warning(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
+        st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
     else:
         shell.no_data(cache.meta(ctx))
     st.stop()

@@ -20,7 +20,7 @@ if data["schools"] is None or len(data["schools"]) == 0:
 
 table, error = cache.assessment(ctx)
 if error:
-    st.warning(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
+    st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
 shell.kpi_tiles(views.kpis(ctx))
 shell.network_notice(cache.network_report(ctx, lang)[0])
 

@@ -33,6 +33,9 @@ def wall() -> None:
     if len(cache.layers(ctx)["schools"]) == 0:
         shell.no_data(meta)
         return
+    _, error = cache.assessment(ctx)
+    if error:
+        st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
     shell.kpi_tiles(views.kpis(ctx))
     shell.show_map(views.wall_map(ctx, lang, rotate_s=rotate_s), key="wall_map", height=800)
 

@@ -389,6 +389,15 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, config: NetworkConfig | None = 
     main = int(np.argmax(sizes))
     node_keep = labels == main
     seg_keep = node_keep[lo] & node_keep[hi]
+    if not seg_keep.any():
+        one_way = int((ok_f ^ ok_b).sum())
+        msg = (f"道路网络中没有可以往返通行的部分：{len(lo)} 段道路中 {one_way} 段是单行道，且没有任何两处路口能互相到达"
+               f"（没有强连通部分），无法计算到达时间和巡逻路线。请检查道路数据的单行（oneway）字段是否填错"
+               f"（例如全部填了“是”），或导入包含双向道路的完整路网 / the road network has no part where places "
+               f"can reach each other both ways ({one_way} of {len(lo)} segments are one-way and nothing is strongly "
+               f"connected): travel times and patrol routes cannot be computed; check the roads' oneway values "
+               f"or import a complete network with two-way roads")
+        raise ValidationError(msg)
     # Number the kept nodes along a Z-order curve: nodes near each other on the map get
     # near numbers, so a shortest-path pass touches memory locally (about 1.6x faster
     # Dijkstra on a county graph than the lon/lat sort order).

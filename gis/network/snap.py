@@ -96,6 +96,10 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
         frame.attrs["far_points"] = []
         frame.attrs["stranded_points"] = []
         return frame
+    if graph.n_segments == 0:
+        msg = ("道路网络为空（没有相互连通的道路），无法把地点接入路网；请导入完整的道路数据 / the road network is "
+               "empty (no connected roads): points cannot be placed on it; import a complete road layer")
+        raise ValidationError(msg)
     px, py = graph.to_local().transform(shapely.get_x(geoms), shapely.get_y(geoms))
     local = shapely.points(px, py)
     idx, dist = graph.segment_tree().query_nearest(local, return_distance=True, all_matches=False)
