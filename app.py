@@ -25,6 +25,7 @@ pages = [
 wall = st.Page("pages/wall.py", title=tr("大屏", "Wall display"), default=wall_first)
 pages.append(wall)
 page = st.navigation(pages, position="hidden")
+shell.stop_if_damaged()
 if page is not wall:
     shell.sidebar(pages, cache.meta(cache.context()))
 page.run()

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import tomllib
 import typing
@@ -74,9 +75,97 @@ def read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError as exc:
         msg = f"配置文件不存在 / config file not found: {path}"
         raise DataSourceError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"配置文件格式错误 / config file is not valid TOML: {path}: {exc}"
+    except IsADirectoryError as exc:
+        msg = f"配置文件路径是一个文件夹，请给出 .toml 文件 / the config path is a folder, give a .toml file: {path}"
         raise DataSourceError(msg) from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = f"配置文件格式错误 / config file is not valid TOML: {path}: {detail}"
+        raise DataSourceError(msg) from exc
+    except OSError as exc:
+        msg = f"无法读取配置文件 / cannot read the config file {path}: {exc.strerror or exc}"
+        raise DataSourceError(msg) from exc
+
+
+# Keys whose numbers must be strictly positive (speeds, factors, sizes); every other number
+# whose default is >= 0 must be >= 0, and every number must be finite.
+POSITIVE_KEYS = ("_kmh", "reach_cell_m", "sector_segments", "time_limit_s", "max_iterations", "max_upload_mb",
+                 "max_unzipped_mb", "max_zip_ratio", "max_zip_members", "wall_rotate_s", "wall_refresh_s")
+POSITIVE_TABLES = ("speeds_kmh", "peak_factors")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "table"
+    return type(value).__name__
+
+
+KIND_ZH = {"bool": "true/false", "number": "数字", "text": "文本（加引号）", "list": "列表 [...]", "table": "表 [..]"}
+
+
+def _bad_key(key: str, value: Any, need_zh: str, need_en: str, source: Path | str | None) -> ConfigError:
+    where = f"（{source}）" if source else ""
+    msg = (f"配置项 {key} = {value!r} 无效{where}：{need_zh} / config key {key} = {value!r} is invalid"
+           f"{f' ({source})' if source else ''}: {need_en}")
+    return ConfigError(msg)
+
+
+def _check_number(key: str, value: float, default: Any, source) -> None:
+    name = key.rsplit(".", 1)[-1]
+    if not math.isfinite(value):
+        raise _bad_key(key, value, "应为有限数值", "use a finite number", source)
+    positive = name.endswith(POSITIVE_KEYS) or any(f".{t}." in f".{key}." for t in POSITIVE_TABLES)
+    if positive and value <= 0:
+        raise _bad_key(key, value, "应大于 0", "use a number above 0", source)
+    if isinstance(default, int | float) and not isinstance(default, bool) and default >= 0 and value < 0:
+        raise _bad_key(key, value, "不能为负数", "use a number of 0 or more", source)
+    if name.endswith("_share") and value > 1:
+        raise _bad_key(key, value, "应在 0 到 1 之间", "use a share between 0 and 1", source)
+
+
+def validate_settings(user: dict[str, Any], defaults: dict[str, Any], *, source: Path | str | None = None,
+                      prefix: str = "") -> None:
+    """Check the user's values against the defaults' types and the ranges above.
+
+    Keys the defaults do not know are left to each package's typed config (which rejects
+    unknown keys); this layer checks the type and range of every key it knows, so a wrong
+    value is reported once, when the settings load, naming the key.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first bad key (``section.key``), its value and what it should be.
+    """
+    for name, value in user.items():
+        key = f"{prefix}{name}"
+        if name not in defaults:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                _check_number(key, float(value), None, source)
+            continue
+        default = defaults[name]
+        want, got = _kind(default), _kind(value)
+        if want != got:
+            raise _bad_key(key, value, f"应为{KIND_ZH.get(want, want)}", f"use a {want}", source)
+        if want == "table":
+            validate_settings(value, default, source=source, prefix=f"{key}.")
+        elif want == "number":
+            _check_number(key, float(value), default, source)
+        elif want == "list" and default:
+            item_kind = _kind(default[0])
+            for k, item in enumerate(value):
+                if _kind(item) != item_kind:
+                    raise _bad_key(f"{key}[{k}]", item, f"应为{KIND_ZH.get(item_kind, item_kind)}",
+                                   f"use a {item_kind}", source)
+                if item_kind == "number":
+                    _check_number(f"{key}[{k}]", float(item), default[0], source)
 
 
 def load_settings(*, database_url: str | None = None, config: str | Path | None = None) -> Settings:
@@ -92,7 +181,9 @@ def load_settings(*, database_url: str | None = None, config: str | Path | None 
     sections = read_toml(DEFAULT_CONFIG_PATH)
     user_path = config or os.environ.get("GIS_CONFIG")
     if user_path:
-        sections = merge_dicts(sections, read_toml(Path(user_path)))
+        user = read_toml(Path(user_path))
+        validate_settings(user, sections, source=user_path)
+        sections = merge_dicts(sections, user)
     url = database_url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     return Settings(database_url=url, sections=sections)
 

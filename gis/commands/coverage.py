@@ -16,6 +16,7 @@ import pandas as pd
 
 from gis.config import Settings
 from gis.errors import ValidationError
+from gis.io.paths import check_output_file
 
 LAYERS = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
@@ -46,6 +47,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         msg = (f"不支持的输出格式 {out.name}，请使用 .csv、.xlsx 或 .geojson / "
                f"unsupported output {out.name}: use .csv, .xlsx or .geojson")
         raise ValidationError(msg)
+    check_output_file(out, option="--out")
+    if args.map_layers is not None:
+        check_output_file(args.map_layers, suffixes=(".geojson", ".json"), option="--map-layers")
     layers = read_layers(settings)
     if len(layers["schools"]) == 0:
         msg = ("数据库中没有学校，请先运行 `python -m gis demo` 或导入 schools / "

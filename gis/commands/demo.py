@@ -12,6 +12,7 @@ import argparse
 from gis.auth.demo import DEMO_PASSWORD
 from gis.config import Settings
 from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, clear_demo, load_demo
+from gis.errors import ValidationError
 from gis.store import open_store
 
 
@@ -25,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not 0 <= args.seed < 2 ** 32:
+        msg = f"--seed 应为 0 到 4294967295 之间的整数，收到 {args.seed} / --seed must be 0 … 4294967295"
+        raise ValidationError(msg)
     store = open_store(settings.database_url)
     try:
         if args.clear:

@@ -9,6 +9,7 @@ circle_radius_m, circle_reach_share`` (plus ``circle_area_km2``, ``peak``), EPSG
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import geopandas as gpd
 from gis import OSM_ATTRIBUTION
 from gis.config import Settings
 from gis.errors import DataSourceError, ValidationError
+from gis.io.paths import check_output_file
 from gis.network import NetworkConfig, load_road_graph, reach_polygons
 
 OUTPUT_COLUMNS = ["post_id", "minutes", "area_km2", "circle_radius_m", "circle_reach_share",
@@ -44,7 +46,7 @@ def parse_minutes(text: str | None, default: tuple[float, ...]) -> tuple[float, 
         values = tuple(float(part) for part in text.split(",") if part.strip())
     except ValueError:
         values = ()
-    if not values or any(v <= 0 or v > 120 for v in values):
+    if not values or any(not math.isfinite(v) or v <= 0 or v > 120 for v in values):
         msg = (f"--minutes 参数无效：{text!r}，应为逗号分隔的正数分钟，如 1,3,5 / invalid --minutes "
                f"{text!r}: give positive minutes separated by commas, e.g. 1,3,5")
         raise ValidationError(msg)
@@ -85,6 +87,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if out.suffix.lower() not in (".geojson", ".json"):
         msg = f"输出文件须为 .geojson / --out must end in .geojson: {out}"
         raise ValidationError(msg)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output_file(out, option="--out")
+    if args.circles:
+        check_output_file(args.circles, suffixes=(".geojson", ".json"), option="--circles")
     roads, posts = load_inputs(args, settings)
     graph = load_road_graph(roads, config=config)
     reach = reach_polygons(graph, posts, minutes=minutes, peak=args.peak, config=config)

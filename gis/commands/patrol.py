@@ -9,11 +9,14 @@ every school is an optional stop with the default priority, and the output says 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import math
 import sys
 from pathlib import Path
 
 from gis.config import Settings
 from gis.errors import DataSourceError, GisError, ValidationError
+from gis.io.paths import check_output_dir
 
 LAYERS = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
@@ -60,13 +63,41 @@ def load_inputs(settings: Settings):
     return layers, graph, assessment, why, str(store.data_version()), area
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse impossible options with one clear line, before any work."""
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        msg = "--time-limit 必须是大于 0 的秒数 / --time-limit must be a positive number of seconds"
+        raise ValidationError(msg)
+    if args.dwell is not None and not (math.isfinite(args.dwell) and 0 < args.dwell <= 240):
+        msg = (f"--dwell 应为 0–240 之间的分钟数（不含 0），收到 {args.dwell:g} / --dwell must be minutes "
+               f"between 0 and 240, got {args.dwell:g}")
+        raise ValidationError(msg)
+    if args.seed is not None and not 0 <= args.seed < 2 ** 31:
+        msg = f"--seed 应为 0 到 2147483647 之间的整数，收到 {args.seed} / --seed must be 0 … 2147483647"
+        raise ValidationError(msg)
+    if args.units is not None and not 1 <= args.units <= 500:
+        msg = f"--units 应为 1 到 500 之间的整数，收到 {args.units} / --units must be 1 … 500"
+        raise ValidationError(msg)
+    if args.date is not None:
+        args.date = parse_duty_date(args.date)
+
+
+def parse_duty_date(text: str) -> str:
+    """``YYYY-MM-DD`` (a real calendar day) → the same text; anything else is refused."""
+    try:
+        return dt.date.fromisoformat(text.strip()).isoformat()
+    except ValueError:
+        msg = (f"--date 不是有效日期：{text!r}，请写成 YYYY-MM-DD（如 2024-09-02） / --date {text!r} is not a "
+               f"calendar date: use YYYY-MM-DD, e.g. 2024-09-02")
+        raise ValidationError(msg) from None
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from gis.reports import write_route_sheets
     from gis.routing.plan import plan_patrols
 
-    if args.time_limit is not None and args.time_limit <= 0:
-        msg = "--time-limit 必须大于 0 秒 / --time-limit must be positive"
-        raise ValidationError(msg)
+    check_arguments(args)
+    check_output_dir(args.out, option="--out")
     layers, graph, assessment, why, version, area = load_inputs(settings)
     if assessment is None:
         print(f"提示：校园评分不可用（{why}），所有学校按默认优先级作为可选点 / scoring unavailable: "

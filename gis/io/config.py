@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-from gis.config import Settings
-from gis.errors import ValidationError
+from gis.config import Settings, load_settings, typed_section
 from gis.io.safe_zip import ZipLimits
 
 
@@ -34,16 +33,10 @@ class ImportConfig:
     extent_margin_m: float = 5000.0
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> ImportConfig:
-        """Build from ``settings.section("import")``; unknown keys are an error naming the key."""
-        section = settings.section("import")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(section) - known)
-        if unknown:
-            msg = (f"配置 [import] 中有未知的键：{', '.join(unknown)}；可用：{', '.join(sorted(known))} / "
-                   f"unknown keys in [import]: {', '.join(unknown)}")
-            raise ValidationError(msg)
-        return cls(**{k: (int(v) if k == "max_zip_members" else float(v)) for k, v in section.items()})
+    def from_settings(cls, settings: Settings | None = None) -> ImportConfig:
+        """Build from ``settings.section("import")``; unknown keys are a ``ConfigError`` naming the key."""
+        settings = settings or load_settings()
+        return typed_section(cls, "import", settings.section("import"))
 
     @property
     def zip_limits(self) -> ZipLimits:

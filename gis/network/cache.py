@@ -58,6 +58,9 @@ def hash_roads(roads: gpd.GeoDataFrame) -> str:
     return digest.hexdigest()
 
 
+LINE_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip", ".fgb")
+
+
 def read_roads(path: Path) -> gpd.GeoDataFrame:
     """Read roads from an OSM file or a line layer (GeoJSON, Shapefile, GeoPackage)."""
     name = path.name.lower()
@@ -68,11 +71,20 @@ def read_roads(path: Path) -> gpd.GeoDataFrame:
         from gis.io.osm import read_osm
 
         return read_osm(path).roads
+    if not name.endswith(LINE_SUFFIXES):
+        msg = (f"道路文件须为 OSM（.osm/.osm.bz2/.osm.pbf）或线图层（GeoJSON、Shapefile、GeoPackage），"
+               f"不能是 {path.suffix or path.name} / the road file must be OSM or a line layer "
+               f"(GeoJSON, Shapefile, GeoPackage), not {path.name}")
+        raise DataSourceError(msg)
     try:
-        return gpd.read_file(path, engine="pyogrio")
+        roads = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several types for unreadable files
-        msg = f"无法读取道路文件 / cannot read road file {path.name}: {exc}"
+        msg = f"无法读取道路文件 / cannot read road file {path.name}: {str(exc)[:200]}"
         raise DataSourceError(msg) from exc
+    if not isinstance(roads, gpd.GeoDataFrame) or roads.geometry.isna().all():
+        msg = f"道路文件 {path.name} 中没有线几何 / the road file {path.name} holds no line geometry"
+        raise DataSourceError(msg)
+    return roads
 
 
 def save_graph(graph: RoadGraph, path: Path) -> None:

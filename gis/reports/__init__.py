@@ -8,6 +8,7 @@ embedded CJK font), ``<unit>.gpx`` and ``<unit>.kml``; for all units ``patrol_pl
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -69,6 +70,27 @@ def unit_file_stem(plan: PatrolPlan, k: int) -> str:
     return plan.problem.units[plan.solution.routes[k].unit].id
 
 
+_UNIT_FILE = re.compile(r"^[A-Za-z0-9_-]{1,40}\.(pdf|gpx|kml)$")
+
+
+def _earlier_unit_files(out: Path) -> set[str]:
+    """Unit files (``U02.pdf/.gpx/.kml``) a previous run listed in ``summary.json`` of ``out``.
+
+    Summaries written before the list existed: the folder's ``U<n>`` files. Nothing is taken
+    from a folder without our ``summary.json``.
+    """
+    summary = out / "summary.json"
+    if not summary.is_file():
+        return set()
+    try:
+        listed = json.loads(summary.read_text(encoding="utf-8")).get("unit_files")
+    except (OSError, ValueError, AttributeError):
+        listed = None
+    if isinstance(listed, list):
+        return {n for n in listed if isinstance(n, str) and _UNIT_FILE.match(n)}
+    return {p.name for p in out.iterdir() if re.match(r"^U\d+\.(pdf|gpx|kml)$", p.name)}
+
+
 def write_route_sheets(plan: PatrolPlan, out_dir: Path | str, *,
                        roads: gpd.GeoDataFrame | None = None, area_name: str = "") -> dict[str, list[Path]]:
     """Write every file of a plan into ``out_dir``.
@@ -81,6 +103,7 @@ def write_route_sheets(plan: PatrolPlan, out_dir: Path | str, *,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    earlier = _earlier_unit_files(out)
     files: dict[str, list[Path]] = {"pdf": [], "gpx": [], "kml": []}
     for k, route in enumerate(plan.solution.routes):
         if not route.visits:
@@ -92,8 +115,12 @@ def write_route_sheets(plan: PatrolPlan, out_dir: Path | str, *,
         files["kml"].append(write_unit_kml(plan, k, out / f"{stem}.kml"))
     files["xlsx"] = [write_plan_xlsx(plan, out / "patrol_plan.xlsx")]
     files["geojson"] = [write_plan_geojson(plan, out / "patrol_plan.geojson")]
+    written = {p.name for kind in ("pdf", "gpx", "kml") for p in files[kind]}
+    for name in sorted(earlier - written):       # the previous run's sheets of units now without stops
+        (out / name).unlink(missing_ok=True)
     summary = out / "summary.json"
-    summary.write_text(json.dumps(plan.summary(), ensure_ascii=False, indent=2), encoding="utf-8")
+    figures = {**plan.summary(), "unit_files": sorted(written)}
+    summary.write_text(json.dumps(figures, ensure_ascii=False, indent=2), encoding="utf-8")
     files["summary"] = [summary]
     archive = out / ZIP_NAME
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -124,8 +124,42 @@ class Store:
 
     # -- schema ---------------------------------------------------------------------------
 
+    def check_integrity(self) -> None:
+        """Raise when the database file is damaged (SQLite ``PRAGMA quick_check``).
+
+        A page-corrupted SQLite file can still answer simple queries, so it would look
+        empty or "up to date"; this says plainly that it is damaged and how to restore it.
+        PostGIS checks its own pages; nothing is done there.
+
+        Raises
+        ------
+        DataSourceError
+            The file is damaged or not a database.
+        """
+        if self.backend != "sqlite":
+            return
+        try:
+            with self.engine.connect() as conn:
+                rows = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check(20)").fetchall()]
+        except SQLAlchemyError as exc:
+            rows = [str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]]
+        if rows == ["ok"]:
+            return
+        path = make_url(self.url).database
+        detail = "; ".join(rows[:3])[:200]
+        msg = (f"数据库文件已损坏：{path}（{detail}）。请停止应用，用最近的备份替换该文件后重启；没有备份时可用 "
+               f"`sqlite3 {path} .recover | sqlite3 recovered.db` 抢救数据，再用 "
+               f"`python -m gis --db sqlite:///recovered.db init` 检查 / the database file {path} is damaged "
+               f"({detail}): stop the app and restore it from your latest backup; without a backup, salvage it "
+               f"with sqlite3's .recover into a new file and check that with `python -m gis init`")
+        raise DataSourceError(msg)
+
     def init(self) -> list[str]:
-        """Create or migrate the schema (idempotent). Returns the schema files applied now."""
+        """Create or migrate the schema (idempotent). Returns the schema files applied now.
+
+        A damaged SQLite file is refused first (``check_integrity``), never reported "up to date".
+        """
+        self.check_integrity()
         with self._begin(write=True) as conn:
             return apply_migrations(conn, self.backend)
 

@@ -56,6 +56,16 @@ def get_store(url: str):
     return open_store(url)
 
 
+@st.cache_resource(show_spinner=False)
+def database_problem(url: str) -> str | None:
+    """Why the database cannot be used (a damaged SQLite file), checked once per app start."""
+    try:
+        get_store(url).check_integrity()
+    except GisError as exc:
+        return str(exc)
+    return None
+
+
 def context() -> Context:
     """The current data context; ``data_version()`` is one cheap query per run."""
     settings = get_settings()

@@ -17,6 +17,7 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from gis.ui import cache
 from gis.ui.i18n import current_language, language_switch, tr
 from gis.viz.kpis import PEAK_LABELS, Kpis
 
@@ -171,6 +172,14 @@ def network_notice(report: dict[str, Any]) -> None:
                  stranded_posts_notice(report, lang=current_language())):
         if text:
             st.warning(text)
+
+
+def stop_if_damaged() -> None:
+    """At app start: a damaged database stops every page with a plain error and the way back."""
+    problem = cache.database_problem(cache.get_settings().database_url)
+    if problem:
+        st.error(problem)
+        st.stop()
 
 
 def no_data(meta: dict[str, Any]) -> None:
