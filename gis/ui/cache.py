@@ -142,7 +142,10 @@ def load_network_report(url: str, version: int, fingerprint: str, lang: str) -> 
     from gis.network import NetworkConfig, snap_points
     from gis.viz.network import dropped_road_features
 
-    graph = road_graph(url, version, fingerprint)
+    try:
+        graph = road_graph(url, version, fingerprint)
+    except GisError:        # a degenerate road network: the pages show the assessment's error
+        return {}, None
     if graph is None:
         return {}, None
     report = dict(graph.report)
