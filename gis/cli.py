@@ -24,6 +24,7 @@ COMMANDS = {
     "patrol": ("patrol", "高峰巡逻路线 / peak-hour patrol routes"),
     "siting": ("siting", "选址与部署推演 / where new posts, cameras, officers help most"),
     "user": ("user", "账号管理 / manage accounts (add|list|disable|reset|role|kiosk)"),
+    "report": ("report", "月报与联席会议材料 / monthly report and joint-meeting pack"),
 }
 
 

@@ -77,8 +77,9 @@ class MonthlyFigures:
         One row per 派出所 and a last ``全县`` row: ``jurisdiction_id, jurisdiction_name`` and
         :data:`INDICATORS` (assessment figures ``None`` when no assessment was given).
     schools : DataFrame
-        :func:`gis.cycle.rules.school_cycle` at ``as_of`` joined with the assessment's
-        ``score, level, reasons_zh, reasons_en`` when given.
+        :func:`gis.cycle.rules.school_cycle` at ``as_of`` (its ``reasons_zh/en`` are the cycle's)
+        joined with the assessment's ``score, level, response_s`` and its reasons as
+        ``weak_reasons_zh, weak_reasons_en`` when given.
     notices : DataFrame
         The notices issued in the month or still open at its end, with their state.
     drills : DataFrame
@@ -242,6 +243,7 @@ def monthly_figures(layers: Mapping[str, gpd.GeoDataFrame], records: Mapping[str
                             "jurisdiction_name") if c in assessment.columns]
         extra = pd.DataFrame(assessment)[cols].copy()
         extra["school_id"] = extra["school_id"].astype(str)
+        extra = extra.rename(columns={"reasons_zh": "weak_reasons_zh", "reasons_en": "weak_reasons_en"})
         table = table.merge(extra.drop(columns=[c for c in ("jurisdiction_name",) if c in extra]),
                             on="school_id", how="left")
     school_names = dict(zip(table["school_id"], table["name"], strict=True))
@@ -310,7 +312,7 @@ def trend(snapshots: pd.DataFrame, *, jurisdiction_id: str = COUNTY, months: int
         return pd.DataFrame(columns=list(INDICATORS))
     part = snapshots[snapshots["jurisdiction_id"].astype(str) == jurisdiction_id]
     frame = part.set_index("month")[[c for c in INDICATORS if c in part.columns]].sort_index()
-    return frame.apply(pd.to_numeric, errors="coerce").tail(months)
+    return frame.apply(pd.to_numeric, errors="coerce").astype("float64").tail(months)
 
 
 def reports_missing(snapshots: pd.DataFrame, *, month: str, jurisdiction_ids: list[str]) -> list[str]:

@@ -329,7 +329,9 @@ def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame |
         }
 
     rows = []
-    for jid, g in t.groupby("jurisdiction_id", sort=True):
+    groups = dict(tuple(t.groupby("jurisdiction_id", sort=True)))
+    for jid in sorted(set(groups) | set(names)):   # a 派出所 without schools still gets its row
+        g = groups.get(jid, t.iloc[0:0])
         rows.append({"jurisdiction_id": jid, "jurisdiction_name": names.get(jid, jid), **agg(g),
                      "joint_month_done": int(joint_by.get(jid, 0)) if len(joint_by) else 0,
                      "joint_month_required": joint_required})

@@ -1,0 +1,459 @@
+"""护校安园工作月报: one A4 PDF per 派出所 and one for the county, plus one XLSX.
+
+Each PDF (Chinese, vendored CJK font embedded as a subset): the jurisdiction map with schools
+by cycle status, the indicators with this month, last month and the change, the trend chart,
+the weak campuses with their reasons, inspections done against required per school, the
+notices opened / closed / overdue, office visits and the drills (measured vs computed). The
+XLSX has a county sheet (one row per 派出所) and one sheet per 派出所 with the same figures and
+its schools. Inputs come from :func:`gis.cycle.monthly_figures`; nothing is computed here
+beyond formatting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from gis.cycle.monthly import COUNTY, INDICATOR_ZH, INDICATORS, WORSE_WHEN_UP, MonthlyFigures
+from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
+from gis.io.spreadsheet import open_workbook, write_cell
+from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
+from gis.reports.sheets import ATTRIBUTION, FONT, FONT_PATH
+from gis.schema import ENUM_LABELS_ZH
+
+LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
+HEAD = FontFace(emphasis="NONE", fill_color=(225, 232, 240))
+PERCENT = {"share_within_3min"}
+
+
+@dataclass
+class ReportInputs:
+    """What the report draws besides the figures.
+
+    Attributes
+    ----------
+    schools : GeoDataFrame
+        The ``schools`` layer (gates for the map).
+    roads : GeoDataFrame or None
+        Base map.
+    areas : dict
+        Jurisdiction id → polygon (stations' ``jurisdiction``).
+    drills : DataFrame or None
+        :func:`gis.cycle.drills.drill_comparison` output (all drills).
+    trends : dict
+        Jurisdiction id (and ``全县``) → :func:`gis.cycle.monthly.trend` frame.
+    area_name : str
+    data_version : int
+    due : datetime.date or None
+        The report's due day.
+    """
+
+    schools: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None = None
+    areas: dict[str, Any] = field(default_factory=dict)
+    drills: pd.DataFrame | None = None
+    trends: dict[str, pd.DataFrame] = field(default_factory=dict)
+    area_name: str = ""
+    data_version: int = 0
+    due: dt.date | None = None
+
+
+class _Report(FPDF):
+    footer_text = ""
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=7.5)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, self.footer_text, align="L")
+        self.cell(0, 5, f"第 {self.page_no()} 页", align="R", new_x="LMARGIN")
+        self.set_text_color(0, 0, 0)
+
+
+def new_pdf(footer: str) -> _Report:
+    """An A4 portrait document with the CJK font and a footer."""
+    pdf = _Report(orientation="P", unit="mm", format="A4")
+    pdf.add_font(FONT, fname=str(FONT_PATH))
+    pdf.footer_text = footer
+    pdf.set_auto_page_break(auto=True, margin=16)
+    pdf.set_margins(12, 12, 12)
+    pdf.set_creator("护校安园态势图")
+    return pdf
+
+
+def fmt_value(key: str, value: Any) -> str:
+    """An indicator as printed (percent for shares, ``—`` when unknown)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return "—"
+    if key in PERCENT:
+        return f"{float(value) * 100:.0f}%"
+    if isinstance(value, float) and not float(value).is_integer():
+        return f"{value:.1f}"
+    return str(int(value))
+
+
+def fmt_change(key: str, delta: float | None) -> str:
+    """``+2`` / ``−3`` / ``0`` (percentage points for shares); ``—`` without last month."""
+    if delta is None:
+        return "—"
+    if key in PERCENT:
+        delta = delta * 100
+        text = f"{abs(delta):.0f} 个百分点"
+    else:
+        text = f"{abs(delta):.1f}" if not float(delta).is_integer() else str(int(abs(delta)))
+    if delta == 0:
+        return "持平"
+    arrow = "↑" if delta > 0 else "↓"
+    worse = (delta > 0) == (key in WORSE_WHEN_UP)
+    return f"{arrow}{text}" + ("（变差）" if worse and key in WORSE_WHEN_UP | {"share_within_3min",
+                                                                         "inspections_month",
+                                                                         "visits"} else "")
+
+
+def file_stem(month: str, jurisdiction_id: str) -> str:
+    """ASCII file name of a report (``monthly_2025-10_P001`` / ``monthly_2025-10_county``)."""
+    if jurisdiction_id == COUNTY:
+        return f"monthly_{month}_county"
+    return f"monthly_{month}_" + (re.sub(r"[^A-Za-z0-9_-]+", "_", jurisdiction_id).strip("_") or "x")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    if pdf.get_y() > 250:
+        pdf.add_page()
+    pdf.ln(2)
+    pdf.set_font(FONT, size=12)
+    pdf.set_text_color(31, 78, 121)
+    pdf.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font(FONT, size=8.5)
+
+
+def _table(pdf: FPDF, header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[float, ...],
+           align: tuple[str, ...] | None = None, empty: str = "无") -> None:
+    if not rows:
+        pdf.cell(0, 6, empty, new_x="LMARGIN", new_y="NEXT")
+        return
+    with pdf.table(col_widths=widths, line_height=5, headings_style=HEAD, text_align=align or "LEFT",
+                   first_row_as_headings=True) as table:
+        table.row(header)
+        for cells in rows:
+            table.row(tuple(str(c) for c in cells))
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.date) else ("" if value is None or pd.isna(value) else str(value))
+
+
+def jurisdiction_label(figures: MonthlyFigures, jid: str) -> str:
+    if jid == COUNTY:
+        return "全县"
+    return figures.names.get(jid) or str(jid)
+
+
+def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: ReportInputs) -> Path:
+    """Write the monthly report of one 派出所 (or ``全县``) to ``path``."""
+    label = jurisdiction_label(figures, jid)
+    county = jid == COUNTY
+    schools = figures.schools if county else figures.schools[figures.schools["jurisdiction_id"].astype(str) == jid]
+    ids = set(schools["school_id"].astype(str))
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    pdf = new_pdf(f"生成时间 {stamp}　数据版本 {inputs.data_version}　{ATTRIBUTION}")
+    pdf.add_page()
+    year, mon = figures.month.split("-")
+    pdf.set_font(FONT, size=16)
+    pdf.cell(0, 9, f"{inputs.area_name}{label} 护校安园工作月报".strip(), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=9.5)
+    due = f"　报送期限 {inputs.due.isoformat()}" if inputs.due else ""
+    pdf.cell(0, 6, f"{year}年{int(mon)}月　统计截至 {figures.as_of.isoformat()}{due}　学校 {len(schools)} 所",
+             new_x="LMARGIN", new_y="NEXT")
+    # the map
+    layer = inputs.schools[inputs.schools["id"].astype(str).isin(ids)]
+    status = pd.Series(dict(zip(schools["school_id"].astype(str), schools["status"], strict=True)))
+    weak = set(schools.loc[schools.get("level", pd.Series(dtype=object)).isin(["weak", "critical"]),
+                           "school_id"].astype(str)) if "level" in schools else set()
+    png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=inputs.roads,
+                               area=None if county else inputs.areas.get(jid))
+    pdf.image(io.BytesIO(png), x=12, w=186, h=104.6)
+    pdf.ln(1)
+    counts = status.value_counts()
+    pdf.set_font(FONT, size=8.5)
+    pdf.cell(0, 5, "图例：" + "　".join(f"{STATUS_ZH[k]} {int(counts.get(k, 0))} 所"
+                                         for k in ("ok", "due_soon", "missing", "overdue"))
+             + f"　紫圈为薄弱校园 {len(weak)} 所", new_x="LMARGIN", new_y="NEXT")
+    # indicators
+    _heading(pdf, "一、主要指标（本月 / 上月 / 变化）")
+    row, change = figures.row(jid), figures.change(jid)
+    rows = [(INDICATOR_ZH[k], fmt_value(k, row.get(k)), fmt_value(k, figures.previous_value(jid, k)),
+             fmt_change(k, change.get(k))) for k in INDICATORS]
+    joint_req = row.get("joint_month_required")
+    if joint_req is not None:
+        rows.insert(INDICATORS.index("joint_month") + 1,
+                    ("本月应联合督导（次）", fmt_value("joint", joint_req), "—", "—"))
+    _table(pdf, ("指标", "本月", "上月", "变化"), rows, (80, 30, 30, 46),
+           ("LEFT", "CENTER", "CENTER", "CENTER"))
+    if county:
+        _heading(pdf, "各派出所情况")
+        per = figures.jurisdictions[figures.jurisdictions["jurisdiction_id"] != COUNTY]
+        _table(pdf, ("派出所", "学校", "薄弱", "已检/应检", "本月检查", "逾期通知书", "到校/应到校", "演练"),
+               [(str(r["jurisdiction_name"]), fmt_value("n", r["schools"]), fmt_value("n", r["weak"]),
+                 f"{r['inspections_done']}/{r['inspections_required']}", fmt_value("n", r["inspections_month"]),
+                 fmt_value("n", r["notices_overdue"]), f"{r['visits']}/{r['visits_required']}",
+                 fmt_value("n", r["drills"])) for r in per.to_dict("records")],
+               (40, 16, 16, 24, 20, 24, 28, 18), ("LEFT", *["CENTER"] * 7))
+    # trend
+    trend = inputs.trends.get(jid)
+    if trend is not None and len(trend):
+        _heading(pdf, "二、月度趋势")
+        pdf.image(io.BytesIO(trend_png(trend)), x=12, w=186, h=60.5)
+    # weak campuses
+    _heading(pdf, "三、薄弱校园及原因")
+    if "level" in schools:
+        weak_rows = schools[schools["level"].isin(["weak", "critical"])].sort_values("score")
+        _table(pdf, ("学校", "评分", "等级", "主要问题"),
+               [(r["name"], f"{r['score']:.0f}", LEVEL_ZH.get(r["level"], r["level"]),
+                 str(r.get("weak_reasons_zh") or "").replace("；", "；\n"))
+                for r in weak_rows.to_dict("records")], (44, 14, 18, 110), ("LEFT", "CENTER", "CENTER", "LEFT"),
+               empty="本辖区没有薄弱校园")
+    else:
+        pdf.cell(0, 6, "没有道路或警务点数据，未做校园评估", new_x="LMARGIN", new_y="NEXT")
+    # inspections
+    _heading(pdf, "四、督导检查完成情况（本学期）")
+    kinds = [k for k in ("station", "comprehensive", "joint", "self") if f"{k}_required" in schools]
+    order = {"overdue": 0, "missing": 1, "due_soon": 2, "ok": 3}
+    ins_rows = []
+    for r in sorted(schools.to_dict("records"), key=lambda r: (order.get(r["status"], 9), r["name"])):
+        ins_rows.append((r["name"], *[f"{r[f'{k}_done']}/{r[f'{k}_required']}" for k in kinds],
+                         _day(r.get("last_inspection")), STATUS_ZH.get(r["status"], r["status"]),
+                         str(r.get("reasons_zh") or "")))
+    _table(pdf, ("学校", *[ENUM_LABELS_ZH.get(k, k) for k in kinds], "最近检查", "状态", "说明"), ins_rows,
+           (40, *[18] * len(kinds), 20, 18, 108 - 18 * len(kinds)),
+           ("LEFT", *["CENTER"] * len(kinds), "CENTER", "CENTER", "LEFT"))
+    # notices
+    _heading(pdf, f"五、整改通知书（本月下发 {fmt_value('n', row.get('notices_opened'))}，销号 "
+                  f"{fmt_value('n', row.get('notices_closed'))}，月末未销号 {fmt_value('n', row.get('notices_open'))}，"
+                  f"逾期 {fmt_value('n', row.get('notices_overdue'))}）")
+    notices = figures.notices
+    if len(notices) and not county:
+        notices = notices[notices["jurisdiction_id"].astype(str) == jid]
+    n_rows = []
+    if len(notices):
+        for r in notices.sort_values(["state", "deadline"]).to_dict("records"):
+            state = NOTICE_STATE_ZH.get(r["state"], r["state"])
+            if r["state"] in ("overdue", "escalated"):
+                state += f"（逾期 {r['days_overdue']} 天）"
+            elif r["state"] == "closed":
+                state += f"（{_day(r.get('closed_on'))}）"
+            n_rows.append((str(r["id"]), str(r.get("school_name") or r.get("school_id") or ""),
+                           _day(r["issued_on"]), _day(r["deadline"]), str(r.get("items") or ""), state))
+    _table(pdf, ("编号", "学校", "下发", "期限", "整改事项", "状态"), n_rows, (18, 38, 20, 20, 56, 34),
+           ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"), empty="本月无整改通知书")
+    # visits and drills
+    _heading(pdf, "六、警务室到校与演练")
+    pdf.multi_cell(0, 5, f"本月警务室民警到校 {fmt_value('n', row.get('visits'))} 次，按每周 2 次应到校 "
+                   f"{fmt_value('n', row.get('visits_required'))} 次；上周到校不足的学校 "
+                   f"{int((schools['visits_week'] < schools['visits_week_required']).sum())} 所。"
+                   f"本月演练 {fmt_value('n', row.get('drills'))} 次。", new_x="LMARGIN", new_y="NEXT")
+    drills = inputs.drills
+    d_rows = []
+    if drills is not None and len(drills):
+        first = dt.date.fromisoformat(f"{figures.month}-01")
+        part = drills[[isinstance(d, dt.date) and first <= d <= figures.as_of for d in drills["date"]]]
+        part = part[part["school_id"].astype(str).isin(ids)]
+        for r in part.sort_values("date").to_dict("records"):
+            comp = r.get("computed_s")
+            meas = r.get("police_arrival_s")
+            d_rows.append((str(r.get("school_name") or r["school_id"]), _day(r["date"]),
+                           ENUM_LABELS_ZH.get(r["kind"], r["kind"]) if r["kind"] != "joint" else "联合演练",
+                           str(r.get("alarm_time") or ""),
+                           "—" if pd.isna(meas) else f"{meas / 60:.1f}", "—" if pd.isna(comp) else f"{comp / 60:.1f}",
+                           ("【差距大】" if r.get("large_gap") else "") + str(r.get("verdict_zh") or "")))
+    _table(pdf, ("学校", "日期", "类型", "报警", "实测(分)", "计算(分)", "判断"), d_rows,
+           (36, 20, 22, 13, 15, 15, 65), ("LEFT", "CENTER", "CENTER", "CENTER", "CENTER", "CENTER", "LEFT"),
+           empty="本月无演练记录")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+SCHOOL_XLSX = (("name", "学校"), ("status_zh", "状态"), ("inspections_done", "已检查"),
+               ("inspections_required", "应检查"), ("last_inspection", "最近检查"), ("notices_open", "未销号通知书"),
+               ("notices_overdue", "逾期通知书"), ("visits_week", "上周到校"), ("score", "评分"),
+               ("level", "等级"), ("weak_reasons_zh", "评估原因"), ("reasons_zh", "检查整改说明"),
+               ("school_id", "学校编号"))
+
+
+def write_monthly_xlsx(figures: MonthlyFigures, path: Path) -> Path:
+    """One sheet 全县 (a row per 派出所 and the county) and one sheet per 派出所 (the indicators
+    with last month and the change, then its schools)."""
+    from gis.coverage.export import sheet_name
+
+    book = open_workbook(path)
+    try:
+        head = book.add_format({"bold": True, "bg_color": "#1F4E79", "font_color": "#FFFFFF", "border": 1})
+        title = book.add_format({"bold": True, "font_size": 13})
+        date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+        pct = book.add_format({"num_format": "0%"})
+        used: set[str] = set()
+        ws = book.add_worksheet(sheet_name("全县", used))
+        write_cell(ws, 0, 0, f"护校安园工作月报 {figures.month}（统计截至 {figures.as_of.isoformat()}）", title)
+        cols = ["jurisdiction_name", *INDICATORS]
+        for c, key in enumerate(cols):
+            write_cell(ws, 2, c, "派出所" if key == "jurisdiction_name" else INDICATOR_ZH[key], head)
+            ws.set_column(c, c, 14 if c else 18)
+        for r, rec in enumerate(figures.jurisdictions.to_dict("records"), start=3):
+            for c, key in enumerate(cols):
+                write_cell(ws, r, c, rec.get(key), pct if key in PERCENT else None)
+        ws.freeze_panes(3, 1)
+        for jid in figures.jurisdictions["jurisdiction_id"]:
+            if jid == COUNTY:
+                continue
+            label = jurisdiction_label(figures, jid)
+            ws = book.add_worksheet(sheet_name(label, used))
+            write_cell(ws, 0, 0, f"{label} 护校安园工作月报 {figures.month}", title)
+            for c, text in enumerate(("指标", "本月", "上月", "变化")):
+                write_cell(ws, 2, c, text, head)
+            row, change = figures.row(jid), figures.change(jid)
+            for r, key in enumerate(INDICATORS, start=3):
+                write_cell(ws, r, 0, INDICATOR_ZH[key])
+                write_cell(ws, r, 1, row.get(key), pct if key in PERCENT else None)
+                write_cell(ws, r, 2, figures.previous_value(jid, key), pct if key in PERCENT else None)
+                write_cell(ws, r, 3, change.get(key), pct if key in PERCENT else None)
+            start = 4 + len(INDICATORS)
+            schools = figures.schools[figures.schools["jurisdiction_id"].astype(str) == jid]
+            present = [(k, t) for k, t in SCHOOL_XLSX if k in schools.columns]
+            for c, (_, text) in enumerate(present):
+                write_cell(ws, start, c, text, head)
+            for r, rec in enumerate(schools.to_dict("records"), start=start + 1):
+                for c, (key, _) in enumerate(present):
+                    value = rec.get(key)
+                    if key == "level":
+                        value = LEVEL_ZH.get(value, value)
+                    write_cell(ws, r, c, value, date_fmt if isinstance(value, dt.date) else None)
+            ws.set_column(0, 0, 26)
+            ws.set_column(1, len(present), 12)
+            ws.set_column(10, 10, 60)
+    finally:
+        book.close()
+    return path
+
+
+def write_monthly_report(figures: MonthlyFigures, out_dir: Path | str, *, inputs: ReportInputs,
+                         jurisdictions: list[str] | None = None) -> dict[str, list[Path]]:
+    """Write every PDF (per 派出所 and the county) and the XLSX into ``out_dir``.
+
+    Returns
+    -------
+    dict
+        ``pdf`` (county first) and ``xlsx``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = [j for j in figures.jurisdictions["jurisdiction_id"] if j != COUNTY]
+    if jurisdictions is not None:
+        ids = [j for j in ids if j in jurisdictions]
+    pdfs = [write_monthly_pdf(figures, COUNTY, out / f"{file_stem(figures.month, COUNTY)}.pdf", inputs=inputs)]
+    for jid in ids:
+        pdfs.append(write_monthly_pdf(figures, jid, out / f"{file_stem(figures.month, jid)}.pdf", inputs=inputs))
+    xlsx = write_monthly_xlsx(figures, out / f"monthly_{figures.month}.xlsx")
+    return {"pdf": pdfs, "xlsx": [xlsx]}
+
+
+def station_areas(posts: gpd.GeoDataFrame | None) -> Mapping[str, Any]:
+    """Station id → jurisdiction polygon (stations that have one)."""
+    if posts is None or not len(posts) or "jurisdiction" not in posts:
+        return {}
+    stations = posts[posts["kind"].astype(str) == "station"]
+    return {str(i): g for i, g in zip(stations["id"], stations["jurisdiction"], strict=True)
+            if g is not None and not g.is_empty}
+
+
+@dataclass
+class MonthlyContext:
+    """Everything read and computed once for the monthly report and the meeting pack."""
+
+    layers: dict[str, gpd.GeoDataFrame]
+    records: dict[str, pd.DataFrame]
+    snapshots: pd.DataFrame
+    assessment: pd.DataFrame | None
+    drills: pd.DataFrame | None
+    graph: Any
+    area_name: str
+    data_version: int
+
+
+def load_context(store, *, settings, assess: bool = True) -> MonthlyContext:
+    """Read the layers and records, run the campus assessment and the drills comparison (when
+    roads and posts exist)."""
+    from gis.coverage import assess_campuses
+    from gis.cycle import CycleConfig, read_records
+    from gis.cycle.drills import drill_comparison
+    from gis.schema import LAYER_NAMES
+
+    layers = {name: store.read_layer(name) for name in LAYER_NAMES}
+    records = read_records(store)
+    snapshots = store.read_layer("snapshots")
+    graph = assessment = None
+    if assess and len(layers["roads"]) and len(layers["police_posts"]) and len(layers["schools"]):
+        from gis.network import load_road_graph
+
+        graph = load_road_graph(layers["roads"], settings=settings)
+        assessment = assess_campuses(layers, graph=graph, settings=settings)
+    drills = None
+    if len(records["drills"]) and len(layers["schools"]):
+        drills = drill_comparison(records, layers, graph=graph, config=CycleConfig.from_settings(settings),
+                                  settings=settings)
+    area = store.get_meta("area_name_zh") or ""
+    return MonthlyContext(layers, records, snapshots, assessment, drills, graph, area,
+                          int(store.data_version()))
+
+
+def produce_monthly_report(store, *, settings, month: str, out_dir: Path | str,
+                           today: dt.date | None = None, context: MonthlyContext | None = None,
+                           jurisdictions: list[str] | None = None, actor: str = "local",
+                           save_snapshot: bool = True) -> tuple[MonthlyFigures, dict[str, list[Path]]]:
+    """Count the month, write the PDFs and the XLSX, and store the month's snapshot.
+
+    Parameters
+    ----------
+    store : gis.store.Store
+    settings : Settings
+    month : str
+        ``YYYY-MM``.
+    out_dir : path
+    today : datetime.date, optional
+        Counting stops here in the running month (default: today).
+    jurisdictions : list of str, optional
+        Only these 派出所 (the county report is always written).
+    """
+    from gis.cycle import CycleConfig, monthly_figures, store_snapshot, trend
+    from gis.cycle.monthly import previous_month, snapshot_rows
+
+    config = CycleConfig.from_settings(settings)
+    ctx = context or load_context(store, settings=settings)
+    snaps = store.read_layer("snapshots")   # fresh: an earlier report may have added one
+    prev = snaps[snaps["month"] == previous_month(month)] if len(snaps) else None
+    figures = monthly_figures(ctx.layers, ctx.records, month=month, config=config, assessment=ctx.assessment,
+                              today=today or dt.date.today(),
+                              previous=prev if prev is not None and len(prev) else None)
+    current = snapshot_rows(figures)
+    older = snaps[snaps["month"] != month] if len(snaps) else snaps
+    history = pd.concat([older, current], ignore_index=True) if len(older) else current
+    history = history[history["month"] <= month]
+    trends = {jid: trend(history, jurisdiction_id=jid) for jid in figures.jurisdictions["jurisdiction_id"]}
+    inputs = ReportInputs(schools=ctx.layers["schools"], roads=ctx.layers["roads"],
+                     areas=dict(station_areas(ctx.layers["police_posts"])), drills=ctx.drills, trends=trends,
+                     area_name=ctx.area_name, data_version=ctx.data_version, due=config.report_due(month))
+    files = write_monthly_report(figures, out_dir, inputs=inputs, jurisdictions=jurisdictions)
+    if save_snapshot:
+        store_snapshot(store, figures, actor=actor)
+    return figures, files
