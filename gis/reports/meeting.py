@@ -32,70 +32,67 @@ from gis.reports.monthly import (
 )
 from gis.reports.sheets import ATTRIBUTION, FONT
 
-# The seeds' targets (seed 003 and the provincial plans): video networked ≥ 80 % in town
-# centres (城区) and 100 % at town seats (镇区); the rest is required of every school.
-TARGETS = {
-    "video_networked": ({"urban": 0.8, "town": 1.0, "rural": 0.8}, "视频联网率"),
-    "tech_ok": ({"urban": 1.0, "town": 1.0, "rural": 1.0}, "技防达标率（联网、一键报警、防冲撞、装备）"),
-    "guards_ok": ({"urban": 1.0, "town": 1.0, "rural": 1.0}, "专职保安按规定配备率"),
-    "peak_police": ({"urban": 1.0, "town": 1.0, "rural": 1.0}, "早晚高峰护学岗到岗率"),
-}
+# The rates of the assessment's per-school flags against the seeds' targets ([compliance],
+# gis.coverage.config.ComplianceConfig); an area type without a target is reported, not judged.
+RATES = (("techdef_rate", "techdef_ok", "技防达标率"), ("networked_rate", "networked_ok", "视频联网率"),
+         ("guard_rate", "guards_ok", "专职保安按规定配备率"), ("police_am_rate", "police_am", "早高峰见警率"),
+         ("police_pm_rate", "police_pm", "晚高峰见警率"), ("alarm_rate", "alarm_ok", "一键报警接入率"))
 AREA_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村"}
 SUMMARY_KEYS = ("schools", "weak", "critical", "share_within_3min", "inspections_done", "inspections_required",
                 "notices_open", "notices_overdue", "notices_escalated", "visits", "drills")
 
 
-def compliance_rates(assessment: pd.DataFrame | None, cycle: pd.DataFrame) -> pd.DataFrame:
-    """Rates against the targets, by area type, for the schools given.
+def compliance_rates(assessment: pd.DataFrame | None, cycle: pd.DataFrame, *, settings=None) -> pd.DataFrame:
+    """Rates against the targets, by area type, for the schools of ``cycle``.
 
     Returns
     -------
     DataFrame
-        ``indicator`` (zh), ``area_type``, ``schools``, ``rate`` (0–1), ``target`` (0–1), ``met``
-        (bool); plus one row 检查完成率 (inspections done / required, target 100 %).
+        ``indicator`` (zh), ``area_type`` (zh), ``schools`` (with a known value), ``rate`` (0–1),
+        ``target`` (0–1 or None: no fixed target), ``met`` (bool or None); plus one row
+        本学期督导检查完成率 (inspections done / required, target 100 %).
     """
+    from gis.coverage.config import ComplianceConfig
+
+    targets = ComplianceConfig.from_settings(settings)
     rows = []
     if assessment is not None and len(assessment):
         a = pd.DataFrame(assessment)
-        a = a[a["school_id"].astype(str).isin(set(cycle["school_id"].astype(str)))].copy()
-        area = a.get("area_type", pd.Series("town", index=a.index)).fillna("town").astype(str)
-
-        def flag(col: str) -> pd.Series:
-            return a[col].astype("boolean").fillna(False).astype(bool) if col in a else pd.Series(False, index=a.index)
-
-        values = {
-            "video_networked": flag("video_networked"),
-            "tech_ok": flag("video_networked") & flag("one_click_alarm") & flag("anti_ram_barrier")
-            & flag("equipment_complete"),
-            "guards_ok": pd.to_numeric(a.get("guards"), errors="coerce").fillna(0)
-            >= pd.to_numeric(a.get("guards_required"), errors="coerce").fillna(0),
-            "peak_police": flag("am_staffed") & flag("pm_staffed"),
-        }
-        for key, (targets, label) in TARGETS.items():
+        a = a[a["school_id"].astype(str).isin(set(cycle["school_id"].astype(str)))]
+        area = (a["area_type"] if "area_type" in a else pd.Series(None, index=a.index)).fillna("town").astype(str)
+        for rate, column, label in RATES:
+            if column not in a:
+                continue
             for kind in ("urban", "town", "rural"):
-                mask = area == kind
-                if not mask.any():
+                values = a.loc[area == kind, column]
+                known = values[values.notna()].astype(bool)
+                if not len(values):
                     continue
-                rate = float(values[key][mask].mean())
-                rows.append({"indicator": label, "area_type": AREA_ZH[kind], "schools": int(mask.sum()),
-                             "rate": rate, "target": targets[kind], "met": rate >= targets[kind] - 1e-9})
+                share = float(known.mean()) if len(known) else 0.0
+                target = targets.target(rate, kind)
+                rows.append({"indicator": label, "area_type": AREA_ZH[kind], "schools": len(known),
+                             "rate": share, "target": target,
+                             "met": None if target is None else bool(share >= target - 1e-9)})
     required = int(cycle["inspections_required"].sum()) if len(cycle) else 0
     done = int(cycle["inspections_done"].sum()) if len(cycle) else 0
-    rate = done / required if required else 1.0
-    rows.append({"indicator": "本学期督导检查完成率", "area_type": "全部", "schools": len(cycle), "rate": rate,
-                 "target": 1.0, "met": rate >= 1.0})
+    share = done / required if required else 1.0
+    rows.append({"indicator": "本学期督导检查完成率", "area_type": "全部", "schools": len(cycle), "rate": share,
+                 "target": 1.0, "met": share >= 1.0})
     return pd.DataFrame(rows, columns=["indicator", "area_type", "schools", "rate", "target", "met"])
 
 
 def _rates_table(pdf, rates: pd.DataFrame) -> None:
     _table(pdf, ("指标", "区域", "学校", "达到", "目标", "结论"),
            [(r["indicator"], r["area_type"], str(r["schools"]), f"{r['rate'] * 100:.0f}%",
-             f"{r['target'] * 100:.0f}%", "达标" if r["met"] else "未达标") for r in rates.to_dict("records")],
+             "—" if r["target"] is None or pd.isna(r["target"]) else f"{r['target'] * 100:.0f}%",
+             "无固定目标" if r["met"] is None else ("达标" if r["met"] else "未达标"))
+            for r in rates.to_dict("records")],
            (70, 16, 14, 20, 20, 46), ("LEFT", "CENTER", "CENTER", "CENTER", "CENTER", "CENTER"))
 
 
 def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyContext,
-                       trends: dict[str, pd.DataFrame], jurisdictions: list[str] | None = None) -> Path:
+                       trends: dict[str, pd.DataFrame], jurisdictions: list[str] | None = None,
+                       settings=None) -> Path:
     """Write the pack for the month of ``figures`` (all 派出所, or the ones named)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}")
@@ -142,7 +139,7 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
         _heading(pdf, "月度趋势")
         pdf.image(io.BytesIO(trend_png(trend)), x=12, w=186, h=60.5)
     _heading(pdf, "二、达标情况（对照县局方案目标）")
-    _rates_table(pdf, compliance_rates(ctx.assessment, figures.schools))
+    _rates_table(pdf, compliance_rates(ctx.assessment, figures.schools, settings=settings))
     areas = station_areas(ctx.layers["police_posts"])
     for k, jid in enumerate(ids):
         pdf.add_page()
@@ -190,7 +187,7 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
                (18, 38, 20, 20, 56, 34), ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"),
                empty="没有未销号的整改通知书")
         _heading(pdf, "达标情况")
-        _rates_table(pdf, compliance_rates(ctx.assessment, schools))
+        _rates_table(pdf, compliance_rates(ctx.assessment, schools, settings=settings))
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path
@@ -223,4 +220,5 @@ def produce_meeting_pack(store, *, settings, out: Path | str, today: dt.date | N
             msg = (f"没有派出所 {', '.join(unknown)}；可选：{', '.join(sorted(known - {COUNTY}))} / "
                    f"unknown jurisdiction {', '.join(unknown)}")
             raise ValidationError(msg)
-    return write_meeting_pack(figures, Path(out), ctx=ctx, trends=trends, jurisdictions=jurisdictions)
+    return write_meeting_pack(figures, Path(out), ctx=ctx, trends=trends, jurisdictions=jurisdictions,
+                              settings=settings)
