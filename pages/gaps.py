@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gis.ui import cache, shell, views
+from gis.ui import cycle as cycle_ui
 from gis.ui.i18n import current_language, tr
 from gis.viz import maps, tables
 from gis.viz.popups import enum_label, level_label
@@ -59,3 +60,5 @@ else:
                   "Select a school in the table to focus the map on its gate zone, blind spots and routes."))
 shell.show_map(m, key="gaps_map", height=560, groups=groups,
                center=target["center"] if target else None, zoom=target["zoom"] if target else None)
+if school_id is not None:   # issue 14: an assessment reason becomes a rectification notice in one click
+    cycle_ui.notice_buttons(ctx, school_id, cycle_ui.school_reasons(ctx, school_id), key="gaps_notice")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gis.ui import cache, shell, views
+from gis.ui import cycle as cycle_ui
 from gis.ui.i18n import current_language, tr
 from gis.viz import tables
 
@@ -22,6 +23,7 @@ table, error = cache.assessment(ctx)
 if error:
     st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
 shell.kpi_tiles(views.kpis(ctx))
+cycle_ui.reminder(ctx)   # issue 14: the monthly report due on the 20th
 shell.network_notice(cache.network_report(ctx, lang)[0])
 
 chosen = st.pills(tr("图层", "Layers"), list(views.LAYERS)[::-1], selection_mode="multi",
@@ -32,6 +34,7 @@ shell.show_map(m, key="overview_map", height=640, groups=groups)
 st.caption(shell.stamp_text(views.as_of(ctx)) + " · " + tr(
     "点击学校查看评估原因；反应圈沿真实路网计算，虚线圆为同半径的“画圈”对比。",
     "Click a school for its assessment; reach follows the road network, dashed circles are the naive radius."))
+cycle_ui.trend_chart(ctx)
 
 if {"reach", "circles"} & set(chosen or []):
     reach = cache.load_reach(*ctx.key)

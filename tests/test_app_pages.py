@@ -102,7 +102,7 @@ def test_wall_view_has_no_sidebar_and_large_tiles(app):
     assert not app.sidebar.children  # no navigation, no switch: nothing personal, nothing to click
     page = html_of(app)
     assert "hx-wall-title" in page and "数据更新时间" in page
-    assert len(re.findall(r'class="hx-kpi( hx-(ok|warn|bad))?"', page)) == 4
+    assert len(re.findall(r'class="hx-kpi( hx-(ok|warn|bad))?"', page)) == 5   # issue 14: + notices
     assert "stSidebar" in page  # the wall CSS hides the sidebar and the header
 
 

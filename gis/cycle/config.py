@@ -70,6 +70,8 @@ class CycleConfig:
     drill_gap_s, drill_gap_ratio : float
         A drill whose measured arrival differs from the computed one by more than both
         (seconds, and the ratio of the computed time) is listed as a large gap.
+    notice_default_days : int
+        Deadline offered for a notice issued in one click (days after the issue date).
     """
 
     autumn_start: str = "09-01"
@@ -90,6 +92,7 @@ class CycleConfig:
     report_remind_days: int = 3
     drill_gap_s: float = 120.0
     drill_gap_ratio: float = 0.5
+    notice_default_days: int = 15
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> CycleConfig:
@@ -144,7 +147,7 @@ class CycleConfig:
                 raise ValidationError(msg)
             values["inspections_per_semester"] = table
         for key in ("joint_per_month", "visits_per_week", "due_soon_days", "overdue_after_days",
-                    "escalate_after_days", "report_due_day", "report_remind_days"):
+                    "escalate_after_days", "report_due_day", "report_remind_days", "notice_default_days"):
             if key in section:
                 values[key] = _count(section[key], key)
         for key in ("office_serves_within_m", "drill_gap_s", "drill_gap_ratio"):

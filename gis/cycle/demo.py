@@ -19,15 +19,10 @@ import numpy as np
 import pandas as pd
 
 from gis.cycle.config import CycleConfig, Semester
-from gis.cycle.rules import office_service
+from gis.cycle.rules import FAILED_ITEMS, office_service
 from gis.schema import RECORD_NAMES
 
 DEMO_SOURCE = "demo-generated"
-FAILED_ITEMS = (
-    "专职保安员不足", "校门视频监控存在盲区", "一键报警未与公安联网", "校门未设防冲撞设施",
-    "门卫值守登记不全", "保安防护器械不齐（橡胶棒、安全叉）", "监控室未落实24小时值守",
-    "周边占道摊点未清理", "围墙破损未实行封闭管理", "家长等候区未设置",
-)
 INSPECTORS = ("王建国", "李明", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "周敏")
 OFFICERS = ("吴刚", "郑涛", "孙丽", "胡斌", "朱红", "高峰")
 

@@ -36,6 +36,12 @@ STATUS_ZH = {"overdue": "整改逾期", "missing": "检查缺项", "due_soon": "
 STATUS_EN = {"overdue": "overdue notice", "missing": "missing", "due_soon": "due soon", "ok": "all done"}
 NOTICE_STATE_ZH = {"closed": "已销号", "open": "整改中", "due_soon": "临近期限", "overdue": "已逾期",
                    "escalated": "挂牌督办"}
+# Common failed items of a 督导检查 (seed 003's eight priorities), offered when recording one.
+FAILED_ITEMS = (
+    "专职保安员不足", "校门视频监控存在盲区", "一键报警未与公安联网", "校门未设防冲撞设施",
+    "门卫值守登记不全", "保安防护器械不齐（橡胶棒、安全叉）", "监控室未落实24小时值守",
+    "周边占道摊点未清理", "围墙破损未实行封闭管理", "家长等候区未设置",
+)
 KIND_EN = {"station": "station", "joint": "joint", "comprehensive": "comprehensive", "self": "self-check"}
 
 

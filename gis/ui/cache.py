@@ -255,8 +255,10 @@ def load_collections(url: str, version: int, fingerprint: str, lang: str,
         if extra and key in sectors.columns:
             cams = pd.DataFrame(data["cameras"][["id", *extra]]).rename(columns={"id": key})
             sectors = sectors.merge(cams, on=key, how="left")
+    from gis.ui.cycle import with_work_html  # issue 14: the work block of the school popup
+
     out = {
-        "schools": features.school_features(schools, table, lang=lang),
+        "schools": features.school_features(schools, with_work_html(table, url, version, lang), lang=lang),
         "posts": features.post_features(posts, lang=lang),
         "crossings": features.crossing_features(data["crossings"], lang=lang, school_names=names),
         "risks": features.risk_features(data["risk_sites"], lang=lang),

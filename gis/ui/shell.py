@@ -26,7 +26,7 @@ APP_TITLE = ("护校安园态势图", "Campus Safety Map")
 BASE_CSS = """
 <style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.4rem; }
-.hx-kpis { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .8rem; margin: .2rem 0 .8rem; }
+.hx-kpis { display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr); gap: .8rem; margin: .2rem 0 .8rem; }
 .hx-kpi { background: #ffffff; border: 1px solid #e3e6ea; border-left: 5px solid #1f4e9c; border-radius: 8px;
   padding: .55rem .9rem; box-shadow: 0 1px 2px rgba(0,0,0,.05); }
 .hx-kpi-label { color: #56606b; font-size: .9rem; }
@@ -143,6 +143,11 @@ def kpi_html(k: Kpis) -> str:
                 f"police or auxiliary on duty; {others} more by guards/volunteers (not counted)"),
              tone="ok" if k.crossings_total and k.crossings_police == k.crossings_total else "warn"),
     ]
+    if k.notices_open is not None:   # issue 14: open and overdue rectification notices
+        tiles.append(tile(tr("整改通知书 未销号/逾期", "Notices open / overdue"),
+                          f"{k.notices_open}/{k.notices_overdue}",
+                          tr(f"挂牌督办 {k.notices_escalated} 份", f"{k.notices_escalated} escalated"),
+                          tone="bad" if k.notices_overdue else ("warn" if k.notices_open else "ok")))
     return f'<div class="hx-kpis">{"".join(tiles)}</div>'
 
 

@@ -6,6 +6,7 @@ streamlit-folium keeps it mounted) + thematic feature groups swapped in place.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ LAYERS = {
     "crossings": ("护学岗", "Crossings"),
     "posts": ("警务点", "Police posts"),
     "schools": ("学校", "Schools"),
+    "cycle": ("检查整改", "Inspections & notices"),
 }
 DEFAULT_LAYERS = ("schools", "posts", "crossings", "risks")
 
@@ -57,7 +59,11 @@ def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *, refit: boo
     with_reach = bool({"reach", "circles"} & set(chosen))
     colls = cache.collections(ctx, lang, with_reach=with_reach)
     groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
-              for name in LAYERS if name in chosen]
+              for name in LAYERS if name in chosen and name != "cycle"]
+    if "cycle" in chosen:   # issue 14
+        from gis.ui.cycle import layer_group
+
+        groups.append(layer_group(ctx, lang))
     m = base_map(ctx, lang, refit=refit, legend_open=legend_open)
     add_dropped_roads(m, ctx, lang)
     return m, groups
@@ -74,8 +80,12 @@ def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:
     data = cache.layers(ctx)
     table, _ = cache.assessment(ctx)
     windows = cache.get_settings().section("routing").get("windows", {})
-    return compute_kpis(data["schools"], table, data["crossings"], now=now or datetime.now(),
-                        windows=windows)
+    from gis.ui.cycle import kpi_counts  # issue 14: open and overdue notices
+
+    k = compute_kpis(data["schools"], table, data["crossings"], now=now or datetime.now(), windows=windows)
+    counts = kpi_counts(ctx)
+    return k if counts is None else replace(k, notices_open=counts[0], notices_overdue=counts[1],
+                                            notices_escalated=counts[2])
 
 
 def as_of(ctx: cache.Context) -> datetime | None:

@@ -69,6 +69,9 @@ class Kpis:
     crossings_total: int
     crossings_police: int = 0
     within_minutes: float = 3.0
+    notices_open: int | None = None        # issue 14: rectification notices not closed
+    notices_overdue: int | None = None
+    notices_escalated: int | None = None
 
 
 def window_or_none(text: Any) -> tuple[int, int] | None:

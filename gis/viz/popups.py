@@ -104,7 +104,9 @@ def school_popup(row: Mapping[str, Any], lang: str) -> str:
         (pick(lang, "视频联网", "Video networked"), esc(yes_no(row.get("video_networked"), lang))),
     ]
     reasons = row.get("reasons_en") if lang == "en" else row.get("reasons_zh")
-    return fact_table(str(row.get("name") or row.get("id")), rows, extra=reasons_list(reasons, lang))
+    work = row.get("work_html")   # issue 14: last inspections and open notices (escaped by gis.viz.cycle)
+    return fact_table(str(row.get("name") or row.get("id")), rows,
+                      extra=reasons_list(reasons, lang) + (work if isinstance(work, str) else ""))
 
 
 def post_popup(row: Mapping[str, Any], lang: str) -> str:

@@ -1,0 +1,97 @@
+"""检查整改 in a real browser: issue a notice from a reason on the gaps page, see the 检查整改 map
+layer mark the school, close the notice with its review date, see the mark go."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+RING = '.hx-badge[style*="#1c7ed6"]'          # a school with open notices on the 检查整改 layer
+OVERDUE = '.hx-divicon .hx-badge:text-is("逾")'
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def server(start_app):
+    url, db = start_app()
+    from gis.cycle.edits import close_notice
+    from gis.store import open_store
+
+    store = open_store(db)     # start from a county with every notice closed
+    for row in store.read_layer("notices").itertuples():
+        if row.status != "closed":
+            close_notice(store, notice_id=row.id, closed_on=dt.date.today(), reviewed_by="测试")
+    store.close()
+    return url, db
+
+
+def _count(page, selector: str, expected: int, timeout: float = 60) -> int:
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+    frame.locator(".hx-divicon").first.wait_for(state="attached", timeout=60_000)
+    deadline = time.monotonic() + timeout
+    n = frame.locator(selector).count()
+    while n != expected and time.monotonic() < deadline:
+        time.sleep(0.5)
+        n = frame.locator(selector).count()
+    return n
+
+
+def _click_first_row(page, grid) -> None:
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 15, box["y"] + 52)
+
+
+def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
+    from gis.store import open_store
+
+    url, db = server
+    store = open_store(db)
+    page = browser.new_page(viewport={"width": 1600, "height": 2400})
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:"))
+            else None)
+    page.goto(f"{url}/records", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    assert _count(page, RING, 0) == 0 and _count(page, OVERDUE, 0) == 0
+
+    # the gaps page: select the weakest school, issue a notice from its first reason
+    page.goto(f"{url}/gaps", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="覆盖缺口").wait_for(timeout=90_000)
+    _click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
+    page.get_by_text("下发整改通知书").first.wait_for(timeout=60_000)
+    page.get_by_role("button", name="下发通知书").first.click()
+    page.get_by_text("已下发整改通知书 ZG").wait_for(timeout=60_000)
+    notices = store.read_layer("notices")
+    new = notices[notices["status"] == "open"]
+    assert len(new) == 1 and new.iloc[0]["origin"] == "评估原因"
+    assert new.iloc[0]["deadline"] == dt.date.today() + dt.timedelta(days=15)
+    school, rid = new.iloc[0]["school_id"], new.iloc[0]["id"]
+
+    # the 检查整改 layer now rings that school
+    page.goto(f"{url}/records", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    assert _count(page, RING, 1) == 1
+
+    # close it after review on the notices tab
+    page.get_by_role("tab", name="整改通知书").click()
+    grid = page.locator('[data-testid="stDataFrame"]:visible').nth(1)
+    grid.wait_for(timeout=30_000)
+    _click_first_row(page, grid)
+    page.get_by_label("复查人").fill("李明")
+    page.get_by_role("button", name="复查合格，销号").click()
+    page.get_by_text(f"{rid} 已销号").wait_for(timeout=60_000)
+    closed = store.read_layer("notices", ids=[rid]).iloc[0]
+    assert closed["status"] == "closed" and closed["closed_on"] == dt.date.today()
+    assert closed["reviewed_by"] == "李明" and closed["version"] == 2
+    assert _count(page, RING, 0) == 0
+    audit = store.read_audit(layer="notices", row_id=rid)
+    assert {"*", "status", "closed_on", "reviewed_by"} <= set(audit["field"])
+    assert str(school) in set(store.read_layer("schools")["id"].astype(str))
+    assert external == []
+    page.close()
+    store.close()
