@@ -13,7 +13,7 @@ Public API::
     session = WhatIf.build(layers, graph=graph, settings=settings)  # interactive moves, < 1 s
 
 Pure core: :mod:`gis.siting.problem` (``CoverProblem``, ``CoverSolution``) and
-:mod:`gis.siting.solvers` (MCLP, set cover, relocation as MILPs; ``highspy`` or
+:mod:`gis.siting.solvers` (MCLP, set cover, relocation as MILPs; HiGHS through
 ``scipy.optimize.milp``; greedy heuristic). Times are seconds inside, minutes in parameters.
 """
 

@@ -69,7 +69,7 @@ class SitingConfig:
     mip_rel_gap : float
         Relative gap at which the solver may stop (0 = prove optimality).
     solver : str
-        ``"highs"`` (highspy) or ``"scipy"`` (``scipy.optimize.milp``).
+        ``"highs"`` or ``"scipy"``: both HiGHS through ``scipy.optimize.milp``.
     default_enrollment : float
         Enrollment assumed for a school with none on record.
     movable_kinds : tuple of str

@@ -132,7 +132,7 @@ def plan_crossings(layers: Mapping[str, gpd.GeoDataFrame], *, officers: int, pea
     cand = np.flatnonzero(lacking.to_numpy())
     w = weights["weight"].reindex(ids).to_numpy(float)
     chosen: list[int] = []
-    status, gap, seconds, objective, used_solver = "optimal", 0.0, 0.0, 0.0, "highspy"
+    status, gap, seconds, objective, used_solver = "optimal", 0.0, 0.0, 0.0, "scipy-highs"
     if len(cand) and officers > 0:
         n = len(cand)
         is_breach = breach.to_numpy()[cand]

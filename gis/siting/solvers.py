@@ -1,4 +1,4 @@
-"""MILPs of the covering models and the adapters to HiGHS (``highspy`` or ``scipy.optimize.milp``).
+"""MILPs of the covering models and the adapter to HiGHS (through ``scipy.optimize.milp``).
 
 Both adapters receive the same :class:`Milp` (a sparse row matrix with bounds, integrality and
 a sense) and return a :class:`MilpResult` with the status, objective, best bound and relative
@@ -10,8 +10,11 @@ constants, demands nobody can reach are dropped (set cover lists them as uncover
 candidates reaching nothing new are dropped and candidates reaching exactly the same set
 are merged into one. None of this changes the optimum.
 
-Why HiGHS: the best open-source MILP solver in the Mittelmann benchmarks, shipped as a wheel
-(``highspy``) and inside SciPy; it reports the dual bound and gap we must show the planner.
+Why HiGHS: the best open-source MILP solver in the Mittelmann benchmarks, shipped inside SciPy;
+it reports the dual bound and gap we must show the planner. Why not the ``highspy`` wheel: it
+links a shared ``libhighs`` of another version than the one inside OR-Tools (the patrol solver),
+so the two cannot be loaded in one process (undefined symbols, whichever comes second); SciPy's
+copy is private to its extension.
 """
 
 from __future__ import annotations
@@ -65,66 +68,11 @@ def _gap(objective: float, bound: float) -> float:
 
 def solve_milp(milp: Milp, *, solver: str = "highs", time_limit: float = 30.0,
                mip_rel_gap: float = 0.0) -> MilpResult:
-    """Solve with HiGHS through ``highspy`` (``"highs"``) or ``scipy.optimize.milp`` (``"scipy"``)."""
-    if solver == "highs":
-        return _solve_highspy(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
-    if solver == "scipy":
+    """Solve with HiGHS through ``scipy.optimize.milp`` (``"highs"`` and ``"scipy"`` are one solver)."""
+    if solver in SOLVERS:
         return _solve_scipy(milp, time_limit=time_limit, mip_rel_gap=mip_rel_gap)
     msg = f"未知求解器 {solver!r}，可选 {', '.join(SOLVERS)} / unknown solver {solver!r}"
     raise ValidationError(msg)
-
-
-def _solve_highspy(milp: Milp, *, time_limit: float, mip_rel_gap: float) -> MilpResult:
-    import highspy
-
-    start = time.perf_counter()
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    h.setOptionValue("threads", 1)
-    lp = highspy.HighsLp()
-    n = len(milp.c)
-    lp.num_col_ = n
-    lp.num_row_ = milp.a.shape[0]
-    lp.col_cost_ = np.asarray(milp.c, dtype=float)
-    lp.col_lower_ = np.asarray(milp.col_lo, dtype=float)
-    lp.col_upper_ = np.asarray(milp.col_hi, dtype=float)
-    lp.row_lower_ = np.where(np.isfinite(milp.row_lo), milp.row_lo, -highspy.kHighsInf)
-    lp.row_upper_ = np.where(np.isfinite(milp.row_hi), milp.row_hi, highspy.kHighsInf)
-    csc = sp.csc_matrix(milp.a)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in milp.integer]
-    lp.sense_ = highspy.ObjSense.kMaximize if milp.maximize else highspy.ObjSense.kMinimize
-    h.passModel(lp)
-    if milp.start is not None:
-        warm = highspy.HighsSolution()
-        warm.col_value = np.asarray(milp.start, dtype=float)
-        warm.value_valid = True
-        h.setSolution(warm)
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    seconds = time.perf_counter() - start
-    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.asarray(h.getSolution().col_value, dtype=float) if has_x else None
-    objective = float(info.objective_function_value) if has_x else float("nan")
-    bound = float(info.mip_dual_bound) if milp.integer.any() else objective
-    if status == highspy.HighsModelStatus.kOptimal:
-        label = "optimal"
-    elif status == highspy.HighsModelStatus.kInfeasible:
-        label = "infeasible"
-    elif has_x:
-        label = "time_limit"
-    else:
-        label = "no_solution"
-    gap = 0.0 if label == "optimal" else _gap(objective, bound)
-    return MilpResult(x=x, objective=objective, bound=bound, gap=gap, status=label, seconds=seconds,
-                      solver="highspy")
 
 
 def _solve_scipy(milp: Milp, *, time_limit: float, mip_rel_gap: float) -> MilpResult:
@@ -433,4 +381,4 @@ def solve_mclp_by_parts(problem: CoverProblem, k: int, *, solver: str = "highs",
     value = problem.value(covered)
     bound = value * (1 + worst_gap)
     return CoverSolution("mclp", tuple(sorted(selected)), (), covered, value, bound, worst_gap, status,
-                         "highspy" if solver == "highs" else "scipy-highs", time.perf_counter() - start)
+                         "scipy-highs", time.perf_counter() - start)
