@@ -1,9 +1,12 @@
-"""``python -m gis coverage --out FILE [--peak am|pm]`` — score every school, one row each.
+"""``python -m gis coverage --out FILE [--peak am|pm] [--jurisdictions-out FILE]`` — score every
+school, one row each; and the compliance rates, one row per 派出所 plus the county.
 
 Reads the layers from the store, builds (or loads the cached) road graph, runs
 :func:`gis.coverage.assess_campuses` and writes ``.csv`` (UTF-8 with BOM), ``.xlsx`` (meeting
 workbook) or ``.geojson``. ``--map-layers FILE.geojson`` also writes the camera sectors,
-blind spots, duty gaps and violations for a GIS desktop.
+blind spots, duty gaps and violations for a GIS desktop. ``--jurisdictions-out FILE.csv|.xlsx``
+writes ``jurisdiction_id, schools, weak, critical, techdef_rate, networked_rate, guard_rate,
+police_am_rate, police_pm_rate, alarm_rate`` (rates 0–1).
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path,
                         help="输出文件 .csv / .xlsx / .geojson（每校一行）")
     parser.add_argument("--peak", choices=("am", "pm"), default=None,
-                        help="按早/晚高峰车速计算到达时间（默认平峰）")
+                        help="按早/晚高峰车速、只计该时段在岗的警务点计算到达时间（默认平峰、不限时段）")
+    parser.add_argument("--jurisdictions-out", type=Path, default=None,
+                        help="另存各派出所及全县达标率 .csv / .xlsx（每派出所一行，末行全县）")
     parser.add_argument("--map-layers", type=Path, default=None,
                         help="另存摄像机扇区、盲区、护学岗缺口、违规网吧为 GeoJSON")
 
@@ -47,7 +52,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         msg = (f"不支持的输出格式 {out.name}，请使用 .csv、.xlsx 或 .geojson / "
                f"unsupported output {out.name}: use .csv, .xlsx or .geojson")
         raise ValidationError(msg)
+    jur_out: Path | None = args.jurisdictions_out
+    if jur_out is not None and jur_out.suffix.lower() not in (".csv", ".xlsx"):
+        msg = (f"不支持的输出格式 {jur_out.name}，--jurisdictions-out 请使用 .csv 或 .xlsx / "
+               f"unsupported output {jur_out.name}: --jurisdictions-out takes .csv or .xlsx")
+        raise ValidationError(msg)
     check_output_file(out, option="--out")
+    if jur_out is not None:
+        check_output_file(jur_out, suffixes=(".csv", ".xlsx"), option="--jurisdictions-out")
     if args.map_layers is not None:
         check_output_file(args.map_layers, suffixes=(".geojson", ".json"), option="--map-layers")
     layers = read_layers(settings)
@@ -61,7 +73,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ValidationError(msg)
     graph = load_road_graph(layers["roads"], settings=settings)
     assessment = assess_campuses(layers, graph=graph, settings=settings, peak=args.peak)
-    write_assessment(assessment, out)
+    write_assessment(assessment, out, settings=settings)
+    if jur_out is not None:
+        from gis.coverage import compliance_rates, write_jurisdictions
+
+        write_jurisdictions(compliance_rates(assessment, settings=settings), jur_out)
     if args.map_layers is not None:
         write_map_layers(coverage_map_layers(layers, settings=settings), args.map_layers)
     levels = assessment["level"].value_counts()

@@ -4,7 +4,8 @@ Entry points::
 
     from gis.coverage import assess_campuses, summarize_jurisdictions, coverage_map_layers
     assessment = assess_campuses(layers, graph=graph, settings=settings, peak="am")
-    write_assessment(assessment, "coverage.xlsx")
+    write_assessment(assessment, "coverage.xlsx", settings=settings)
+    rates = compliance_rates(assessment, settings=settings)   # per 派出所 + county, by area type
 """
 
 from gis.coverage.assess import (
@@ -15,11 +16,12 @@ from gis.coverage.assess import (
     summarize_jurisdictions,
 )
 from gis.coverage.cameras import camera_sectors, sector_polygons
-from gis.coverage.export import write_assessment
+from gis.coverage.compliance import ComplianceTable, compliance_rates
+from gis.coverage.export import write_assessment, write_jurisdictions
 from gis.coverage.score import score_campuses
 
 __all__ = [
-    "OUTPUT_COLUMNS", "assess_campuses", "assess_with_response", "camera_sectors",
+    "OUTPUT_COLUMNS", "ComplianceTable", "assess_campuses", "compliance_rates", "write_jurisdictions", "assess_with_response", "camera_sectors",
     "coverage_map_layers", "score_campuses", "sector_polygons", "summarize_jurisdictions",
     "write_assessment",
 ]

@@ -2,8 +2,9 @@
 
 * CSV — UTF-8 with BOM (Excel opens the Chinese correctly), machine column names.
 * GeoJSON — EPSG:4326 points at the main gate, machine column names.
-* XLSX (xlsxwriter) — a summary sheet (per 派出所 jurisdiction), a sheet of all schools and one
-  sheet per jurisdiction; Chinese column titles, frozen header, filters, levels coloured,
+* XLSX (xlsxwriter) — a summary sheet (per 派出所 jurisdiction), the compliance rates (达标率: per
+  派出所 and county, by area type, beside their targets), a sheet of all schools and one sheet per
+  jurisdiction; Chinese column titles, frozen header, filters, levels coloured,
   reasons wrapped, the road-data attribution (© OpenStreetMap contributors, ODbL).
 """
 
@@ -16,7 +17,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gis.config import Settings
 from gis.coverage.assess import OUTPUT_COLUMNS, summarize_jurisdictions
+from gis.coverage.compliance import (
+    AREA_ZH,
+    JURISDICTION_COLUMNS,
+    RATE_ZH,
+    RATES,
+    ComplianceTable,
+    compliance_rates,
+)
 from gis.coverage.score import LEVEL_ZH
 from gis.errors import DataSourceError, ValidationError
 from gis.io.spreadsheet import open_workbook, write_cell
@@ -37,13 +47,18 @@ COLUMN_ZH = {
     "guards_required": "应配保安(名)", "risk_sites_200m": "200米内风险点",
     "risk_sites_500m": "500米内风险点", "violations": "违规网吧(处)", "score": "评分",
     "level": "等级", "reasons_zh": "主要问题", "reasons_en": "Reasons (English)",
+    "mandatory_breaches": "违反必须项", "unreported": "未填报项", "police_am": "早高峰见警察",
+    "police_pm": "晚高峰见警察", "peak": "评估时段", "boundary_camera_share": "围界视频覆盖率",
+    "gate_blind_m2": "校门盲区(平方米)", "boundary_blind_m": "围界盲区(米)",
 }
 XLSX_COLUMNS = (
     "school_id", "name", "kind", "jurisdiction_id", "jurisdiction_name", "score", "level",
     "reasons_zh", "response_min", "response_s", "nearest_post_id", "nearest_post_name",
     "posts_within_1min", "posts_within_3min", "posts_within_5min", "gate_camera_share",
     "networked_share", "am_staffed", "noon_staffed", "pm_staffed", "duty_gaps", "guards",
-    "guards_required", "risk_sites_200m", "risk_sites_500m", "violations", "reasons_en",
+    "guards_required", "risk_sites_200m", "risk_sites_500m", "violations", "mandatory_breaches",
+    "unreported", "police_am", "police_pm", "peak", "gate_blind_m2", "boundary_camera_share",
+    "boundary_blind_m", "reasons_en",
 )
 WIDTHS = {"name": 22, "reasons_zh": 60, "reasons_en": 60, "jurisdiction_name": 14,
           "nearest_post_name": 14, "duty_gaps": 14}
@@ -56,8 +71,10 @@ REASON_SEPARATORS = {"reasons_zh": "；", "reasons_en": "; "}
 LEVEL_COLOURS = {"good": "#C6EFCE", "weak": "#FFEB9C", "critical": "#FFC7CE"}
 
 
-def write_assessment(assessment: gpd.GeoDataFrame, path: str | Path) -> Path:
-    """Write the assessment to ``path`` (format from its suffix: .csv, .xlsx, .geojson)."""
+def write_assessment(assessment: gpd.GeoDataFrame, path: str | Path, *,
+                     settings: Settings | None = None) -> Path:
+    """Write the assessment to ``path`` (format from its suffix: .csv, .xlsx, .geojson);
+    ``settings`` gives the XLSX's compliance targets (``[compliance]``)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -77,7 +94,7 @@ def write_assessment(assessment: gpd.GeoDataFrame, path: str | Path) -> Path:
         elif suffix == ".geojson":
             write_geojson(assessment, path)
         else:
-            write_xlsx(assessment, path)
+            write_xlsx(assessment, path, settings=settings)
     except PermissionError as exc:
         msg = f"无法写入 {path}（文件被占用或无权限）/ cannot write {path}: {exc.strerror}"
         raise DataSourceError(msg) from exc
@@ -137,8 +154,35 @@ def _cell(col: str, value: object) -> object:
     return value
 
 
-def write_xlsx(assessment: pd.DataFrame, path: Path) -> None:
-    """Meeting workbook: 汇总 (summary), 全部学校 (all, weakest first), one sheet per jurisdiction."""
+def write_jurisdictions(table: ComplianceTable, path: str | Path) -> Path:
+    """``--jurisdictions-out``: one row per 派出所 plus the county row, exactly
+    :data:`JURISDICTION_COLUMNS` (rates as shares 0–1), as ``.csv`` (UTF-8 with BOM) or ``.xlsx``."""
+    from gis.io.spreadsheet import write_xlsx as write_safe_xlsx
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        msg = (f"不支持的输出格式 {path.name}，派出所达标率请使用 .csv 或 .xlsx / "
+               f"unsupported output {path.name}: use .csv or .xlsx for --jurisdictions-out")
+        raise ValidationError(msg)
+    if not path.parent.exists():
+        msg = f"输出目录不存在：{path.parent} / output folder does not exist: {path.parent}"
+        raise DataSourceError(msg)
+    frame = table.by_jurisdiction[list(JURISDICTION_COLUMNS)]
+    try:
+        if suffix == ".csv":
+            write_safe_csv(frame, path)
+        else:
+            write_safe_xlsx({"jurisdictions": frame}, path)
+    except PermissionError as exc:
+        msg = f"无法写入 {path}（文件被占用或无权限）/ cannot write {path}: {exc.strerror}"
+        raise DataSourceError(msg) from exc
+    return path
+
+
+def write_xlsx(assessment: pd.DataFrame, path: Path, *, settings: Settings | None = None) -> None:
+    """Meeting workbook: 汇总 (summary), 达标率 (compliance rates with targets), 全部学校 (all,
+    weakest first), one sheet per jurisdiction."""
     frame = _plain(assessment).copy()
     frame["response_min"] = pd.to_numeric(frame["response_s"], errors="coerce") / 60.0
     cols = [c for c in XLSX_COLUMNS if c in frame.columns]
@@ -161,6 +205,8 @@ def write_xlsx(assessment: pd.DataFrame, path: Path) -> None:
         }
         used: set[str] = set()
         _summary_sheet(wb.add_worksheet(sheet_name("汇总", used)), summary, fmt)
+        _rates_sheet(wb.add_worksheet(sheet_name("达标率", used)),
+                     compliance_rates(assessment, settings=settings), fmt)
         _school_sheet(wb.add_worksheet(sheet_name("全部学校", used)), frame, cols, fmt)
         labels = frame["jurisdiction_id"].fillna("未划定").astype(str)
         names = frame.get("jurisdiction_name", pd.Series(None, index=frame.index))
@@ -187,6 +233,33 @@ def _summary_sheet(ws, summary: pd.DataFrame, fmt: dict) -> None:
     ws.write(len(summary) + 4, 0, ATTRIBUTION, fmt["note"])
 
 
+def _rates_sheet(ws, table: ComplianceTable, fmt: dict) -> None:
+    """Compliance rates per 派出所 and county by area type, each beside its target."""
+    ws.write(0, 0, "护校安园 达标率（按派出所、区域类型；目标见 [compliance]）", fmt["title"])
+    heads = ["派出所编号", "派出所", "区域", "学校数"]
+    for rate in RATES:
+        heads += [RATE_ZH[rate], "目标", "达标", "未填报"]
+    for j, head in enumerate(heads):
+        ws.write(2, j, head, fmt["head"])
+        ws.set_column(j, j, 14 if j < 4 else 10)
+    for i, r in enumerate(table.by_area.to_dict("records"), start=3):
+        cells = [r["jurisdiction_id"], r["jurisdiction_name"], AREA_ZH.get(r["area_type"], r["area_type"]),
+                 r["schools"]]
+        styles = [fmt["top"]] * 4
+        for rate in RATES:
+            met = r[f"{rate}_met"]
+            cells += [r[rate], r[f"{rate}_target"], "" if met is None else ("是" if met else "否"),
+                      r[f"{rate}_unreported"]]
+            styles += [fmt["pct"], fmt["pct"], fmt["top"], fmt["top"]]
+        for j, (value, style) in enumerate(zip(cells, styles, strict=True)):
+            write_cell(ws, i, j, value, style)
+    ws.freeze_panes(3, 4)
+    note = len(table.by_area) + 4
+    ws.write(note, 0, "技防达标：入侵报警、校门视频、一键报警、电子巡查齐全（GB/T 29315）；未填报的学校不计为达标。"
+             "目标：城区 ≥ 80%，集镇 100%，农村在现有基础上逐步提高（无固定目标）。", fmt["note"])
+    ws.write(note + 1, 0, ATTRIBUTION, fmt["note"])
+
+
 def _school_sheet(ws, frame: pd.DataFrame, cols: list[str], fmt: dict) -> None:
     for j, col in enumerate(cols):
         ws.write(0, j, COLUMN_ZH.get(col, col), fmt["head"])
@@ -197,7 +270,7 @@ def _school_sheet(ws, frame: pd.DataFrame, cols: list[str], fmt: dict) -> None:
                 style = fmt.get(str(value), fmt["top"])
             elif col in ("reasons_zh", "reasons_en", "name"):
                 style = fmt["wrap"]
-            elif col in ("gate_camera_share", "networked_share"):
+            elif col in ("gate_camera_share", "networked_share", "boundary_camera_share"):
                 style = fmt["pct"]
             elif col in ("response_min", "score"):
                 style = fmt["num1"]
