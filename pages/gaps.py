@@ -15,7 +15,8 @@ lang = current_language()
 ctx = cache.context()
 
 st.title(tr("覆盖缺口", "Coverage gaps"))
-table, error = cache.assessment(ctx)
+peak = shell.peak_control("gaps_peak")
+table, error = cache.assessment(ctx, peak)
 if table is None:
     if error:
         st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gis.coverage.compliance import rates_display as compliance_display
 from gis.ui import cache, shell, views
 from gis.ui import cycle as cycle_ui
 from gis.ui.i18n import current_language, tr
@@ -19,7 +20,8 @@ if data["schools"] is None or len(data["schools"]) == 0:
     shell.no_data(cache.meta(ctx))
     st.stop()
 
-table, error = cache.assessment(ctx)
+peak = shell.peak_control("overview_peak")
+table, error = cache.assessment(ctx, peak)
 if error:
     st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
 shell.kpi_tiles(views.kpis(ctx))
@@ -37,9 +39,19 @@ st.caption(shell.stamp_text(views.as_of(ctx)) + " · " + tr(
 cycle_ui.trend_chart(ctx)
 
 if {"reach", "circles"} & set(chosen or []):
-    reach = cache.load_reach(*ctx.key)
+    reach = cache.reach(ctx)
     if reach is not None and len(reach):
         with st.expander(tr("路网反应圈与“画圈”对比", "Network reach vs the naive circle"), expanded=True):
             st.dataframe(tables.reach_comparison(reach, data["police_posts"], lang=lang), hide_index=True,
                          width="stretch", column_config={tr("圆内实际可达", "Circle reached"):
                                                          st.column_config.NumberColumn(format="%d%%")})
+
+rates = cache.compliance(ctx, peak)
+if rates is not None:
+    st.subheader(tr("达标率（按派出所、区域类型，对照目标）", "Compliance rates by jurisdiction and area type"))
+    st.dataframe(compliance_display(rates, lang=lang), hide_index=True, width="stretch")
+    st.caption(tr("技防达标：入侵报警、校门视频、一键报警、电子巡查齐全；见警察仅计民警、辅警；未填报不计为达标。"
+                  "目标：城区 ≥ 80%，集镇 100%，农村逐步提高（见 [compliance]）。",
+                  "Technical defence: intrusion alarm, gate video, one-click alarm, electronic patrol; police "
+                  "presence counts police and auxiliary only; blanks do not count as compliant. Targets in "
+                  "[compliance]."))

@@ -112,10 +112,7 @@ def test_hand_count_through_the_store_and_the_assessment(store):
 def test_cli_jurisdictions_out_has_exactly_the_columns(demo_store, tmp_path, suffix):
     out, jur = tmp_path / "c.csv", tmp_path / f"j{suffix}"
     assert main(["--db", demo_store.url, "coverage", "--out", str(out), "--jurisdictions-out", str(jur)]) == 0
-    if suffix == ".csv":
-        frame = pd.read_csv(jur, encoding="utf-8-sig")
-    else:
-        frame = pd.read_excel(jur)
+    frame = pd.read_csv(jur, encoding="utf-8-sig") if suffix == ".csv" else pd.read_excel(jur)
     assert list(frame.columns) == list(JURISDICTION_COLUMNS)
     assert frame["jurisdiction_id"].iloc[-1] == "全县"
     schools = pd.read_csv(out, encoding="utf-8-sig")

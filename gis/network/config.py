@@ -9,11 +9,11 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from gis.config import PROJECT_ROOT, Settings, load_settings
+from gis.config import PROJECT_ROOT, Settings, check_keys, load_settings
 
 PEAKS = ("am", "pm")
 
@@ -121,6 +121,7 @@ class NetworkConfig:
     def from_settings(cls, settings: Settings | None = None) -> NetworkConfig:
         """Build from ``settings.section("network")`` (defaults loaded when ``None``)."""
         section = (settings or load_settings()).section("network")
+        check_keys("network", section, [f.name for f in fields(cls)])
         cache_dir = Path(section.get("cache_dir", "data/cache"))
         if not cache_dir.is_absolute():
             cache_dir = PROJECT_ROOT / cache_dir

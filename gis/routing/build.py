@@ -42,6 +42,12 @@ BELL_CROSSING_COLUMN = {"arrival": "am_window", "noon": "noon_window", "dismissa
 BELL_PEAK = {"arrival": "am", "noon": None, "dismissal": "pm"}
 
 
+ROUTING_KEYS = ("dwell_min", "risk_dwell_min", "default_arrival_window", "default_noon_window",
+                "default_dismissal_window", "windows", "mandatory_levels", "default_priority",
+                "school_base_points", "risk_points_per_level", "risk_site_radius_m", "include_risk_sites",
+                "unit_post_kinds", "time_limit_s", "max_iterations", "seed", "solver")
+
+
 @dataclass(frozen=True)
 class RoutingConfig:
     """The ``[routing]`` section, typed."""
@@ -64,9 +70,10 @@ class RoutingConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> RoutingConfig:
-        from gis.config import load_settings
+        from gis.config import check_keys, load_settings
 
         sec = (settings or load_settings()).section("routing")
+        check_keys("routing", sec, ROUTING_KEYS)
         bells = (("arrival", sec.get("default_arrival_window", "07:20-07:50")),
                  ("noon", sec.get("default_noon_window", "11:30-12:00")),
                  ("dismissal", sec.get("default_dismissal_window", "16:30-17:10")))

@@ -23,7 +23,8 @@ from gis.schema import LAYER_NAMES, main_gate
 from gis.viz import features
 from gis.viz.maps import Basemap, build_basemap
 
-ANALYSIS_SECTIONS = ("network", "coverage", "scoring")
+ANALYSIS_SECTIONS = ("network", "coverage", "scoring", "compliance", "routing")
+PEAK_KEY = "assessment_peak"   # the peak chosen on the overview/gaps pages (session-wide)
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,28 @@ def database_problem(url: str) -> str | None:
     return None
 
 
+@st.cache_resource(show_spinner=False)
+def _validated(fingerprint: str) -> str | None:
+    """The settings error (unknown key, wrong type) of this configuration, checked once."""
+    from gis.commands import check_sections
+
+    try:
+        check_sections(get_settings())
+    except GisError as exc:
+        return str(exc)
+    return None
+
+
 def context() -> Context:
-    """The current data context; ``data_version()`` is one cheap query per run."""
+    """The current data context; ``data_version()`` is one cheap query per run.
+
+    A settings file with an unknown key or a bad value stops the page with ``st.error``.
+    """
     settings = get_settings()
+    problem = _validated(settings.fingerprint())
+    if problem:
+        st.error(problem)
+        st.stop()
     store = get_store(settings.database_url)
     try:
         version = int(store.data_version())
@@ -79,12 +99,9 @@ def context() -> Context:
 
 @st.cache_data(show_spinner=False, max_entries=3)
 def load_layers(url: str, version: int) -> dict[str, gpd.GeoDataFrame]:
-    """All six layers (EPSG:4326); empty frames when the store is not initialised."""
+    """All six layers (EPSG:4326); raises the store's GisError (e.g. not initialised)."""
     store = get_store(url)
-    try:
-        return {name: store.read_layer(name) for name in LAYER_NAMES}
-    except GisError:
-        return {name: gpd.GeoDataFrame() for name in LAYER_NAMES}
+    return {name: store.read_layer(name) for name in LAYER_NAMES}
 
 
 @st.cache_data(show_spinner=False, max_entries=3)
@@ -92,21 +109,45 @@ def load_meta(url: str, version: int) -> dict[str, Any]:
     """Meta values of the store (demo area, OSM file, bounds, attribution)."""
     store = get_store(url)
     keys = ("demo_area", "area_name_zh", "area_name_en", "osm_file", "bounds", "attribution")
-    out: dict[str, Any] = {}
-    for key in keys:
-        try:
-            out[key] = store.get_meta(key)
-        except GisError:
-            out[key] = None
-    return out
+    return {key: store.get_meta(key) for key in keys}
+
+
+def show_error(exc: GisError) -> None:
+    """A core error, as the planner should read it (no traceback)."""
+    st.error(str(exc))
 
 
 def layers(ctx: Context) -> dict[str, gpd.GeoDataFrame]:
-    return load_layers(ctx.url, ctx.version)
+    """The layers; a store error is shown with ``st.error`` and the page stops there."""
+    try:
+        return load_layers(ctx.url, ctx.version)
+    except GisError as exc:
+        show_error(exc)
+        st.stop()
+        raise  # pragma: no cover - st.stop() raises
 
 
 def meta(ctx: Context) -> dict[str, Any]:
-    return load_meta(ctx.url, ctx.version)
+    try:
+        return load_meta(ctx.url, ctx.version)
+    except GisError as exc:
+        show_error(exc)
+        return {}
+
+
+def default_peak() -> str:
+    """The scored peak the clock is in (``am``/``pm``), else ``am``."""
+    from datetime import datetime
+
+    from gis.timewindows import PeakWindows
+
+    return PeakWindows.from_settings(get_settings()).default_scored_peak(datetime.now())
+
+
+def peak() -> str:
+    """The peak the app scores at: the one chosen on the overview/gaps pages, else the clock's."""
+    chosen = st.session_state.get(PEAK_KEY)
+    return chosen if chosen in ("am", "pm") else default_peak()
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -162,40 +203,65 @@ def network_report(ctx: Context, lang: str) -> tuple[dict[str, Any], Any]:
     return load_network_report(ctx.url, ctx.version, ctx.fingerprint, lang)
 
 
-@st.cache_data(show_spinner=False, max_entries=3)
-def load_assessment(url: str, version: int, fingerprint: str) -> tuple[pd.DataFrame | None, str | None]:
-    """(assessment, error message): one row per school with score, level and reasons."""
+@st.cache_data(show_spinner=False, max_entries=6)
+def load_assessment(url: str, version: int, fingerprint: str, peak: str | None = None) -> pd.DataFrame | None:
+    """One row per school with score, level and reasons at ``peak`` (None without schools or
+    roads); raises the core's GisError."""
     data = load_layers(url, version)
     if data["schools"] is None or len(data["schools"]) == 0:
-        return None, None
-    try:
-        graph = road_graph(url, version, fingerprint)
-        if graph is None:
-            return None, "没有道路数据 / no roads"
-        from gis.coverage import assess_campuses
+        return None
+    graph = road_graph(url, version, fingerprint)
+    if graph is None:
+        return None
+    from gis.coverage import assess_campuses
 
-        result = assess_campuses(data, graph=graph, settings=get_settings())
+    result = assess_campuses(data, graph=graph, settings=get_settings(), peak=peak)
+    return pd.DataFrame(result.drop(columns=result.geometry.name, errors="ignore")
+                        if isinstance(result, gpd.GeoDataFrame) else result)
+
+
+def assessment(ctx: Context, peak_: str | None = None) -> tuple[pd.DataFrame | None, str | None]:
+    """(assessment at the chosen peak, error text): pages show the error with ``st.error``."""
+    try:
+        table = load_assessment(*ctx.key, peak_ or peak())
     except GisError as exc:
         return None, str(exc)
-    return pd.DataFrame(result.drop(columns=result.geometry.name, errors="ignore")
-                        if isinstance(result, gpd.GeoDataFrame) else result), None
+    if table is None and len(layers(ctx)["schools"]) and len(layers(ctx)["roads"]) == 0:
+        return None, "没有道路数据，无法计算到达时间 / no roads: the response times cannot be computed"
+    return table, None
 
 
-def assessment(ctx: Context) -> tuple[pd.DataFrame | None, str | None]:
-    return load_assessment(*ctx.key)
+def compliance(ctx: Context, peak_: str | None = None):
+    """Compliance rates per 派出所 and county (``gis.coverage.ComplianceTable``) or None."""
+    table, _ = assessment(ctx, peak_)
+    if table is None:
+        return None
+    from gis.coverage import compliance_rates
+
+    try:
+        return compliance_rates(table, settings=get_settings())
+    except GisError as exc:
+        show_error(exc)
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=3)
 def load_coverage_layers(url: str, version: int, fingerprint: str) -> dict[str, gpd.GeoDataFrame]:
-    """Camera sectors, blind spots, duty gaps and violations (EPSG:4326)."""
+    """Camera sectors, gate blind spots, campus-boundary blind stretches, duty gaps and violations
+    (EPSG:4326); raises the core's GisError."""
     data = load_layers(url, version)
     if data["schools"] is None or len(data["schools"]) == 0:
         return {}
-    try:
-        from gis.coverage import coverage_map_layers
+    from gis.coverage import coverage_map_layers
 
-        return coverage_map_layers(data, settings=get_settings())
-    except GisError:
+    return coverage_map_layers(data, settings=get_settings())
+
+
+def coverage_layers(ctx: Context) -> dict[str, gpd.GeoDataFrame]:
+    try:
+        return load_coverage_layers(*ctx.key)
+    except GisError as exc:
+        show_error(exc)
         return {}
 
 
@@ -212,10 +278,7 @@ def load_reach(url: str, version: int, fingerprint: str, peak: str | None = None
         return None
     from gis.network import NetworkConfig, reach_polygons
 
-    try:
-        reach = reach_polygons(graph, posts, peak=peak, config=NetworkConfig.from_settings(get_settings()))
-    except GisError:
-        return None
+    reach = reach_polygons(graph, posts, peak=peak, config=NetworkConfig.from_settings(get_settings()))
     if "circle" in reach.columns:
         reach = reach.drop(columns=["circle"])
     return reach
@@ -233,20 +296,38 @@ def load_basemap(url: str, version: int, theme: str) -> Basemap:
                          bounds=bounds)
 
 
+def reach(ctx: Context, peak_: str | None = None) -> gpd.GeoDataFrame | None:
+    """Reach polygons (None without a graph); a core error is shown with ``st.error``."""
+    try:
+        return load_reach(*ctx.key, peak_)
+    except GisError as exc:
+        show_error(exc)
+        return None
+
+
 def basemap(ctx: Context, theme: str = "light") -> Basemap:
     return load_basemap(ctx.url, ctx.version, theme)
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def load_collections(url: str, version: int, fingerprint: str, lang: str,
-                     with_reach: bool) -> dict[str, features.FeatureCollection]:
-    """The thematic layers as FeatureCollections (popups in ``lang``)."""
+                     with_reach: bool, peak: str | None = None) -> dict[str, features.FeatureCollection]:
+    """The thematic layers as FeatureCollections (popups in ``lang``; schools at ``peak``).
+
+    An analysis that fails leaves its layers out; the page shows that error itself.
+    """
     data = load_layers(url, version)
-    table, _ = load_assessment(url, version, fingerprint)
+    try:
+        table = load_assessment(url, version, fingerprint, peak)
+    except GisError:
+        table = None
+    try:
+        cover = load_coverage_layers(url, version, fingerprint)
+    except GisError:
+        cover = {}
     schools, posts = data["schools"], data["police_posts"]
     names = dict(zip(schools["id"].astype(str), schools["name"], strict=False)) if len(schools) else {}
     post_names = dict(zip(posts["id"].astype(str), posts["name"], strict=False)) if len(posts) else {}
-    cover = load_coverage_layers(url, version, fingerprint)
     sectors = cover.get("sectors")
     if sectors is not None and len(sectors) and len(data["cameras"]):
         extra = [c for c in ("status", "networked", "owner", "direction_deg", "fov_deg", "range_m")
@@ -264,16 +345,20 @@ def load_collections(url: str, version: int, fingerprint: str, lang: str,
         "risks": features.risk_features(data["risk_sites"], lang=lang),
         "cameras": features.camera_features(sectors, lang=lang) if sectors is not None
         else features.empty_collection(),
+        "blind": features.blind_features(cover.get("blind_spots"), cover.get("boundary_blind"), lang=lang),
     }
     if with_reach:
-        reach = load_reach(url, version, fingerprint)
+        try:
+            reach = load_reach(url, version, fingerprint)
+        except GisError:
+            reach = None
         out["reach"] = features.reach_features(reach, lang=lang, post_names=post_names)
         out["circles"] = features.circle_features(reach, posts, lang=lang)
     return out
 
 
 def collections(ctx: Context, lang: str, *, with_reach: bool) -> dict[str, features.FeatureCollection]:
-    return load_collections(ctx.url, ctx.version, ctx.fingerprint, lang, with_reach)
+    return load_collections(ctx.url, ctx.version, ctx.fingerprint, lang, with_reach, peak())
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -289,12 +374,16 @@ def load_focus(url: str, version: int, fingerprint: str, school_id: str,
                            "routes": features.empty_collection(), "route_table": pd.DataFrame()}
     if school.empty:
         return out
-    zone_m = float(get_settings().section("coverage").get("gate_zone_m", 30))
+    from gis.coverage.config import CoverageConfig
+
+    zone_m = CoverageConfig.from_settings(get_settings()).gate_zone_m
     out["zones"] = features.focus_features(focus.gate_zones(school, gate_zone_m=zone_m), "gate_zone")
-    blind = load_coverage_layers(url, version, fingerprint).get("blind_spots")
-    if blind is not None and len(blind):
-        mine = blind[blind["school_id"].astype(str) == str(school_id)]
-        out["blind"] = features.focus_features(mine, "blind_spot")
+    try:
+        cover = load_coverage_layers(url, version, fingerprint)
+    except GisError:
+        cover = {}
+    out["blind"] = features.blind_features(cover.get("blind_spots"), cover.get("boundary_blind"), lang=lang,
+                                           school_id=str(school_id))
     try:
         graph = road_graph(url, version, fingerprint)
     except GisError:        # shown by the page from the assessment's error

@@ -192,3 +192,23 @@ def no_data(meta: dict[str, Any]) -> None:
                   "或在「数据管理」中导入。",
                   "No schools in the database yet. Run `python -m gis init && python -m gis demo` "
                   "or import data on the Data page."))
+
+
+def peak_control(key: str) -> str:
+    """早高峰 / 晚高峰 control of the overview and gaps pages; the choice holds for the session.
+
+    Default: the peak the clock is in, else the morning peak. Returns ``am`` or ``pm``.
+    """
+    from gis.ui import cache
+
+    labels = {"am": tr("早高峰", "AM peak"), "pm": tr("晚高峰", "PM peak")}
+
+    def remember() -> None:
+        value = st.session_state.get(key)
+        if value in labels:
+            st.session_state[cache.PEAK_KEY] = value
+
+    chosen = st.segmented_control(tr("评估时段（车速与在岗警务点按该时段）", "Assess at (speeds and posts on duty)"),
+                                  list(labels), default=cache.peak(), key=key, format_func=labels.get,
+                                  on_change=remember)
+    return chosen if chosen in labels else cache.peak()

@@ -24,6 +24,7 @@ LAYERS = {
     "reach": ("1/3/5 分钟反应圈", "1/3/5-min reach"),
     "circles": ("同半径圆（对比）", "Naive circles"),
     "cameras": ("视频监控", "Cameras"),
+    "blind": ("视频盲区", "Camera blind spots"),
     "risks": ("风险点位", "Risk sites"),
     "crossings": ("护学岗", "Crossings"),
     "posts": ("警务点", "Police posts"),
@@ -77,12 +78,17 @@ def add_dropped_roads(m: folium.Map, ctx: cache.Context, lang: str) -> None:
 
 
 def kpis(ctx: cache.Context, *, now: datetime | None = None) -> Kpis:
+    from gis.coverage.config import ScoringConfig
+    from gis.timewindows import PeakWindows
+
     data = cache.layers(ctx)
     table, _ = cache.assessment(ctx)
-    windows = cache.get_settings().section("routing").get("windows", {})
+    settings = cache.get_settings()
+    windows = {p: PeakWindows.from_settings(settings).text(p) for p in ("am", "noon", "pm")}
     from gis.ui.cycle import kpi_counts  # issue 14: open and overdue notices
 
-    k = compute_kpis(data["schools"], table, data["crossings"], now=now or datetime.now(), windows=windows)
+    k = compute_kpis(data["schools"], table, data["crossings"], now=now or datetime.now(), windows=windows,
+                     within_s=ScoringConfig.from_settings(settings).response_good_s)
     counts = kpi_counts(ctx)
     return k if counts is None else replace(k, notices_open=counts[0], notices_overdue=counts[1],
                                             notices_escalated=counts[2])
@@ -102,7 +108,7 @@ def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
     data = cache.layers(ctx)
     table, _ = cache.assessment(ctx)
     m = base_map(ctx, lang, theme="dark", legend=False, fill_height=True, refit=False)
-    reach = cache.load_reach(*ctx.key)
+    reach = cache.reach(ctx)
     if reach is not None and len(reach):
         three = reach[reach["minutes"].astype(float) == 3.0]
         StyledGeoJson(features.reach_features(three, lang=lang), control=False,

@@ -347,6 +347,36 @@ def focus_features(geoms: gpd.GeoDataFrame | None, kind: str, *,
     return collect(geoms, props)
 
 
+def blind_features(gate_blind: gpd.GeoDataFrame | None, boundary_blind: gpd.GeoDataFrame | None, *,
+                   lang: str = "zh", school_id: str | None = None) -> FeatureCollection:
+    """Camera blind parts: gate-zone areas not seen (polygons) and campus-boundary stretches not
+    seen (lines), each with its share and size in the tooltip; one school's when ``school_id``."""
+    frames = []
+    for frame, kind in ((gate_blind, "blind_spot"), (boundary_blind, "boundary_blind")):
+        if frame is None or len(frame) == 0:
+            continue
+        part = frame if school_id is None else frame[frame["school_id"].astype(str) == school_id]
+        if len(part):
+            frames.append((part, kind))
+    if not frames:
+        return empty_collection()
+    out = empty_collection()
+    for part, kind in frames:
+        if kind == "blind_spot":
+            def tip(r: Mapping[str, Any]) -> str:
+                share = _num(r.get("gate_camera_share")) or 0.0
+                return popups.pick(lang, f"校门区域盲区 {_num(r.get('blind_m2')) or 0:.0f} 平方米（覆盖率 {share:.0%}）",
+                            f"Gate-zone blind area {_num(r.get('blind_m2')) or 0:.0f} m² (seen {share:.0%})")
+        else:
+            def tip(r: Mapping[str, Any]) -> str:
+                share = _num(r.get("boundary_camera_share")) or 0.0
+                return popups.pick(lang, f"围界未覆盖 {_num(r.get('blind_m')) or 0:.0f} 米（围界覆盖率 {share:.0%}）",
+                            f"Boundary unseen {_num(r.get('blind_m')) or 0:.0f} m (seen {share:.0%})")
+        coll = focus_features(part, kind, tooltip=tip)
+        out["features"].extend(coll["features"])
+    return out
+
+
 def _num(value: Any) -> float | None:
     if popups.is_missing(value):
         return None

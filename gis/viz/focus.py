@@ -14,6 +14,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from gis.coverage.gates import gate_zones as zones_of
+from gis.coverage.geometry import metric_crs
 from gis.errors import GisError
 from gis.viz.features import to_wgs84
 from gis.viz.style import ROUTE_COLORS
@@ -22,14 +24,19 @@ RouteFn = Callable[[Point, Point], tuple[LineString, float]]
 
 
 def gate_zones(school: gpd.GeoDataFrame, *, gate_zone_m: float) -> gpd.GeoDataFrame:
-    """A circle of ``gate_zone_m`` metres around each gate of the school (one row per gate)."""
+    """A circle of ``gate_zone_m`` metres around each gate of the school (one row per gate).
+
+    The same zones the score measures (:func:`gis.coverage.gates.gate_zones`, in the one metric
+    CRS of :func:`gis.coverage.geometry.metric_crs`).
+    """
     school = to_wgs84(school)
     gates = school.geometry.explode(index_parts=False)
     gates = gates[gates.notna() & ~gates.is_empty]
     if gates.empty:
         return gpd.GeoDataFrame({"gate": []}, geometry=[], crs="EPSG:4326")
-    utm = gates.estimate_utm_crs()
-    zones = gates.to_crs(utm).buffer(gate_zone_m, quad_segs=16).to_crs("EPSG:4326")
+    crs = metric_crs(school)
+    zones = zones_of(gpd.GeoSeries(gates.to_numpy(), crs="EPSG:4326").to_crs(crs),
+                     gate_zone_m=gate_zone_m).to_crs("EPSG:4326")
     return gpd.GeoDataFrame({"gate": range(1, len(zones) + 1)}, geometry=zones.to_numpy(), crs="EPSG:4326")
 
 
@@ -38,9 +45,9 @@ def nearest_posts(posts: gpd.GeoDataFrame, target: Point, *, n: int = 3) -> gpd.
     posts = to_wgs84(posts)
     if posts.empty:
         return posts.assign(distance_m=[])
-    utm = posts.estimate_utm_crs()
-    here = gpd.GeoSeries([target], crs="EPSG:4326").to_crs(utm).iloc[0]
-    dist = posts.to_crs(utm).distance(here)
+    crs = metric_crs(posts)
+    here = gpd.GeoSeries([target], crs="EPSG:4326").to_crs(crs).iloc[0]
+    dist = posts.to_crs(crs).distance(here)
     return posts.assign(distance_m=dist.to_numpy()).sort_values("distance_m").head(n)
 
 

@@ -88,6 +88,7 @@ JURISDICTION_STYLE = {
 FOCUS_STYLE = {
     "gate_zone": {"color": "#d7263d", "weight": 2, "fillColor": "#d7263d", "fillOpacity": 0.08},
     "blind_spot": {"color": "#b00020", "weight": 1, "fillColor": "#ff1744", "fillOpacity": 0.45},
+    "boundary_blind": {"color": "#ff1744", "weight": 4, "opacity": 0.9, "dashArray": "6 4"},
     "route": {"color": "#1f4e9c", "weight": 5, "opacity": 0.85},
 }
 ROUTE_COLORS = ("#1f4e9c", "#6a4c93", "#2a9d8f", "#e76f51")

@@ -1,0 +1,83 @@
+"""The overview and gaps pages: the peak control, the compliance table, the blind-spot layer, and a
+bad settings key shown with st.error (streamlit AppTest on a copy of the guixi demo)."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from gis.config import load_settings
+from gis.timewindows import PeakWindows
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_store, tmp_path_factory):
+    dst = tmp_path_factory.mktemp("apppeak") / "app.db"
+    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
+        src.backup(out)
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture
+def app(demo_url, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", demo_url)
+    monkeypatch.delenv("GIS_CONFIG", raising=False)
+    return AppTest.from_file(APP, default_timeout=180)
+
+
+def test_default_peak_is_the_clocks_else_am():
+    windows = PeakWindows.from_settings(load_settings())
+    assert windows.default_scored_peak(datetime(2026, 3, 2, 16, 40)) == "pm"
+    assert windows.default_scored_peak(datetime(2026, 3, 2, 7, 30)) == "am"
+    assert windows.default_scored_peak(datetime(2026, 3, 2, 12, 0)) == "am"    # noon: not scored
+    assert windows.default_scored_peak(datetime(2026, 3, 2, 22, 0)) == "am"
+
+
+def test_overview_peak_control_and_compliance_table(app):
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    control = app.button_group(key="overview_peak")
+    expected = PeakWindows.from_settings(load_settings()).default_scored_peak(datetime.now())
+    assert control.value == expected
+    rates = app.dataframe[-1].value
+    assert "技防达标率" in rates.columns and "早高峰见警察率" in rates.columns
+    county = rates[rates["派出所"] == "合计 / total"]
+    assert set(county["区域"]) >= {"合计"}
+    assert county["技防达标率"].str.contains("%").all()
+    assert any("目标 80%" in v for v in rates["视频联网率"])
+    other = "pm" if expected == "am" else "am"
+    control.set_value(other).run()
+    assert not app.exception
+    assert app.session_state["assessment_peak"] == other
+    # The gaps page follows the same choice.
+    app.switch_page("pages/gaps.py")
+    app.run()
+    assert not app.exception
+    assert app.button_group(key="gaps_peak").value == other
+
+
+def test_blind_spots_are_a_map_layer(app):
+    from gis.ui import views
+
+    assert "blind" in views.LAYERS
+    app.run()
+    app.button_group(key="overview_layers").set_value(["schools", "blind"]).run()
+    assert not app.exception
+
+
+def test_unknown_settings_key_is_shown_with_st_error(app, tmp_path, monkeypatch):
+    toml = tmp_path / "bad.toml"
+    toml.write_text("[scoring]\nmandatroy = [\"guards\"]\n", encoding="utf-8")
+    monkeypatch.setenv("GIS_CONFIG", str(toml))
+    app.run()
+    assert not app.exception
+    errors = [str(e.value) for e in app.error]
+    assert any("[scoring]" in e and "mandatroy" in e for e in errors), errors
