@@ -181,8 +181,8 @@ def write_jurisdictions(table: ComplianceTable, path: str | Path) -> Path:
 
 
 def write_xlsx(assessment: pd.DataFrame, path: Path, *, settings: Settings | None = None) -> None:
-    """Meeting workbook: 汇总 (summary), 达标率 (compliance rates with targets), 全部学校 (all,
-    weakest first), one sheet per jurisdiction."""
+    """Meeting workbook: 汇总 (summary), 全部学校 (all, weakest first), 达标率 (compliance rates
+    with targets), one sheet per jurisdiction."""
     frame = _plain(assessment).copy()
     frame["response_min"] = pd.to_numeric(frame["response_s"], errors="coerce") / 60.0
     cols = [c for c in XLSX_COLUMNS if c in frame.columns]
@@ -205,9 +205,9 @@ def write_xlsx(assessment: pd.DataFrame, path: Path, *, settings: Settings | Non
         }
         used: set[str] = set()
         _summary_sheet(wb.add_worksheet(sheet_name("汇总", used)), summary, fmt)
+        _school_sheet(wb.add_worksheet(sheet_name("全部学校", used)), frame, cols, fmt)
         _rates_sheet(wb.add_worksheet(sheet_name("达标率", used)),
                      compliance_rates(assessment, settings=settings), fmt)
-        _school_sheet(wb.add_worksheet(sheet_name("全部学校", used)), frame, cols, fmt)
         labels = frame["jurisdiction_id"].fillna("未划定").astype(str)
         names = frame.get("jurisdiction_name", pd.Series(None, index=frame.index))
         for jid in sorted(labels.unique()):
