@@ -166,3 +166,18 @@ def test_meeting_pack_renders_for_every_demo_area(area, tmp_path):
         assert name in text
     assert "NotoSansCJK" in _fonts(out)
     store.close()
+
+
+def test_report_cli_contract(tmp_path, fixture_store):
+    from gis.cli import main as cli_main
+
+    db = fixture_store.url
+    assert cli_main(["--db", db, "report", "monthly", "--month", "2025-13", "--out", str(tmp_path)]) == 2
+    assert cli_main(["--db", db, "report", "meeting", "--out", str(tmp_path / "pack.txt")]) == 2
+    assert cli_main(["--db", db, "report", "meeting", "--out", str(tmp_path / "p.pdf"),
+                     "--jurisdiction", "nope"]) == 2
+    assert cli_main(["--db", db, "report", "meeting", "--out", str(tmp_path / "p.pdf"),
+                     "--jurisdiction", X, "--today", "2025-10-31"]) == 0
+    if shutil.which("pdftotext"):
+        text = _text(tmp_path / "p.pdf")
+        assert "3. 雄石派出所：地图" in text and "东门派出所：地图" not in text   # one 派出所 only

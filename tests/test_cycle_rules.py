@@ -172,3 +172,23 @@ def test_config_refuses_unknown_and_bad_keys():
         CycleConfig.from_mapping({"inspections_per_semester": {"police": 2}})
     with pytest.raises(ValidationError, match="MM-DD"):
         CycleConfig.from_mapping({"autumn_start": "September"})
+
+
+def test_demo_records_are_plausible_and_fixed(demo_layers):
+    from gis.cycle.demo import DEMO_SOURCE, build_cycle_records
+
+    today = D(2025, 11, 20)
+    one = build_cycle_records(demo_layers, today=today)
+    two = build_cycle_records(demo_layers, today=today)
+    for name in one:
+        pd.testing.assert_frame_equal(one[name], two[name])
+        assert set(one[name]["source"]) == {DEMO_SOURCE}
+        assert all(d < today for d in one[name]["date" if name != "notices" else "issued_on"])
+    cfg = CycleConfig()
+    states = notice_states(one["notices"], as_of=today, config=cfg)
+    assert (states["state"] == "closed").sum() > (states["state"] != "closed").sum() > 0
+    assert states["overdue"].any()
+    kinds = set(one["inspections"]["kind"])
+    assert {"station", "comprehensive", "joint"} <= kinds
+    table = school_cycle(demo_layers["schools"], one, as_of=today, config=cfg, posts=demo_layers["police_posts"])
+    assert (table["status"] == "ok").any() and (table["status"] != "ok").any()
