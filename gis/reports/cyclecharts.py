@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
-from gis.reports.sheets import FONT_PATH  # noqa: E402
+from gis.reports.sheets import FAST_FONT_PATH as FONT_PATH  # noqa: E402  (our labels: GBK)
 from gis.schema import main_gate  # noqa: E402
 
 STATUS_COLOURS = {"ok": "#2e9d4f", "due_soon": "#e6a700", "missing": "#e8590c", "overdue": "#c92a2a"}

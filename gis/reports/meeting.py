@@ -28,6 +28,7 @@ from gis.reports.monthly import (
     jurisdiction_label,
     load_context,
     new_pdf,
+    report_font,
     station_areas,
 )
 from gis.reports.sheets import ATTRIBUTION, FONT
@@ -95,7 +96,8 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
                        settings=None) -> Path:
     """Write the pack for the month of ``figures`` (all 派出所, or the ones named)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}")
+    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}",
+                  font=report_font(figures, ctx.area_name))
     ids = [j for j in figures.jurisdictions["jurisdiction_id"] if j != COUNTY]
     if jurisdictions:
         ids = [j for j in ids if j in jurisdictions]
