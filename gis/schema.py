@@ -12,7 +12,9 @@ crossings and risk sites, ``geom`` for roads). Extra geometry fields (``campus``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 LAYER_NAMES = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
@@ -188,6 +190,41 @@ def main_gate(gates):
     if gates.geom_type == "Point":
         return gates
     return gates.representative_point()
+
+
+SENSITIVE_CATEGORIES = ("person",)   # 涉校高危人员: personal details, restricted
+
+
+def _flag_set(value: Any) -> bool:
+    if value is None:
+        return False
+    try:
+        if value != value:  # NaN / NA
+            return False
+    except (TypeError, ValueError):
+        return False
+    return bool(value)
+
+
+def is_sensitive(row: Mapping[str, Any]) -> bool:
+    """The one rule for a risk site with restricted details: category ``person`` or ``sensitive`` set.
+
+    Used by the assessment, the map, patrol planning and the register alike (the SQL view
+    ``risk_sites_public`` states the same rule in SQL).
+    """
+    return str(row.get("category")) in SENSITIVE_CATEGORIES or _flag_set(row.get("sensitive"))
+
+
+def sensitive_mask(frame):
+    """:func:`is_sensitive` for every row of a DataFrame (a boolean Series on its index)."""
+    import pandas as pd
+
+    if len(frame) == 0:
+        return pd.Series([], index=frame.index, dtype=bool)
+    cats = frame["category"] if "category" in frame.columns else pd.Series(None, index=frame.index)
+    flags = frame["sensitive"] if "sensitive" in frame.columns else pd.Series(None, index=frame.index)
+    return pd.Series([str(c) in SENSITIVE_CATEGORIES or _flag_set(f) for c, f in zip(cats, flags, strict=True)],
+                     index=frame.index, dtype=bool)
 
 
 def get_layer(name: str) -> Layer:

@@ -20,7 +20,7 @@ import shapely
 from gis.auth.policy import require
 from gis.auth.principal import SYSTEM, Principal
 from gis.network.graph import utm_crs_for
-from gis.schema import main_gate
+from gis.schema import main_gate, sensitive_mask
 
 LAYER = "risk_persons"
 BANDS_M = (200, 500)
@@ -86,8 +86,7 @@ def is_register_row(risk_sites: pd.DataFrame) -> pd.Series:
     """Risk-site rows that belong in the register (category ``person`` or ``sensitive``)."""
     if len(risk_sites) == 0:
         return pd.Series([], dtype=bool)
-    flag = risk_sites.get("sensitive", pd.Series(False, index=risk_sites.index))
-    return (risk_sites["category"] == "person") | flag.fillna(False).astype(bool)
+    return sensitive_mask(risk_sites)  # the one rule (gis.schema.is_sensitive)
 
 
 def move_sensitive_sites(store, *, principal: Principal = SYSTEM) -> int:

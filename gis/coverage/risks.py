@@ -25,7 +25,7 @@ from pyproj import CRS
 
 from gis.coverage.config import CoverageConfig
 from gis.coverage.geometry import to_metric
-from gis.coverage.values import as_flags
+from gis.schema import sensitive_mask
 
 
 def school_footprints(schools: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, crs: CRS) -> gpd.GeoSeries:
@@ -40,9 +40,8 @@ def school_footprints(schools: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, crs: C
 
 
 def is_sensitive(risk: pd.DataFrame) -> pd.Series:
-    """True for sites with personal details: category ``person`` or ``sensitive`` set."""
-    cat = risk["category"].astype(str) if "category" in risk.columns else pd.Series("", index=risk.index)
-    return (cat == "person") | as_flags(risk, "sensitive")
+    """True for sites with personal details (:func:`gis.schema.sensitive_mask`, the one rule)."""
+    return sensitive_mask(risk)
 
 
 def risk_pairs(risk_sites: gpd.GeoDataFrame, footprints: gpd.GeoSeries, *, max_m: float,

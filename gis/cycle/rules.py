@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from gis.cycle.config import CycleConfig, Semester
+from gis.network.graph import metric_crs
 from gis.schema import ENUM_LABELS_ZH, RECORDS, main_gate
 
 STATUSES = ("overdue", "missing", "due_soon", "ok")
@@ -125,7 +126,7 @@ def office_service(schools: gpd.GeoDataFrame, posts: gpd.GeoDataFrame | None, *,
     if len(offices) == 0:
         return result
     gates = gpd.GeoSeries([main_gate(g) for g in schools.geometry], crs="EPSG:4326")
-    crs = gates.estimate_utm_crs() if gates.notna().any() else None
+    crs = metric_crs(gates[gates.notna()]) if gates.notna().any() else None
     if crs is None:
         return result
     gm = gates.to_crs(crs)

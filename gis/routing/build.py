@@ -31,8 +31,9 @@ from shapely.geometry import LineString, Point
 
 from gis.config import Settings
 from gis.errors import ValidationError
+from gis.network.graph import metric_crs
 from gis.routing.problem import Depot, PatrolProblem, Stop, Unit
-from gis.schema import ENUM_LABELS_ZH, main_gate
+from gis.schema import ENUM_LABELS_ZH, main_gate, sensitive_mask
 from gis.timewindows import format_window, overlap, parse_window
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
@@ -248,12 +249,11 @@ def risk_stops(risk_sites: gpd.GeoDataFrame | None, gates: list[Point], *, confi
     """Optional stops at non-sensitive risk sites near a school gate."""
     if risk_sites is None or risk_sites.empty or not gates or not config.include_risk_sites:
         return []
-    sensitive = risk_sites.get("sensitive", pd.Series(False, index=risk_sites.index))
-    sensitive = sensitive.fillna(False).astype(bool) | (risk_sites["category"] == "person")
+    sensitive = sensitive_mask(risk_sites)
     sites = risk_sites[~sensitive & risk_sites.geometry.notna()]
     if sites.empty:
         return []
-    crs = sites.estimate_utm_crs()
+    crs = metric_crs(sites)
     gate_union = gpd.GeoSeries(gates, crs="EPSG:4326").to_crs(crs).union_all()
     dist = sites.geometry.to_crs(crs).distance(gate_union)
     out = []

@@ -119,7 +119,11 @@ def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
                   control=False, viewport_scale=True).add_to(m)
     maps.add_legend(m, lang, layers=("schools", "posts"), position="bottomright")
     area = cache.meta(ctx).get("area_name_en" if lang == "en" else "area_name_zh")
-    stops = jurisdiction_stops(data["schools"], table, data["police_posts"], lang=lang, whole_name=area)
+    from gis.coverage.config import ScoringConfig
+
+    within_s = ScoringConfig.from_settings(cache.get_settings()).response_good_s
+    stops = jurisdiction_stops(data["schools"], table, data["police_posts"], lang=lang, whole_name=area,
+                               within_s=within_s)
     FocusRotator(stops, seconds=rotate_s).add_to(m)
     return m
 

@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from gis.schema import is_sensitive as schema_is_sensitive
 from gis.schema import main_gate
 from gis.viz import popups, style
 
@@ -260,9 +261,8 @@ def crossing_features(crossings: gpd.GeoDataFrame, *, lang: str = "zh",
 
 
 def is_sensitive(row: Mapping[str, Any]) -> bool:
-    """A risk site whose details are restricted: category ``person`` or ``sensitive`` set."""
-    flag = row.get("sensitive")
-    return str(row.get("category")) == "person" or (not popups.is_missing(flag) and bool(flag))
+    """A risk site whose details are restricted (:func:`gis.schema.is_sensitive`, the one rule)."""
+    return schema_is_sensitive(row)
 
 
 def risk_features(risks: gpd.GeoDataFrame, *, lang: str = "zh",

@@ -160,8 +160,11 @@ def data_as_of(layers: Mapping[str, pd.DataFrame | None]) -> datetime | None:
 
 def jurisdiction_stops(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None,
                        posts: gpd.GeoDataFrame | None, *, lang: str = "zh",
-                       whole_name: str | None = None) -> list[dict[str, Any]]:
+                       whole_name: str | None = None, within_s: float | None = None) -> list[dict[str, Any]]:
     """Rotation stops for the wall: the whole area first, then each 派出所 jurisdiction.
+
+    ``within_s`` is the response target of the "reached within" line (``[scoring.thresholds]
+    response_good_s`` when omitted).
 
     Each stop is ``{"id", "bounds": [[south, west], [north, east]], "html"}``; the HTML
     is built here from escaped names and counts only (no personal data).
@@ -181,14 +184,16 @@ def jurisdiction_stops(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | Non
             if col in a:
                 mapped = table["id"].map(a[col])
                 table[col] = mapped.where(mapped.notna(), table.get(col)) if col in table else mapped
+    if within_s is None:
+        within_s = ScoringConfig.from_settings().response_good_s
     names = _jurisdiction_names(posts, table)
     jur_geoms = _jurisdiction_geoms(posts)
-    stops = [_stop("all", whole_name or pick(lang, "全域", "Whole area"), table, gates, None, lang)]
+    stops = [_stop("all", whole_name or pick(lang, "全域", "Whole area"), table, gates, None, lang, within_s)]
     for jid, idx in table.groupby(table["jurisdiction_id"].fillna("").astype(str)).groups.items():
         if not jid:
             continue
         sub = table.loc[idx]
-        stops.append(_stop(jid, names.get(jid, jid), sub, gates.loc[idx], jur_geoms.get(jid), lang))
+        stops.append(_stop(jid, names.get(jid, jid), sub, gates.loc[idx], jur_geoms.get(jid), lang, within_s))
     return stops
 
 
@@ -217,7 +222,7 @@ def _jurisdiction_geoms(posts: gpd.GeoDataFrame | None) -> dict[str, Any]:
 
 
 def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: Any,
-          lang: str) -> dict[str, Any]:
+          lang: str, within_s: float = 180.0) -> dict[str, Any]:
     valid = gates[gates.notna() & ~gates.is_empty] if len(gates) else gates
     if len(valid):  # frame the schools: a jurisdiction polygon often spans empty country
         minx, miny, maxx, maxy = valid.total_bounds
@@ -232,10 +237,11 @@ def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: 
     level = table.get("level", pd.Series(dtype=object)).astype(str)
     weak = int(level.isin(["weak", "critical"]).sum())
     assessed = int(level.isin(["good", "weak", "critical"]).sum())
-    share = "—" if not assessed else f"{100 * int((response <= 180).sum()) / n:.0f}%"
+    share = "—" if not assessed else f"{100 * int((response <= within_s).sum()) / n:.0f}%"
+    mins = f"{within_s / 60:g}"
     rows = [
         (pick(lang, "学校", "Schools"), str(n), False),
-        (pick(lang, "3分钟可达", "Within 3 min"), share, False),
+        (pick(lang, f"{mins}分钟可达", f"Within {mins} min"), share, False),
         (pick(lang, "薄弱校园", "Weak campuses"), str(weak), weak > 0),
     ]
     body = "".join(
