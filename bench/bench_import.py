@@ -8,6 +8,10 @@ In one run, on the same generated input (seeded):
            no DMS, no mapping): ``pandas.read_csv`` + ``geopandas.points_from_xy`` and GDAL's
            CSV driver through ``pyogrio.read_dataframe`` (X/Y_POSSIBLE_NAMES). The ratio is
            the price of checking every cell.
+* import — the whole ``python -m gis import schools`` command on 100,000 rows (read, map,
+           parse, the store's own checks, commit to a fresh SQLite file with the audit trail),
+           as CSV and as XLSX, each in a child process: wall time and the child's peak RSS
+           (issue 10's bar: well under 30 s and 1 GB).
 * gcj02  — M GCJ-02 points across China to WGS-84: ours (numpy, fixed-point iteration) vs
            ``eviltransform.gcj2wgs_exact`` (the googollee/eviltransform package, a per-point
            bisection) and its one-step ``gcj2wgs``; the largest disagreement in metres is
@@ -29,7 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from gis.io.china_crs import gcj02_to_wgs84, haversine_m, wgs84_to_gcj02  # noqa: E402
 from gis.io.importer import prepare_import  # noqa: E402
@@ -90,6 +95,56 @@ def bench_table(rows: int, rng: np.random.Generator) -> dict:
             "ratio_vs_pandas": round(ours_s / pandas_s, 1), "ratio_vs_gdal": round(ours_s / pyogrio_s, 1)}
 
 
+def write_xlsx_table(csv_path: Path, xlsx_path: Path) -> None:
+    """The same rows as an XLSX workbook (xlsxwriter, so cells carry cached values)."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(xlsx_path), {"constant_memory": True})
+    ws = book.add_worksheet("学校")
+    with open(csv_path, encoding="utf-8", newline="") as fh:
+        for r, row in enumerate(csv.reader(fh)):
+            for c, value in enumerate(row):
+                ws.write_string(r, c, value)
+    book.close()
+
+
+CHILD = ("import resource, runpy, sys\n"
+         "sys.argv = ['gis', *sys.argv[1:]]\n"
+         "try:\n"
+         "    runpy.run_module('gis', run_name='__main__')\n"
+         "finally:\n"
+         "    print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+
+
+def cli_import(path: Path, db: Path) -> dict:
+    """``python -m gis import schools PATH`` in a child process: wall time, exit code, its peak RSS."""
+    import subprocess
+
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", CHILD, "--db", f"sqlite:///{db}", "import", "schools",
+                           str(path), "--max-mb", "500"], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    peak = [line.split()[1] for line in done.stderr.splitlines() if line.startswith("PEAK_RSS_KB")]
+    imported = [line for line in done.stdout.splitlines() if line.startswith("已导入")]
+    return {"exit": done.returncode, "s": round(seconds, 2),
+            "peak_rss_mb": round(int(peak[0]) / 1024, 1) if peak else None,
+            "imported": imported[0] if imported else "", "stderr_tail": done.stderr.strip()[-200:]}
+
+
+def bench_full_import(rows: int, rng: np.random.Generator) -> dict:
+    """The whole command (read, validate incl. the store's checks, commit to SQLite, audit) on
+    ``rows`` rows, as CSV and as XLSX; the child's peak RSS (the limit is 1 GB)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "schools.csv"
+        write_table(path, rows, rng)
+        xlsx = Path(tmp) / "schools.xlsx"
+        write_xlsx_table(path, xlsx)
+        out = {"rows": rows}
+        out["csv"] = cli_import(path, Path(tmp) / "csv.db")
+        out["xlsx"] = cli_import(xlsx, Path(tmp) / "xlsx.db")
+    return out
+
+
 def bench_gcj(points: int, rng: np.random.Generator) -> dict:
     import eviltransform
 
@@ -124,6 +179,7 @@ def bench_gcj(points: int, rng: np.random.Generator) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50000)
+    parser.add_argument("--full-rows", type=int, default=100000, help="rows of the whole-command import")
     parser.add_argument("--points", type=int, default=200000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
@@ -133,13 +189,19 @@ def main() -> None:
           f"{table['ours_accepted']} accepted, {table['ours_rejected']} rejected) | pandas load {table['pandas_s']} s "
           f"(x{table['ratio_vs_pandas']}) | GDAL CSV {table['gdal_s']} s (x{table['ratio_vs_gdal']}); "
           f"the peers only load: {table['rows'] - table['pandas_valid_points']} DMS cells left as NaN by pandas")
+    full = bench_full_import(args.full_rows, rng)
+    for kind in ("csv", "xlsx"):
+        r = full[kind]
+        print(f"import {full['rows']} rows ({kind}, whole CLI incl. commit to SQLite): {r['s']} s, peak RSS "
+              f"{r['peak_rss_mb']} MB, exit {r['exit']}" + (f" — {r['stderr_tail']}" if r["exit"] else ""))
     gcj = bench_gcj(args.points, rng)
     print(f"gcj02  {gcj['points']} points: ours {gcj['ours_s']} s | eviltransform exact {gcj['evil_exact_s']} s "
           f"(ours x{gcj['speedup_vs_exact']} faster) | eviltransform one-step {gcj['evil_fast_s']} s "
           f"(x{gcj['speedup_vs_fast']}); round-trip error max: ours {gcj['ours_roundtrip_max_m']} m, exact "
           f"{gcj['evil_exact_roundtrip_max_m']} m, one-step {gcj['evil_fast_roundtrip_max_m']} m; ours vs exact "
           f"{gcj['ours_vs_evil_exact_max_m']} m")
-    print("RESULT " + json.dumps({"bench": "import", "table": table, "gcj02": gcj}, ensure_ascii=False))
+    print("RESULT " + json.dumps({"bench": "import", "table": table, "full_import": full, "gcj02": gcj},
+                                 ensure_ascii=False))
 
 
 if __name__ == "__main__":
