@@ -225,3 +225,22 @@ def test_two_map_entries_to_one_field_are_refused(store, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "编号" in err[0] and "学校代码" in err[0]
     assert store.read_layer("schools").empty
+
+
+def test_record_import_runs_the_store_checks_too(store, tmp_path):
+    import datetime as dt
+
+    import geopandas as gpd
+    from shapely.geometry import MultiPoint
+
+    store.write_layer("schools", gpd.GeoDataFrame(
+        {"id": ["S1"], "name": ["城东小学"], "kind": ["primary"]},
+        geometry=[MultiPoint([(117.2, 28.2)])], crs=4326).rename_geometry("gates"), source="t")
+    day = (dt.date.today() - dt.timedelta(days=10)).isoformat()
+    path = _csv(tmp_path / "检查.csv", [["检查编号", "学校编号", "检查日期", "检查类型", "检查人", "不合格项目"],
+                                        ["JC1", "S1", day, "派出所检查", "王建国", "保安不足"],
+                                        ["JC2", "S1", day, "派出所检查", "王建国", "门卫\x00缺岗"],
+                                        ["JC3", "S1", day, "派出所检查", "李明", "x" * 20_000]])
+    assert _cli(store, "inspections", str(path), "--dry-run") == 3
+    assert _cli(store, "inspections", str(path)) == 3
+    assert list(store.read_layer("inspections")["id"]) == ["JC1"]

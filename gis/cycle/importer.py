@@ -22,7 +22,7 @@ import pandas as pd
 from gis.errors import ValidationError
 from gis.io.china_crs import parse_crs
 from gis.io.headers import COORD_TARGETS, match_headers
-from gis.io.importer import ImportPreview, Rejection, parse_attributes
+from gis.io.importer import ImportPreview, Rejection, apply_store_checks, parse_attributes
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.schema import IMPORTABLE_RECORDS, get_layer
@@ -152,7 +152,9 @@ def prepare_record_import(name: str, path: str | Path, *, school_ids: Iterable[s
                 problems = check_record(name, values, row, school_ids=schools, risk_site_ids=sites,
                                         today=today)
         except Exception as exc:  # noqa: BLE001 - never crash on a cell: quarantine the row instead
-            values, problems = {}, [Rejection(row, "row", f"无法解析此行：{exc}", f"cannot parse this row: {exc}")]
+            kind = type(exc).__name__     # not the message: it could quote a restricted cell
+            values, problems = {}, [Rejection(row, "row", f"无法解析此行（{kind}）；请检查各单元格",
+                                              f"cannot parse this row ({kind}); check its cells")]
         rid = values.get("id")
         if rid is not None and rid in first_row:
             problems.append(Rejection(row, "id", f"编号“{rid}”与第 {first_row[rid]} 行重复；请改用唯一编号",
@@ -168,6 +170,7 @@ def prepare_record_import(name: str, path: str | Path, *, school_ids: Iterable[s
     rows = sorted(parsed)
     records = pd.DataFrame({c: [parsed[r].get(c) for r in rows] for c in columns},
                            index=pd.Index(rows, name="row"), dtype=object)
+    records = apply_store_checks(layer, records, rejections)    # what the store would refuse, per row
     known = set() if existing is None or "id" not in existing else set(existing["id"].astype(str))
     ids = list(records["id"])
     preview = ImportPreview(layer=name, table=table, mapping=column_map, crs=parse_crs("wgs84"),

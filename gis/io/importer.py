@@ -476,7 +476,7 @@ def prepare_import(layer_name: str, path: str | Path, *, crs: str | CoordSystem 
 
     accepted_rows = [r for r in parsed if r not in rejections]
     records = _records_frame(layer, accepted_rows, parsed, geoms, field_columns, id_from_name)
-    records = _apply_store_checks(layer, records, rejections)
+    records = apply_store_checks(layer, records, rejections)
     if system.kind == "wgs84" and roads is not None and layer.geometry_fields[0].kind != "line" and len(records):
         points = [main for main in (_first_point(g) for g in records.geometry) if main is not None]
         found = suspect_offset(np.array([p.x for p in points]), np.array([p.y for p in points]), roads)
@@ -670,7 +670,7 @@ def _inside(x: float, y: float, bounds) -> bool:
     return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
 
 
-def _apply_store_checks(layer: Layer, records: gpd.GeoDataFrame,
+def apply_store_checks(layer: Layer, records: gpd.GeoDataFrame,
                         rejections: dict[int, list[Rejection]]) -> gpd.GeoDataFrame:
     """Run every check the store makes on a write (``gis.store.check_rows``) and move the
     rows it would refuse into ``rejections``, so a dry run predicts the import exactly and one
