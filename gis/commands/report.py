@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gis.config import Settings
 from gis.errors import ValidationError
+from gis.io.paths import check_output_dir, check_output_file
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -46,9 +47,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
         month = args.month or today.strftime("%Y-%m")
         parse_month(month)
-        if args.out.exists() and not args.out.is_dir():
-            msg = f"--out 应为目录，{args.out} 是文件 / --out must be a directory"
-            raise ValidationError(msg)
+        check_output_dir(args.out, option="--out")
         figures, files = produce_monthly_report(store, settings=settings, month=month, out_dir=args.out,
                                                 today=today, jurisdictions=args.jurisdiction,
                                                 actor=args.actor, save_snapshot=not args.no_snapshot)
@@ -63,6 +62,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.out.suffix.lower() != ".pdf":
         msg = f"会议材料请输出为 .pdf 文件，收到 {args.out.name} / the meeting pack is a .pdf file"
         raise ValidationError(msg)
+    check_output_file(args.out, option="--out")
     path = produce_meeting_pack(store, settings=settings, out=args.out, today=today,
                                 jurisdictions=args.jurisdiction)
     print(f"联席会议材料 / meeting pack → {path}")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gis.config import Settings
 from gis.errors import DataSourceError, ValidationError
+from gis.io.paths import check_output_dir
 
 LAYERS = ("schools", "police_posts", "cameras", "crossings", "risk_sites", "roads")
 
@@ -52,6 +53,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         raise ValidationError(msg)
     config = SitingConfig.from_settings(settings)
     store = open_store(settings.database_url)
+    check_output_dir(args.out, option="--out")        # before the solve, not after it
     layers = {name: store.read_layer(name) for name in LAYERS}
     if len(layers["schools"]) == 0 or len(layers["roads"]) == 0:
         msg = ("数据库中没有学校或道路，请先运行 `python -m gis demo` 或导入数据 / "
