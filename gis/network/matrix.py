@@ -93,6 +93,8 @@ def origin_target_seconds(graph: RoadGraph, origins: Snapped, targets: Snapped, 
             rows = np.arange(start, min(start + MATRIX_CHUNK, n_o))
             dist = dijkstra(matrix, indices=n + rows, limit=limit)
             out[rows], _ = target_times(graph, dist, targets, peak)
+    elif np.isfinite(limit):
+        _reverse_local(graph, origins, targets, out, peak=peak, limit=limit)
     else:
         matrix = reverse_target_matrix(graph, targets, peak)
         for start in range(0, n_t, MATRIX_CHUNK):
@@ -105,3 +107,62 @@ def origin_target_seconds(graph: RoadGraph, origins: Snapped, targets: Snapped, 
                       direct["seconds"].to_numpy())
     out[out > limit] = np.inf
     return out
+
+
+def max_speed_ms(graph: RoadGraph, peak: str | None = None) -> float:
+    """The fastest any segment is driven (metres per second), for Euclidean reach bounds."""
+    fw, bw = graph.segment_times(peak)
+    t = np.minimum(fw, bw)
+    ok = np.isfinite(t) & (t > 0)
+    return float((graph.seg_length_m[ok] / t[ok]).max()) if ok.any() else 1.0
+
+
+def _reverse_local(graph: RoadGraph, origins: Snapped, targets: Snapped, out: np.ndarray, *,
+                   peak: str | None, limit: float) -> None:
+    """Reverse searches stopped at ``limit``, each chunk of nearby targets on the sub-graph of
+    nodes that can lie within ``limit`` seconds (box of ``limit × fastest speed`` around them).
+
+    Exact: a node farther than that (straight line) cannot be reached in time. Targets are taken
+    in Z-order so a chunk's box stays small; this keeps every search local instead of touching
+    all ``n`` nodes per target.
+    """
+    from gis.network.graph import z_order
+
+    base = graph.csr(peak).T.tocsr()
+    fw, bw = graph.segment_times(peak)
+    reach_m = limit * max_speed_ms(graph, peak) + 1.0
+    txy = graph.node_xy[graph.seg_a[targets.seg]]
+    order = np.argsort(z_order(txy), kind="stable")
+    local = np.full(graph.n_nodes, -1, dtype=np.int64)
+    for start in range(0, len(order), MATRIX_CHUNK):
+        cols = order[start:start + MATRIX_CHUNK]
+        # a target lies between its segment's ends: pad by the segment too
+        pad_m = reach_m + graph.seg_length_m[targets.seg[cols]].max()
+        lo, hi = txy[cols].min(axis=0) - pad_m, txy[cols].max(axis=0) + pad_m
+        inside = np.flatnonzero(((graph.node_xy >= lo) & (graph.node_xy <= hi)).all(axis=1))
+        local[inside] = np.arange(len(inside))
+        sub = base[inside][:, inside]
+        k = len(cols)
+        seg = targets.seg[cols]
+        ends = np.stack([local[graph.seg_a[seg]], local[graph.seg_b[seg]]], axis=1)
+        length = graph.seg_length_m[seg]
+        vals = np.stack([_partial(targets.t[cols], fw[seg], length),
+                         _partial(1.0 - targets.t[cols], bw[seg], length)], axis=1) + targets.access_s[cols, None]
+        ok = np.isfinite(vals) & (ends >= 0)
+        m = len(inside)
+        indptr = np.concatenate([sub.indptr, sub.indptr[-1] + np.cumsum(ok.sum(axis=1))]).astype(np.int32)
+        indices = np.concatenate([sub.indices, ends[ok].astype(np.int32)])
+        data = np.concatenate([sub.data, np.maximum(vals[ok], MIN_EDGE_S)])
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(m + k, m + k))
+        dist = dijkstra(matrix, indices=m + np.arange(k), limit=limit)[:, :m]
+        near = np.flatnonzero((local[graph.seg_a[origins.seg]] >= 0) | (local[graph.seg_b[origins.seg]] >= 0))
+        if len(near):
+            sub_o = origins.subset(near)
+            a, b = local[graph.seg_a[sub_o.seg]], local[graph.seg_b[sub_o.seg]]
+            pad = np.concatenate([dist, np.full((k, 1), np.inf)], axis=1)   # column -1 = outside: inf
+            to_a, to_b = pad[:, np.where(a >= 0, a, m)], pad[:, np.where(b >= 0, b, m)]
+            olen = graph.seg_length_m[sub_o.seg]
+            via_b = to_b + _partial(1.0 - sub_o.t, fw[sub_o.seg], olen)
+            via_a = to_a + _partial(sub_o.t, bw[sub_o.seg], olen)
+            out[np.ix_(near, cols)] = (np.minimum(via_a, via_b) + sub_o.access_s).T
+        local[inside] = -1

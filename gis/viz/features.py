@@ -68,12 +68,15 @@ def collect(gdf: gpd.GeoDataFrame, props: Callable[[Mapping[str, Any]], dict[str
 
 
 def badge(glyph: str, color: str, *, size: int = 22, shape: str = "square",
-          hollow: bool = False) -> dict[str, Any]:
-    """A CSS badge for ``L.divIcon``: one glyph on a coloured square, circle or diamond."""
+          hollow: bool = False, dashed: bool = False) -> dict[str, Any]:
+    """A CSS badge for ``L.divIcon``: one glyph on a coloured square, circle or diamond;
+    ``dashed``: white with a dashed outline and a coloured glyph (a planned post)."""
     radius = {"circle": "50%", "diamond": "2px"}.get(shape, "4px")
     turn = "transform:rotate(45deg);" if shape == "diamond" else ""
     fill = f"background:#ffffff;border:3px solid {color};box-sizing:border-box;" if hollow \
         else f"background:{color};"
+    if dashed:
+        fill = f"background:#ffffff;border:2px dashed {color};color:{color};box-sizing:border-box;"
     inner = (f'<div class="hx-badge" style="{fill}{turn}width:{size}px;height:{size}px;'
              f'line-height:{size}px;border-radius:{radius};font-size:{int(size * 0.62)}px">'
              f"{html.escape(glyph)}</div>")
@@ -218,8 +221,10 @@ def post_features(posts: gpd.GeoDataFrame, *, lang: str = "zh", size: int = 22,
     """Police posts as badges by kind: 所 station, 室 office, 亭 kiosk, 巡 patrol base."""
     def props(row: Mapping[str, Any]) -> dict[str, Any]:
         color, glyph = style.POST_STYLE.get(str(row.get("kind")), ("#1f4e9c", "警"))
-        p: dict[str, Any] = {"_icon": badge(glyph, color, size=size),
-                             "_tooltip": html.escape(str(row.get("name") or row["id"]))}
+        planned = str(row.get("status")) == "planned"
+        label = str(row.get("name") or row["id"]) + (("（规划）" if lang == "zh" else " (planned)") if planned else "")
+        p: dict[str, Any] = {"_icon": badge(glyph, color, size=size, dashed=planned),
+                             "_tooltip": html.escape(label)}
         if with_popup:
             p["_popup"] = popups.post_popup(row, lang)
         return p

@@ -1,0 +1,186 @@
+"""Streamlit pieces of the 部署推演 (Scenarios) page: run, before/after tiles, map, exports, what-if.
+
+Everything computes in ``gis.siting`` / ``gis.reports.scenario``; runs are cached by the data
+version and the parameters, so a rerun of the page never solves twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gis.errors import GisError
+from gis.ui import cache, shell, views
+from gis.ui.i18n import current_language, tr
+from gis.viz import maps
+from gis.viz.siting import proposal_features, reach_features_of, schools_after
+
+KINDS = {"kiosk": ("治安岗亭", "Kiosks"), "office": ("警务室", "Police offices"), "camera": ("视频监控", "Cameras"),
+         "crossing": ("护学岗警力", "Gate officers")}
+MODELS = {"mclp": ("最大覆盖（新增 K 处）", "Maximal covering (add K)"),
+          "setcover": ("最少点位覆盖全部学校", "Fewest sites reaching all"),
+          "relocate": ("迁移现有岗亭（M 处）", "Move existing kiosks (M)")}
+LEVEL = {"good": ("良好", "good"), "weak": ("薄弱", "weak"), "critical": ("严重薄弱", "critical")}
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def run(key: tuple, kind: str, model: str, add: int, minutes: float, peak: str, officers: int,
+        limit: float) -> dict[str, Any]:
+    """Solve one scenario on the stored data (cached by data version and parameters)."""
+    from gis.siting import scenario as sc
+
+    ctx = cache.Context(*key)
+    layers, settings = cache.layers(ctx), cache.get_settings()
+    graph = cache.road_graph(*key)
+    if kind in ("office", "kiosk"):
+        return sc.run_post_scenario(layers, graph=graph, settings=settings, kind=kind, model=model, add=add,
+                                    minutes=minutes, peak=peak, time_limit=limit)[1]
+    if kind == "camera":
+        return sc.run_camera_scenario(layers, graph=graph, settings=settings, add=add, peak=peak, time_limit=limit)[1]
+    return sc.run_crossing_scenario(layers, graph=graph, settings=settings, officers=officers, peak=peak,
+                                    time_limit=limit)[1]
+
+
+def _tiles(figures: dict[str, Any], other: dict[str, Any] | None, label: str, cls: str) -> str:
+    minutes = figures.get("minutes", "")
+    share = figures.get("share_within")
+    rows = [(tr(f"{minutes:g} 分钟可达", f"Within {minutes:g} min"), "—" if share is None else f"{100 * share:.0f}%",
+             f"{figures.get('within', 0)}/{figures.get('schools', 0)}"),
+            (tr("薄弱校园", "Weak"), str(figures.get("weak", 0) + figures.get("critical", 0)),
+             tr(f"其中严重薄弱 {figures.get('critical', 0)}", f"{figures.get('critical', 0)} critical")),
+            (tr("平均得分", "Mean score"), str(figures.get("mean_score", "—")), "")]
+    if figures.get("police_both") is not None:
+        rows.append((tr("两峰见警察", "Police both peaks"), str(figures["police_both"]), ""))
+    tiles = "".join(shell.tile(a, b, c) for a, b, c in rows)
+    return (f'<div class="hx-scenario-{cls}"><div class="hx-kpi-label">{html.escape(label)}</div>'
+            f'<div class="hx-kpis">{tiles}</div></div>')
+
+
+def before_after(result: dict[str, Any]) -> None:
+    """KPI tiles side by side: now and with the scenario."""
+    kpis = result.get("kpis") or {}
+    left, right = st.columns(2)
+    left.markdown(_tiles(kpis.get("before") or {}, None, tr("现状", "Now"), "before"), unsafe_allow_html=True)
+    right.markdown(_tiles(kpis.get("after") or {}, None, tr("方案实施后", "With the scenario"), "after"),
+                   unsafe_allow_html=True)
+    s = result.get("summary") or {}
+    if not s:
+        return
+    status = {"optimal": tr("已证明最优", "proven optimal")}.get(s.get("status"), s.get("status"))
+    st.caption(tr(f"求解 {s.get('solver')}：{status}，最优性差距 {100 * float(s.get('gap') or 0):.2f}%，用时 "
+                  f"{s.get('seconds')} 秒；候选点 {s.get('candidates', '—')} 个",
+                  f"Solver {s.get('solver')}: {status}, gap {100 * float(s.get('gap') or 0):.2f}%, "
+                  f"{s.get('seconds')} s; {s.get('candidates', '—')} candidates"))
+
+
+def changes_table(result: dict[str, Any]) -> pd.DataFrame:
+    lang = current_language()
+    frame = pd.DataFrame(result.get("changes") or [])
+    if frame.empty:
+        return frame
+    pick = 0 if lang == "zh" else 1
+    out = pd.DataFrame({tr("学校", "School"): frame["name"],
+                        tr("原等级", "Before"): frame["level_before"].map(lambda v: LEVEL.get(v, (v, v))[pick]),
+                        tr("新等级", "After"): frame["level_after"].map(lambda v: LEVEL.get(v, (v, v))[pick]),
+                        tr("原得分", "Score before"): frame["score_before"].round(1),
+                        tr("新得分", "Score after"): frame["score_after"].round(1)})
+    return out
+
+
+def scenario_map(ctx: cache.Context, result: dict[str, Any], *, key: str, clicks: bool = False, posts=None):
+    """The map with proposed sites, their reach and schools by level after; returns the click."""
+    from gis.viz.features import post_features
+
+    lang = current_language()
+    m = views.base_map(ctx, lang, legend=False)
+    data = cache.layers(ctx)
+    post_layer = post_features(posts, lang=lang) if posts is not None else \
+        cache.collections(ctx, lang, with_reach=False)["posts"]
+    groups = [maps.feature_group("reach_new", [reach_features_of(result)]),
+              maps.feature_group("posts", [post_layer]),
+              maps.feature_group("schools", [schools_after(data["schools"], result, lang=lang)]),
+              maps.feature_group("proposals", [proposal_features(result, lang=lang)])]
+    out = st_folium(m, key=key, height=520, use_container_width=True,
+                    returned_objects=["last_clicked"] if clicks else [], feature_group_to_add=groups)
+    return (out or {}).get("last_clicked")
+
+
+def exports(ctx: cache.Context, result: dict[str, Any], name: str) -> None:
+    """Download buttons: XLSX, GeoJSON, the one-page PDF."""
+    from gis.reports.scenario import write_scenario_files
+
+    data = cache.layers(ctx)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = write_scenario_files(result, tmp, name=name, roads=data["roads"], schools=data["schools"],
+                                     posts=data["police_posts"], area_name=cache.meta(ctx).get("area_name_zh") or "",
+                                     generated_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+        blobs = {k: Path(p).read_bytes() for k, p in files.items()}
+    mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "geojson": "application/geo+json", "pdf": "application/pdf", "summary": "application/json"}
+    names = {"xlsx": "scenario.xlsx", "geojson": "proposals.geojson", "pdf": "scenario.pdf", "summary": "summary.json"}
+    for col, k in zip(st.columns(4), ("pdf", "xlsx", "geojson", "summary"), strict=True):
+        col.download_button(names[k], blobs[k], file_name=names[k], mime=mime[k], key=f"dl_{name}_{k}")
+
+
+def show(ctx: cache.Context, result: dict[str, Any], *, name: str, key: str) -> None:
+    """Everything about one scenario result."""
+    before_after(result)
+    scenario_map(ctx, result, key=f"map_{key}")
+    table = changes_table(result)
+    st.subheader(tr(f"等级变化的学校（{len(table)}）", f"Schools changing level ({len(table)})"))
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
+    if result.get("uncoverable"):
+        st.subheader(tr("无法覆盖的学校及原因", "Schools out of reach and why"))
+        st.dataframe(pd.DataFrame(result["uncoverable"]), hide_index=True, width="stretch")
+    exports(ctx, result, name)
+
+
+def whatif(ctx: cache.Context) -> None:
+    """Move a post (choose it, click its new place) or add a kiosk (click) and see the figures."""
+    from gis.siting.whatif import WhatIf
+
+    data = cache.layers(ctx)
+    state_key = ("whatif", ctx.key)
+    if st.session_state.get("whatif_key") != state_key:
+        try:
+            with st.spinner(tr("准备推演（全县评估一次）…", "Preparing (one county assessment)…")):
+                st.session_state["whatif"] = WhatIf.build(data, graph=cache.road_graph(*ctx.key),
+                                                          settings=cache.get_settings())
+        except GisError as exc:
+            st.error(str(exc))
+            return
+        st.session_state["whatif_key"] = state_key
+    session = st.session_state["whatif"]
+    posts = session.posts
+    options = ["__add__", *posts["id"].astype(str)]
+    names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
+    target = st.selectbox(tr("点击地图：", "Click on the map to:"), options, key="whatif_target",
+                          format_func=lambda k: tr("新增岗亭", "add a kiosk") if k == "__add__"
+                          else tr(f"移动 {names[k]}", f"move {names[k]}"))
+    result = {"kpis": {"before": session.base_kpis(), "after": session.kpis()},
+              "changes": session.changes().to_dict("records"), "summary": {}}
+    clicked = scenario_map(ctx, result, key="map_whatif", clicks=True, posts=posts)
+    if clicked and clicked != st.session_state.get("whatif_last"):
+        st.session_state["whatif_last"] = clicked
+        try:
+            update = session.add(clicked["lng"], clicked["lat"]) if target == "__add__" \
+                else session.move(target, clicked["lng"], clicked["lat"])
+            st.session_state["whatif_ms"] = update.seconds * 1000
+        except GisError as exc:
+            st.error(str(exc))
+        st.rerun()
+    before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
+    if "whatif_ms" in st.session_state:
+        st.caption(tr(f"上次更新用时 {st.session_state['whatif_ms']:.0f} 毫秒",
+                      f"Last update took {st.session_state['whatif_ms']:.0f} ms"))
+    table = changes_table({"changes": session.changes().to_dict("records")})
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
