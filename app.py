@@ -21,6 +21,7 @@ pages = [
     st.Page("pages/gaps.py", title=tr("覆盖缺口", "Coverage gaps")),
     st.Page("pages/patrol.py", title=tr("巡逻路线", "Patrol routes")),
     st.Page("pages/records.py", title=tr("检查整改", "Inspections & notices")),
+    st.Page("pages/scenarios.py", title=tr("部署推演", "Scenarios")),
     st.Page("pages/data.py", title=tr("数据管理", "Data")),
 ]
 wall = st.Page("pages/wall.py", title=tr("大屏", "Wall display"), default=wall_first)

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ("pages/overview.py", "pages/gaps.py", "pages/patrol.py", "pages/data.py", "pages/wall.py")
+PAGES = ("pages/overview.py", "pages/gaps.py", "pages/patrol.py", "pages/data.py", "pages/wall.py",
+         "pages/scenarios.py")
 
 
 @pytest.fixture(scope="module")

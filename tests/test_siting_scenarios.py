@@ -90,3 +90,31 @@ def test_kpi_table_reads_shares_in_percent(demo_run):
     table = kpi_table(demo_run[2])
     row = table[table["indicator"].str.contains("可达率")].iloc[0]
     assert 0 <= row["before"] <= 100 and row["after"] >= row["before"]
+
+
+def test_whatif_move_matches_a_full_reassessment(demo_layers, demo_run):
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from gis.siting.whatif import WhatIf
+
+    graph = demo_run[0]
+    session = WhatIf.build(demo_layers, graph=graph, settings=load_settings(), peak="am")
+    schools = demo_layers["schools"].set_index("id")
+    gate = schools.loc[schools.index[5], "gates"].geoms[0]
+    kiosk = demo_layers["police_posts"].query("kind == 'kiosk'")["id"].iloc[0]
+    update = session.move(kiosk, gate.x + 0.0005, gate.y)
+    assert update.rescored and len(update.rescored) < len(schools)
+    posts = demo_layers["police_posts"].copy()
+    posts.loc[posts["id"] == kiosk, posts.geometry.name] = shapely.Point(gate.x + 0.0005, gate.y)
+    moved = dict(demo_layers, police_posts=gpd.GeoDataFrame(posts, geometry=posts.geometry.name, crs=4326))
+    full = pd.DataFrame(assess_campuses(moved, graph=graph, peak="am")).set_index("school_id")
+    now = session.current.set_index("school_id", drop=True)
+    assert (now.loc[full.index, "level"] == full["level"]).all()
+    assert (now.loc[full.index, "score"].astype(float) - full["score"]).abs().max() < 1e-9
+    assert update.kpis["within"] == int((full["response_s"] <= 180).sum())
+    added = session.add(gate.x - 0.002, gate.y + 0.001)
+    assert added.moved == "whatif-1" and len(session.posts) == len(posts) + 1
+    with pytest.raises(ValidationError, match="道路"):
+        session.add(gate.x + 0.5, gate.y + 0.5)

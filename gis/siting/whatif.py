@@ -167,8 +167,8 @@ class WhatIf:
         k = sum(1 for pid in self.posts["id"].astype(str) if pid.startswith("whatif-")) + 1
         pid = f"whatif-{k}"
         geo = self.posts.geometry.name
-        extra = gpd.GeoDataFrame({"id": [pid], "name": [name or f"推演岗亭{k}"], "kind": [kind], "staff": [2]},
-                                 geometry=[shapely.Point(lon, lat)], crs=WGS84).rename_geometry(geo)
+        extra = gpd.GeoDataFrame({"id": [pid], "name": [name or f"推演岗亭{k}"], "kind": [kind], "staff": [2],
+                                  geo: [shapely.Point(lon, lat)]}, geometry=geo, crs=WGS84)
         self.posts = gpd.GeoDataFrame(pd.concat([self.posts, extra], ignore_index=True), geometry=geo, crs=WGS84)
         self.post_seconds = np.vstack([self.post_seconds, row[None, :]])
         return self._apply(old, start, moved=pid)
