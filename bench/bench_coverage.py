@@ -1,12 +1,16 @@
 """Campus assessment at county scale: our vectorised code vs a naive per-school loop.
 
-A generated county (seeded): 1,000 schools (1–3 gates), 5,000 cameras (most aimed near gates,
-some with missing fields, some broken), 60 police posts, 1,500 crossings, 800 risk sites, on a
-30 km × 30 km grid road network. Both implementations get the same EPSG:4326 layers and the
-same per-school response table (from the road engine) and compute gate-camera coverage, peak
-duty, risk counts and violations; both are then scored by ``score_campuses``. The naive peer
-is what one writes without spatial indexes: a Python loop over schools, testing every camera
-sector (built once per camera with shapely), every crossing and every risk site.
+A generated county (seeded): 1,000 schools (1–3 gates, 60 % with a campus polygon, the seeds'
+checklist filled in with some blanks), 5,000 cameras (most aimed near gates, some with missing
+fields, some broken), 60 police posts (hours, staff), 1,500 crossings (police, auxiliary, guards,
+volunteers, some armed), 800 risk sites, on a 30 km × 30 km grid road network. Both
+implementations get the same EPSG:4326 layers and the same per-school response table (from the
+road engine, only the posts open in the AM peak) and compute gate-camera coverage (share and
+gates unseen), campus-boundary coverage, peak duty with police presence (见警察) and armed
+police, risk counts and violations; both are then scored by ``score_campuses``, which also
+judges the mandatory rules. The naive peer is what one writes without spatial indexes: a
+Python loop over schools, testing every camera sector (built once per camera with shapely),
+every crossing and every risk site.
 
 Usage: ``.venv/bin/python bench/bench_coverage.py [--schools 1000 --cameras 5000 --posts 60]``
 Ends with one line ``RESULT {json}``.
@@ -33,8 +37,10 @@ from gis.config import load_settings  # noqa: E402
 from gis.coverage.assess import assess_with_response, campus_response  # noqa: E402
 from gis.coverage.config import coverage_config, scoring_config  # noqa: E402
 from gis.coverage.geometry import metric_crs  # noqa: E402
+from gis.coverage.posts import post_availability  # noqa: E402
 from gis.coverage.score import score_campuses  # noqa: E402
 from gis.network import build_road_graph  # noqa: E402
+from gis.timewindows import PeakWindows  # noqa: E402
 
 LON0, LAT0 = 117.05, 28.10          # south-west corner (贵溪 area), UTM 50N
 SIZE_M = 30_000.0
@@ -82,13 +88,31 @@ def county(n_schools: int, n_cameras: int, n_posts: int, seed: int) -> tuple[dic
         "guards": pd.array(rng.integers(0, 5, n_schools), dtype="Int64"),
         "equipment_complete": flag(0.7), "video_networked": flag(0.6),
         "one_click_alarm": flag(0.7), "anti_ram_barrier": flag(0.5),
+        # the seeds' checklist, with blanks (未填报)
+        "complex_area": flag(0.15), "high_risk": flag(0.05),
+        "gatekeepers": pd.array(np.where(rng.random(n_schools) < 0.05, None, rng.integers(0, 3, n_schools)),
+                                dtype="Int64"),
+        "equipment_items": pd.array(np.where(rng.random(n_schools) < 0.1, None, rng.integers(3, 9, n_schools)),
+                                    dtype="Int64"),
+        "intrusion_alarm": flag(0.7), "electronic_patrol": flag(0.6), "monitor_room_24h": flag(0.7),
+        "night_duty_24h": flag(0.8), "enclosed": flag(0.9),
     }, geometry=gpd.GeoSeries(gates_m, crs=crs).to_crs(4326))
+    for name in ("one_click_alarm", "intrusion_alarm", "night_duty_24h"):
+        schools.loc[rng.random(n_schools) < 0.05, name] = pd.NA
+    # Campus polygons (60 %): a 120–260 m rectangle behind the main gate.
+    w, h = rng.uniform(120, 260, n_schools), rng.uniform(100, 220, n_schools)
+    campus = [shapely.box(sx[i] - w[i] / 2 + x0, sy[i] + y0, sx[i] + w[i] / 2 + x0, sy[i] + h[i] + y0)
+              if rng.random() < 0.6 else None for i in range(n_schools)]
+    schools["campus"] = gpd.GeoSeries(campus, crs=crs).to_crs(4326)
 
     # Posts: 60 spread over the county, the first ones stations with jurisdiction squares.
     px, py = rng.uniform(0, SIZE_M, n_posts), np.round(rng.uniform(0, SIZE_M, n_posts) / GRID_M) * GRID_M
     posts = gpd.GeoDataFrame({"id": [f"P{i:02d}" for i in range(n_posts)],
                               "name": [f"警务点{i}" for i in range(n_posts)],
-                              "kind": rng.choice(["station", "office", "kiosk"], n_posts)},
+                              "kind": rng.choice(["station", "office", "kiosk"], n_posts),
+                              "staff": rng.choice([0, 2, 5, 30], n_posts, p=[0.05, 0.4, 0.3, 0.25]),
+                              "hours": rng.choice(["24小时", "08:00-20:00", "工作日 7-18", None], n_posts,
+                                                  p=[0.5, 0.2, 0.2, 0.1])},
                              geometry=to_wgs(px, py))
     schools["jurisdiction_id"] = [f"P{int(j):02d}" for j in rng.integers(0, min(n_posts, 12), n_schools)]
 
@@ -128,7 +152,8 @@ def county(n_schools: int, n_cameras: int, n_posts: int, seed: int) -> tuple[dic
         "pm_window": np.where(rng.random(n_cross) < 0.8, "16:30-17:20", None),
         "staffed_by": rng.choice(["police", "auxiliary", "guard", "volunteer", "none"], n_cross,
                                  p=[0.25, 0.25, 0.2, 0.15, 0.15]),
-        "staff": pd.array(rng.integers(0, 4, n_cross), dtype="Int64"),
+        "staff": pd.array(np.where(rng.random(n_cross) < 0.05, None, rng.integers(0, 4, n_cross)), dtype="Int64"),
+        "armed": rng.random(n_cross) < 0.2,
     }, geometry=to_wgs(kx, ky))
 
     # Risk sites: 800, a quarter internet cafés, clustered near schools.
@@ -167,6 +192,7 @@ def naive_features(layers: dict, crs, cfg) -> pd.DataFrame:
     cams = layers["cameras"].to_crs(crs)
     cross = layers["crossings"].to_crs(crs)
     risks = layers["risk_sites"].to_crs(crs)
+    campus = gpd.GeoSeries(sch["campus"], crs=layers["schools"].crs).to_crs(crs)
     sectors = []
     for row in cams.itertuples():
         owner = row.owner
@@ -189,33 +215,56 @@ def naive_features(layers: dict, crs, cfg) -> pd.DataFrame:
                     if dd <= best_d:
                         best, best_d = s, dd
             sid = best
-        staffed = (row.staffed_by not in (None, "none")) and not (not pd.isna(row.staff) and row.staff == 0)
-        served.append((sid, staffed, row.am_window is not None, row.pm_window is not None))
+        who = row.staffed_by
+        staffed = who in ("police", "auxiliary", "guard", "volunteer") and not (not pd.isna(row.staff)
+                                                                                 and row.staff <= 0)
+        police = staffed and who in ("police", "auxiliary")
+        served.append((sid, staffed, police, police and bool(row.armed), row.am_window is not None,
+                       row.pm_window is not None))
     rows = []
     kinds = dict(zip(ids, sch["kind"], strict=True))
-    for sid in ids:
+    for k, sid in enumerate(ids):
         zone = MultiPoint(gates[sid]).buffer(cfg.gate_zone_m, quad_segs=12)
-        seen, n_cam, n_net = [], 0, 0
+        edge = campus.iloc[k].boundary if campus.iloc[k] is not None else None
+        seen, seen_edge, n_cam, n_net = [], [], 0, 0
         for geom, working, networked in sectors:
-            if working and geom.intersects(zone):
+            if not working:
+                continue
+            if geom.intersects(zone):
                 seen.append(geom.intersection(zone))
                 n_cam += 1
                 n_net += networked
-        covered = shapely.union_all(seen).area if seen else 0.0
-        am = any(s == sid and st and a for s, st, a, _ in served)
-        pm = any(s == sid and st and p for s, st, _, p in served)
+            if edge is not None and geom.intersects(edge):
+                seen_edge.append(geom)
+        union = shapely.union_all(seen) if seen else shapely.Polygon()
+        covered = union.area
+        unseen = sum(1 for g in gates[sid] if not union.covers(g))
+        edge_share = (min(edge.intersection(shapely.union_all(seen_edge)).length / edge.length, 1.0)
+                      if edge is not None and seen_edge else (0.0 if edge is not None else np.nan))
+        mine = [t for t in served if t[0] == sid]
         in200 = in500 = viol = 0
-        foot = MultiPoint(gates[sid])
+        listed = []
+        foot = MultiPoint(gates[sid]) if campus.iloc[k] is None else MultiPoint(gates[sid]).union(campus.iloc[k])
         for row in risks.itertuples():
             dd = row.geometry.distance(foot)
             in200 += dd <= 200
             in500 += dd <= 500
-            viol += (row.category == "internet_cafe" and dd <= cfg.internet_cafe_min_distance_m
-                     and kinds[sid] in cfg.internet_cafe_protected_kinds)
+            if (row.category == "internet_cafe" and dd <= cfg.internet_cafe_min_distance_m
+                    and kinds[sid] in cfg.internet_cafe_protected_kinds):
+                viol += 1
+                listed.append((row.id, dd))
         rows.append({"school_id": sid, "gate_camera_share": min(covered / zone.area, 1.0),
-                     "gate_cameras": n_cam, "networked_cameras": n_net, "am_staffed": am,
-                     "pm_staffed": pm, "risk_sites_200m": in200, "risk_sites_500m": in500,
-                     "violations": viol})
+                     "gate_zone_m2": zone.area, "covered_m2": covered, "gates_unseen": unseen,
+                     "gate_cameras": n_cam, "networked_cameras": n_net,
+                     "networked_share": n_net / n_cam if n_cam else np.nan,
+                     "boundary_camera_share": edge_share,
+                     "am_staffed": any(t[1] and t[4] for t in mine), "pm_staffed": any(t[1] and t[5] for t in mine),
+                     "police_am": any(t[2] and t[4] for t in mine), "police_pm": any(t[2] and t[5] for t in mine),
+                     "other_am": sum(1 for t in mine if t[1] and not t[2] and t[4]),
+                     "other_pm": sum(1 for t in mine if t[1] and not t[2] and t[5]),
+                     "armed_am": any(t[3] and t[4] for t in mine), "armed_pm": any(t[3] and t[5] for t in mine),
+                     "risk_sites_200m": in200, "risk_sites_500m": in500, "violations": viol,
+                     "violation_list": sorted(listed, key=lambda t: t[1])})
     return pd.DataFrame(rows).set_index("school_id")
 
 
@@ -237,7 +286,10 @@ def main() -> None:
     graph = build_road_graph(layers["roads"])
     t_graph = time.perf_counter() - t
     t = time.perf_counter()
-    response = campus_response(graph, layers["police_posts"], layers["schools"], settings=settings)
+    posts = layers["police_posts"]
+    open_am = post_availability(posts, window=PeakWindows.from_settings(settings).window("am"))
+    response = campus_response(graph, posts[open_am["answers"].to_numpy()], layers["schools"],
+                               peak="am", settings=settings)
     t_response = time.perf_counter() - t
     print(f"county: {args.schools} schools, {args.cameras} cameras, {args.posts} posts, "
           f"{len(layers['crossings'])} crossings, {len(layers['risk_sites'])} risk sites, "
@@ -256,17 +308,30 @@ def main() -> None:
 
     t = time.perf_counter()
     naive = naive_features(layers, crs, cfg)
-    features = naive.join(ours[["response_s", "posts_within_5min", "guards", "guards_required"]])
-    score_campuses(features, config=scoring_config(settings))
+    checklist = ["response_s", "posts_within_5min", "guards", "guards_required", "area_type", "enrollment",
+                 "boarding", "complex_area", "high_risk", "gatekeepers", "night_duty_24h", "video_networked",
+                 "one_click_alarm", "intrusion_alarm", "electronic_patrol", "monitor_room_24h",
+                 "anti_ram_barrier", "enclosed", "equipment_complete"]
+    features = naive.join(ours[checklist])
+    naive_scored = score_campuses(features, config=scoring_config(settings), coverage=cfg)
     t_naive = time.perf_counter() - t
     print(f"naive (per-school loop, same scoring): {t_naive:.2f} s")
 
     o = ours.loc[naive.index]
     share_diff = float((o["gate_camera_share"] - naive["gate_camera_share"]).abs().max())
     same = {c: int((o[c].astype(int) == naive[c].astype(int)).sum())
-            for c in ("gate_cameras", "am_staffed", "pm_staffed", "risk_sites_200m",
-                      "risk_sites_500m", "violations")}
-    print(f"agreement: max |Δ gate share| = {share_diff:.2e}; equal rows per column: {same}")
+            for c in ("gate_cameras", "gates_unseen", "am_staffed", "pm_staffed", "police_am", "police_pm",
+                      "armed_am", "armed_pm", "risk_sites_200m", "risk_sites_500m", "violations")}
+    edge_diff = float((o["boundary_camera_share"] - naive["boundary_camera_share"]).abs().max())
+    n = naive_scored.loc[naive.index]
+    same["mandatory_breaches"] = int((o["mandatory_breaches"] == n["mandatory_breaches"]).sum())
+    same["level"] = int((o["level"] == n["level"]).sum())
+    print(f"agreement: max |Δ gate share| = {share_diff:.2e}, max |Δ boundary share| = {edge_diff:.2e}; "
+          f"equal rows per column (of {len(naive)}): {same}")
+    breaches = ours["mandatory_breaches"].str.split(";").explode()
+    breach_counts = breaches[breaches != ""].value_counts().to_dict()
+    print(f"mandatory breaches: {breach_counts}; posts open at the AM peak {int(open_am['answers'].sum())}"
+          f"/{len(open_am)}")
     levels = ours["level"].value_counts().to_dict()
     print(f"levels: {levels}; interactive total (response + assess) {t_response + t_ours:.2f} s")
     ratio = t_naive / t_ours if t_ours else float("inf")
@@ -276,7 +341,8 @@ def main() -> None:
         "gates": len(response), "ours_s": round(t_ours, 3), "naive_s": round(t_naive, 3),
         "ratio_naive_over_ours": round(ratio, 1), "response_field_s": round(t_response, 3),
         "graph_build_s": round(t_graph, 3), "interactive_total_s": round(t_response + t_ours, 3),
-        "max_share_diff": share_diff, "rows_equal": same, "levels": levels,
+        "max_share_diff": share_diff, "max_boundary_share_diff": edge_diff, "rows_equal": same,
+        "levels": levels, "breaches": breach_counts,
     }
     print("RESULT " + json.dumps(result, ensure_ascii=False))
 

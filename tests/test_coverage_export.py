@@ -43,7 +43,7 @@ def assessment() -> gpd.GeoDataFrame:
 def test_xlsx_has_summary_and_jurisdiction_sheets_with_chinese_headers(assessment, tmp_path):
     path = write_assessment(assessment, tmp_path / "评估.xlsx")
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "全部学校", "城关派出所", "塘湾派出所", "未划定"]
+    assert wb.sheetnames == ["汇总", "全部学校", "达标率", "城关派出所", "塘湾派出所", "未划定"]
     ws = wb["全部学校"]
     headers = [c.value for c in ws[1]]
     for col in ("name", "score", "level", "reasons_zh", "response_s", "gate_camera_share"):

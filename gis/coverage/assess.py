@@ -118,6 +118,7 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
     """
     schools = _check_schools(layers)
     crs = crs or metric_crs(schools)
+    schools = to_metric(schools, crs)  # once: gates, campus outline and footprints read it
     gates = school_gates(schools, crs=crs)
     cameras = _layer(layers, "cameras")
     sectors = (camera_sectors(cameras, config=coverage, crs=crs) if cameras is not None

@@ -145,9 +145,11 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
         return per_school, empty_gaps
     cx = assign_crossings(crossings, gates, config=config, crs=crs)
     served = cx[cx["staffed"] & cx["served_school_id"].notna()]
+    position = pd.Index(ids).get_indexer(served["served_school_id"].astype(str))
+
     def count(mask: pd.Series) -> np.ndarray:
-        return served[mask].groupby("served_school_id").size().reindex(ids).fillna(0).astype(int)\
-            .to_numpy()
+        keep = mask.to_numpy(dtype=bool) & (position >= 0)
+        return np.bincount(position[keep], minlength=len(ids))
 
     for w in WINDOWS:
         per_school[f"{w}_staffed"] = count(served[w]) > 0

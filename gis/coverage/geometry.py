@@ -31,6 +31,8 @@ def to_metric(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """
     if frame.crs is None:
         frame = frame.set_crs(WGS84)
+    if CRS(frame.crs).equals(CRS(crs)) and frame.geometry.name == "geometry":
+        return frame  # already projected (campus_parts projects the schools once)
     out = frame.to_crs(crs)
     if out.geometry.name != "geometry" and "geometry" not in out.columns:
         out = out.rename_geometry("geometry")

@@ -8,17 +8,20 @@ import pandas as pd
 
 def as_flags(frame: pd.DataFrame, name: str) -> np.ndarray:
     """Column ``name`` as a bool array; missing values and a missing column read as False."""
-    if name not in frame.columns:
-        return np.zeros(len(frame), dtype=bool)
-    return np.array([bool(v) if not pd.isna(v) else False for v in frame[name]], dtype=bool)
+    return known_flags(frame, name)[0]
 
 
 def known_flags(frame: pd.DataFrame, name: str) -> tuple[np.ndarray, np.ndarray]:
     """Column ``name`` as ``(value, known)`` bool arrays: a blank cell is unknown (未填报), not False."""
     if name not in frame.columns:
         return np.zeros(len(frame), dtype=bool), np.zeros(len(frame), dtype=bool)
-    known = np.array([not pd.isna(v) for v in frame[name]], dtype=bool)
-    value = np.array([bool(v) if k else False for v, k in zip(frame[name], known, strict=True)], dtype=bool)
+    column = frame[name]
+    known = ~pd.isna(column).to_numpy()
+    if column.dtype == bool:
+        return column.to_numpy(), known
+    values = column.to_numpy(dtype=object)
+    value = np.zeros(len(values), dtype=bool)
+    value[known] = [bool(v) for v in values[known]]
     return value, known
 
 
