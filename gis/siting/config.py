@@ -35,7 +35,7 @@ class CameraSiting:
     range_m: float = 30.0
     directions: int = 12
     pole_spacing_m: float = 8.0
-    sample_cell_m: float = 2.0
+    sample_cell_m: float = 3.0
     search_m: float = 40.0
 
 

@@ -331,6 +331,7 @@ def solve_mclp_by_parts(problem: CoverProblem, k: int, *, solver: str = "highs",
     n_parts, label = connected_components(graph, directed=False)
     cand_label, dem_label = label[:n], label[n:]
     parts = [p for p in np.unique(cand_label) if (free & (dem_label == p)).any()]
+    parts.sort(key=lambda p: int((cand_label == p).sum()))     # small parts first: the big ones get the time left
     table, picks, worst_gap, status = [], [], 0.0, "optimal"
     for p in parts:
         cands = np.flatnonzero(cand_label == p)
