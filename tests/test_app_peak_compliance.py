@@ -81,3 +81,21 @@ def test_unknown_settings_key_is_shown_with_st_error(app, tmp_path, monkeypatch)
     assert not app.exception
     errors = [str(e.value) for e in app.error]
     assert any("[scoring]" in e and "mandatroy" in e for e in errors), errors
+
+
+def test_gaps_table_names_the_breached_rules_and_police_presence():
+    import pandas as pd
+
+    from gis.viz.tables import ranked_schools
+
+    a = pd.DataFrame({"school_id": ["A", "B"], "name": ["甲", "乙"], "kind": ["primary", "junior"],
+                      "jurisdiction_id": ["P1", "P1"], "score": [80.0, 60.0], "level": ["weak", "weak"],
+                      "response_s": [100.0, 200.0], "mandatory_breaches": ["guards;police_at_gate", ""],
+                      "police_am": [False, True], "police_pm": [False, True], "reasons_zh": ["x", "y"], "reasons_en": ["x", "y"],
+                      "gate_camera_share": [0.5, 1.0], "posts_within_5min": [1, 2]})
+    zh = ranked_schools(a).set_index("school_id")
+    assert zh.loc["A", "违反必须项"] == "专职保安员配备、高峰时段校门“见警察”"
+    assert zh.loc["B", "违反必须项"] == "" and zh.loc["B", "见警察（早/晚）"] == "是/是"
+    assert zh.loc["A", "见警察（早/晚）"] == "否/否"
+    en = ranked_schools(a, lang="en").set_index("school_id")
+    assert en.loc["A", "Mandatory breaches"] == "full-time guards, police at the gate in the peaks"

@@ -46,13 +46,35 @@ def ranked_schools(assessment: pd.DataFrame, *, lang: str = "zh",
         pick(lang, "派出所", "Station"): a.get("jurisdiction_name", a["jurisdiction_id"]).to_numpy(),
         pick(lang, "得分", "Score"): pd.to_numeric(a["score"], errors="coerce").round(1).to_numpy(),
         pick(lang, "等级", "Level"): [level_label(v, lang) for v in a["level"]],
+        pick(lang, "违反必须项", "Mandatory breaches"): [breach_titles(v, lang) for v in
+                                                      a.get("mandatory_breaches", pd.Series("", index=a.index))],
         pick(lang, "最快到达（分钟）", "Fastest (min)"): (response / 60.0).round(1).to_numpy(),
         pick(lang, "5分钟内警务点", "Posts ≤5 min"): a.get("posts_within_5min", pd.Series(index=a.index)).to_numpy(),
         pick(lang, "校门视频覆盖", "Gate camera share"):
             (pd.to_numeric(a.get("gate_camera_share"), errors="coerce") * 100).round(0).to_numpy(),
+        pick(lang, "见警察（早/晚）", "Police AM/PM"): [
+            f"{_yes(am, lang)}/{_yes(pm, lang)}" for am, pm in
+            zip(a.get("police_am", pd.Series(None, index=a.index)),
+                a.get("police_pm", pd.Series(None, index=a.index)), strict=True)],
         pick(lang, "扣分原因", "Reasons"): reasons.to_numpy() if hasattr(reasons, "to_numpy") else reasons,
     })
     return out.reset_index(drop=True)
+
+
+def breach_titles(keys: object, lang: str = "zh") -> str:
+    """``"guards;police_at_gate"`` → ``"专职保安员配备、高峰时段校门“见警察”"`` (empty when none)."""
+    from gis.coverage.mandatory import RULES
+
+    if not isinstance(keys, str) or not keys:
+        return ""
+    names = [RULES[k][0 if lang != "en" else 1] if k in RULES else k for k in keys.split(";") if k]
+    return ("、" if lang != "en" else ", ").join(names)
+
+
+def _yes(value: object, lang: str) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return pick(lang, "是", "yes") if bool(value) else pick(lang, "否", "no")
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
