@@ -181,3 +181,23 @@ def test_a_post_outside_its_hours_does_not_count_at_that_time(store, road):
     assert am["response_s"] > pm["response_s"]
     assert am["posts_closed"] == "A,Z" and am["posts_answering"] == 1
     assert free["posts_closed"] == "Z"
+    assert am["posts_hours_assumed"] == "Z"          # blank hours: taken as 24 h, and flagged
+
+
+@pytest.mark.parametrize(("text", "window", "open_"), [
+    ("24小时", (7 * 3600, 8 * 3600), True),
+    ("08:00-20:00", (7 * 3600, 8 * 3600 + 600), False),
+    ("08:00-20:00", (16 * 3600, 17 * 3600), True),
+    ("工作日 8-18", (16 * 3600, 17 * 3600), True),
+    ("工作日 8-18", (17 * 3600, 18 * 3600 + 60), False),
+    ("20:00-08:00", (7 * 3600, 7 * 3600 + 1800), True),
+    ("20:00-08:00", (7 * 3600 + 1800, 8 * 3600 + 600), False),
+])
+def test_post_hours_are_read(text, window, open_):
+    from gis.coverage.posts import parse_hours
+
+    hours = parse_hours(text)
+    assert not hours.assumed
+    assert hours.open_during(window) is open_
+    assert parse_hours("工作日 8-18").open_during((16 * 3600, 17 * 3600), school_day=False) is False
+    assert parse_hours("说不清").assumed and parse_hours(None).assumed and parse_hours("说不清").always

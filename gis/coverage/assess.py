@@ -58,7 +58,7 @@ EXTRA_COLUMNS = (
     "campus_boundary_m", "boundary_camera_share", "boundary_blind_m", "duty_gaps", "risk_index",
     "risk_high", "violation_sites", *TECH_FLAGS, *CHECKLIST_COLUMNS, "techdef_ok", "networked_ok",
     "guards_ok", "alarm_ok", "enrollment", "boarding", "area_type", "snap_m", "off_network", "stranded",
-    "posts_answering", "posts_closed", "deduct_response", "deduct_redundancy", "deduct_camera",
+    "posts_answering", "posts_closed", "posts_hours_assumed", "deduct_response", "deduct_redundancy", "deduct_camera",
     "deduct_peak_duty", "deduct_guards", "deduct_tech_defence", "deduct_risks", "deduct_violations",
     "reason_count",
 )
@@ -326,6 +326,7 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
     if availability is not None:
         scored["posts_answering"] = int(availability["answers"].sum())
         scored["posts_closed"] = ",".join(availability.index[~availability["answers"]].astype(str))
+        scored["posts_hours_assumed"] = ",".join(availability.index[availability["hours_assumed"]].astype(str))
     scored.index.name = "school_id"
     scored = scored.reset_index()
     for col in ("risk_sites_200m", "risk_sites_500m"):

@@ -100,6 +100,8 @@ def school_popup(row: Mapping[str, Any], lang: str) -> str:
          + ("" if is_missing(score) else f" {float(score):.0f}")),
         (pick(lang, "最快到达", "Fastest response"), esc(minutes_text(row.get("response_s"), lang))),
         (pick(lang, "专职保安", "Guards"), esc(row.get("guards"))),
+        (pick(lang, "见警察（早/晚）", "Police at gate AM/PM"),
+         esc(f"{yes_no(row.get('police_am'), lang)}/{yes_no(row.get('police_pm'), lang)}")),
         (pick(lang, "一键报警", "One-click alarm"), esc(yes_no(row.get("one_click_alarm"), lang))),
         (pick(lang, "视频联网", "Video networked"), esc(yes_no(row.get("video_networked"), lang))),
     ]
