@@ -129,8 +129,9 @@ def test_overview_draws_map_and_kpis_offline(server, browser):
     context, page, rec = _open(browser, server + "/")
     try:
         page.wait_for_selector(".hx-kpi", timeout=60_000)
-        assert page.locator(".hx-kpi").count() == 4
+        assert page.locator(".hx-kpi").count() == 5   # the fifth: rectification notices (demo has some)
         assert page.locator(".hx-kpi").first.is_visible()
+        assert "整改通知书" in page.locator(".hx-kpis").inner_text()
         n_paths = _wait_map(page)
         assert n_paths >= 10, f"map has only {n_paths} paths (roads, schools)"
         frame = page.frame_locator(MAP_FRAME)
@@ -184,7 +185,7 @@ def test_wall_display_full_screen_rotates_offline(server, browser, width, height
     context, page, rec = _open(browser, server + "/?view=wall", width=width, height=height)
     try:
         page.wait_for_selector(".hx-kpi", timeout=60_000)
-        assert page.locator(".hx-kpi").count() == 4
+        assert page.locator(".hx-kpi").count() == 5
         assert "数据更新时间" in page.locator(".hx-wall-stamp").inner_text()
         assert _wait_map(page) >= 10
         assert not page.locator('[data-testid="stSidebar"]').is_visible()

@@ -60,7 +60,8 @@ html, body, .stApp, [data-testid="stAppViewContainer"], [data-testid="stMain"] {
   padding: 1vh 1.2vw; box-shadow: none; }
 .hx-kpi-label { color: #9fb3c8; font-size: 2vh; }
 .hx-kpi-value { color: #ffffff; font-size: 5.4vh; }
-.hx-kpi-sub { color: #7f95ab; font-size: 1.6vh; }
+.hx-kpi-sub { color: #7f95ab; font-size: 1.6vh;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }  /* one line: tiles keep their height */
 iframe[title="streamlit_folium.st_folium"] { height: 74vh !important; border-radius: .8vh; }
 </style>
 """
