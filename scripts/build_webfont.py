@@ -13,8 +13,9 @@ GB 18030 build dropped in later is picked up by the next run). fontTools subsets
   GB 2312 (levels 1 and 2: 6 763 hanzi, the common set of GB 18030), and every non-ASCII
   character in the app's own strings (``app.py``, ``pages/``, ``gis/``) and in the names of
   the bundled OSM extracts (``data/osm/*.osm.bz2``);
-* ``huxiao-sc-NN.woff2`` — the rest of the OTF's characters (the rest of GBK: rare hanzi in
-  place and person names), in slices of about ``SLICE`` characters, each declared with a
+* ``huxiao-sc-NN.woff2`` — the rest of the OTF's characters (with the full face: the rest of
+  GB 18030-2005's hanzi, CJK Ext-A and the Ext-B characters Noto carries — rare hanzi in place
+  and person names), in slices of about ``SLICE`` characters, each declared with a
   ``unicode-range`` so a browser downloads a slice only when a page shows one of its
   characters.
 
@@ -50,6 +51,7 @@ STREAMLIT_CONFIG = ROOT / ".streamlit" / "config.toml"
 FAMILY = "Huxiao Sans SC"
 URL_PREFIX = "app/static/fonts"  # Streamlit's static route, relative to the page's base path
 SLICE = 2000
+SUPPLEMENTARY = 0x20000  # CJK Ext-B and beyond
 BEGIN = "# >>> web font faces: written by scripts/build_webfont.py, do not edit by hand"
 END = "# <<< web font faces"
 # OpenType features the web text uses (horizontal Chinese + Latin); the OTF's vertical and
@@ -120,8 +122,22 @@ def to_ranges(codes: list[int]) -> list[tuple[int, int]]:
     return ranges
 
 
-def unicode_range(codes: list[int]) -> str:
-    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in to_ranges(codes))
+def unicode_range(codes: list[int], *, fill: frozenset[int] = frozenset()) -> str:
+    """CSS ``unicode-range`` of ``codes``; two runs are joined when every code point between
+    them is in ``fill`` (the core's characters), which keeps the descriptor short.
+
+    Joining over core characters is safe: the core face is declared last, Chromium looks
+    there first for a character and fetches no slice for what the core has (checked by
+    tests/test_app_webfont.py). Characters no face has fall inside a range only beyond the
+    BMP (Ext-B …, where Noto carries a sparse selection): at worst one needless slice fetch.
+    """
+    joined: list[tuple[int, int]] = []
+    for a, b in to_ranges(codes):
+        if joined and all(c in fill or c >= SUPPLEMENTARY for c in range(joined[-1][1] + 1, a)):
+            joined[-1] = (joined[-1][0], b)
+        else:
+            joined.append((a, b))
+    return ", ".join(f"U+{a:X}" if a == b else f"U+{a:X}-{b:X}" for a, b in joined)
 
 
 def build_slice(src: Path, codes: list[int]) -> bytes:
@@ -157,10 +173,11 @@ def plan(src: Path) -> list[tuple[str, list[int], bool]]:
 
 def css(slices: list[tuple[str, list[int], bool]], *, prefix: str) -> str:
     rules = [f"/* {FAMILY}: Noto Sans CJK SC subsets (SIL OFL 1.1), built by scripts/build_webfont.py */"]
-    # Later rules are tried first for a character: the core face comes last so it wins where
-    # ranges could overlap; the slices only ever add characters the core lacks.
+    # The core is declared last: Chromium looks at the last matching face first, so a
+    # character the core has never makes it fetch a slice whose (joined) range includes it.
+    fill = frozenset(slices[0][1])
     for name, codes, restricted in slices[1:] + slices[:1]:
-        rng = f"\n  unicode-range: {unicode_range(codes)};" if restricted else ""
+        rng = f"\n  unicode-range: {unicode_range(codes, fill=fill)};" if restricted else ""
         rules.append(f'@font-face {{\n  font-family: "{FAMILY}";\n  src: url("{prefix}/{name}") format("woff2");\n'
                      f"  font-style: normal;\n  font-display: swap;{rng}\n}}")
     return "\n".join(rules) + "\n"
@@ -168,10 +185,11 @@ def css(slices: list[tuple[str, list[int], bool]], *, prefix: str) -> str:
 
 def streamlit_block(slices: list[tuple[str, list[int], bool]]) -> str:
     lines = [BEGIN]
+    fill = frozenset(slices[0][1])
     for name, codes, restricted in slices[1:] + slices[:1]:
         lines += ["[[theme.fontFaces]]", f'family = "{FAMILY}"', f'url = "{URL_PREFIX}/{name}"']
         if restricted:
-            lines.append(f'unicodeRange = "{unicode_range(codes)}"')
+            lines.append(f'unicodeRange = "{unicode_range(codes, fill=fill)}"')
     lines.append(END)
     return "\n".join(lines) + "\n"
 
@@ -193,7 +211,7 @@ def outputs() -> dict[Path, bytes]:
     for name, codes, restricted in slices:
         data = build_slice(src, codes)
         files[OUT_DIR / name] = data
-        hanzi = sum(1 for c in codes if 0x3400 <= c <= 0x9FFF or 0xF900 <= c <= 0xFAFF)
+        hanzi = sum(1 for c in codes if 0x3400 <= c <= 0x9FFF or 0xF900 <= c <= 0xFAFF or c >= 0x20000)
         manifest["files"].append({"file": name, "bytes": len(data), "code_points": len(codes), "hanzi": hanzi,
                                   "unicode_range": restricted,
                                   "sha256": hashlib.sha256(data).hexdigest()})

@@ -76,6 +76,13 @@ CANVAS_JS = """async ([font, text]) => {
 }"""
 
 ELEMENT_FONT_JS = "(el) => getComputedStyle(el).fontFamily"
+RARE = "𠮷㙍䶮鎔赟"  # Ext-B, Ext-A ×2, GBK beyond GB 2312 ×2: none in the core
+
+
+def CORE_CMAP() -> set[int]:  # noqa: N802 - read lazily, once per call site
+    from fontTools.ttLib import TTFont
+
+    return set(TTFont(FONT_DIR / "huxiao-sc-core.woff2").getBestCmap())
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +159,7 @@ def _check_element(page_or_frame, locator, *, name: str, screenshot_page) -> dic
     """Canvas comparison in the element's own font, then screenshots with its text swapped."""
     el = locator.element_handle(timeout=60_000)
     text = el.evaluate("(el) => el.textContent.trim()")
-    cjk = "".join(c for c in text if "\u3400" <= c <= "\u9fff")
+    cjk = "".join(c for c in text if "\u3400" <= c <= "\u9fff" or ord(c) >= 0x20000)
     assert len(cjk) >= 2, f"{name}: no Chinese in {text!r}"
     family = el.evaluate(ELEMENT_FONT_JS)
     assert FAMILY in family, f"{name}: element font is {family!r}, not the app's web font"
@@ -188,6 +195,20 @@ def test_overview_title_and_map_use_the_web_font(server, bare_browser):
         page.goto(server, wait_until="domcontentloaded")
         title = page.locator("h1").filter(has_text="态势总览")
         title.wait_for(timeout=60_000)
+        page.wait_for_selector(".hx-kpi", timeout=60_000)
+        page.frame_locator(MAP_FRAME).locator(".hx-legend summary").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        assert any("huxiao-sc-core.woff2" in f and f.startswith("200 font/woff2") for f in fonts), fonts
+        # every character the demo's overview shows is in the core: rendering it fetches no slice
+        assert [f for f in fonts if "huxiao-sc-" in f and "core" not in f] == [], fonts
+        # rare characters (Ext-B, Ext-A, GBK beyond GB 2312) make the browser fetch their slices
+        rare = "".join(c for c in RARE if ord(c) not in CORE_CMAP())
+        assert len(rare) == len(RARE)
+        page.evaluate("(t) => { const d = document.createElement('h2'); d.id = 'hx-rare'; d.textContent = t;"
+                      "document.querySelector('h1').after(d); }", rare)
+        page.wait_for_timeout(2000)
+        assert [f for f in fonts if "huxiao-sc-" in f and "core" not in f], "no slice fetched for rare hanzi"
+        _check_element(page, page.locator("#hx-rare"), name="rare_hanzi", screenshot_page=page)
         _check_element(page, title, name="overview_title", screenshot_page=page)
         sidebar = page.locator('[data-testid="stSidebar"]').get_by_text("护校安园态势图").first
         _check_element(page, sidebar, name="sidebar_title", screenshot_page=page)
@@ -210,7 +231,6 @@ def test_overview_title_and_map_use_the_web_font(server, bare_browser):
         title = frame.locator(".leaflet-popup-content .hx-pop-title").first
         title.wait_for(timeout=30_000)
         _check_element(map_frame, title, name="map_popup", screenshot_page=page)
-        assert any("huxiao-sc-core.woff2" in f and f.startswith("200 font/woff2") for f in fonts), fonts
     finally:
         context.close()
 
