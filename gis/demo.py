@@ -757,6 +757,9 @@ def load_demo(store, *, area: str = DEFAULT_AREA, seed: int = DEFAULT_SEED,
     dict
         Per layer: ``inserted``, ``updated``, ``unchanged``, ``deleted``, ``skipped`` counts.
     """
+    if area == "county-sim":  # the generated county at county scale (gis/demo_county.py)
+        from gis.demo_county import load_county
+        return load_county(store, seed=seed, actor=actor)
     spec = get_area(area)
     path = Path(osm_path) if osm_path is not None else area_osm_path(area)
     layers = build_demo_layers(path, area=area, seed=seed)

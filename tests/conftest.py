@@ -212,15 +212,17 @@ def browser():
 def start_app(demo_store, tmp_path_factory):
     """Start ``streamlit run app.py`` on a free port against a private copy of the demo database.
 
-    Call ``start_app(config_toml="", log=path)``; it returns ``(url, database_url)``. Servers stop
+    Call ``start_app(config_toml="", log=path, database=None)``; it returns ``(url, database_url)``. Servers stop
     when the test module ends.
     """
     procs: list[tuple[subprocess.Popen, object]] = []
 
-    def start(*, config_toml: str = "", log: Path | None = None) -> tuple[str, str]:
+    def start(*, config_toml: str = "", log: Path | None = None,
+              database: str | None = None) -> tuple[str, str]:
         tmp = tmp_path_factory.mktemp("app")
         db = tmp / "app.db"
-        with sqlite3.connect(make_url(str(demo_store.url)).database) as source, \
+        # ``database``: another SQLite file to copy instead of the guixi demo (county-sim)
+        with sqlite3.connect(database or make_url(str(demo_store.url)).database) as source, \
                 sqlite3.connect(str(db)) as target:
             source.backup(target)
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}

@@ -132,7 +132,11 @@ def test_sensitive_risk_sites_show_category_only(demo_layers):
     for note in normal["note"].dropna():
         assert features.popups.esc(note) in blob
     for f in coll["features"]:
-        assert set(f["properties"]) <= {"_icon", "_tooltip", "_popup", "_style"}
+        assert set(f["properties"]) <= {"_icon", "_tooltip", "_popup", "_style", "_rank"}
+    # a cluster's colour says nothing about a restricted site's level (rank 0)
+    assert len(coll["features"]) == len(risks)
+    for f, (idx, row) in zip(coll["features"], risks.iterrows(), strict=True):
+        assert f["properties"]["_rank"] == (0 if idx in sensitive.index else int(row["level"]))
 
 
 def test_wall_stops_cover_every_jurisdiction_without_personal_data(demo_layers):

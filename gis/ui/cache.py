@@ -3,7 +3,9 @@
 Pages call these and stay thin. Keys: the database URL, ``store.data_version()`` (changes
 whenever any layer or meta value changes) and the settings fingerprint of the sections
 an analysis reads. The road graph is a ``cache_resource`` (one shared object); tables and
-FeatureCollections are ``cache_data``. A layer toggle or a language switch reruns the
+the basemap, the FeatureCollections and their packed JSON (what the browser receives) are
+``cache_resource`` too — built once per data version and shared read-only by every session,
+so a meeting room of viewers costs one build, not one copy each. A layer toggle or a language switch reruns the
 page but never recomputes an analysis: those are keyed by data, not by widgets.
 """
 
@@ -22,6 +24,7 @@ from gis.errors import GisError
 from gis.schema import LAYER_NAMES, main_gate
 from gis.viz import features
 from gis.viz.maps import Basemap, build_basemap
+from gis.viz.pack import PackedLayer, pack_layer
 
 ANALYSIS_SECTIONS = ("network", "coverage", "scoring", "compliance", "routing")
 PEAK_KEY = "assessment_peak"   # the peak chosen on the overview/gaps pages (session-wide)
@@ -284,9 +287,12 @@ def load_reach(url: str, version: int, fingerprint: str, peak: str | None = None
     return reach
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def load_basemap(url: str, version: int, theme: str) -> Basemap:
-    """The basemap collections (roads by class, water, campuses, jurisdictions)."""
+    """The basemap collections (roads by class, water, campuses, jurisdictions).
+
+    A ``cache_resource``: one object shared by every session (read only), not a copy each.
+    """
     data = load_layers(url, version)
     info = load_meta(url, version)
     bounds = info.get("bounds")
@@ -309,6 +315,61 @@ def basemap(ctx: Context, theme: str = "light") -> Basemap:
     return load_basemap(ctx.url, ctx.version, theme)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_basemap_packed(url: str, version: int, theme: str) -> dict[str, PackedLayer]:
+    """The basemap collections packed for the browser, shared by every session."""
+    bm = load_basemap(url, version, theme)
+    return {name: pack_layer(getattr(bm, name))
+            for name in ("water", "campuses", "roads", "jurisdictions")}
+
+
+def basemap_packed(ctx: Context, theme: str = "light") -> dict[str, PackedLayer]:
+    return load_basemap_packed(ctx.url, ctx.version, theme)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def load_packed_collections(url: str, version: int, fingerprint: str, lang: str,
+                            with_reach: bool, peak: str | None = None) -> dict[str, PackedLayer]:
+    """The thematic layers packed for the browser (popups in ``lang``), shared by every session.
+
+    The packed JSON is what each page view sends; building it once per data version (not
+    per session or rerun) keeps a meeting room of viewers from redoing the same work.
+    """
+    return {name: pack_layer(coll) for name, coll
+            in load_collections(url, version, fingerprint, lang, with_reach, peak).items()}
+
+
+def packed_collections(ctx: Context, lang: str, *, with_reach: bool) -> dict[str, PackedLayer]:
+    return load_packed_collections(ctx.url, ctx.version, ctx.fingerprint, lang, with_reach, peak())
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def load_wall_layers(url: str, version: int, fingerprint: str, lang: str,
+                     peak: str | None = None) -> dict[str, PackedLayer]:
+    """The wall display's layers (3-minute reach, posts, schools; no popups), packed once."""
+    data = load_layers(url, version)
+    try:
+        table = load_assessment(url, version, fingerprint, peak)
+    except GisError:
+        table = None
+    out = {"posts": pack_layer(features.post_features(data["police_posts"], lang=lang, size=24,
+                                                      with_popup=False)),
+           "schools": pack_layer(features.school_features(data["schools"], table, lang=lang,
+                                                          with_popup=False, scale=1.5))}
+    try:
+        reach = load_reach(url, version, fingerprint)
+    except GisError:
+        reach = None
+    if reach is not None and len(reach):
+        three = reach[reach["minutes"].astype(float) == 3.0]
+        out["reach"] = pack_layer(features.reach_features(three, lang=lang))
+    return out
+
+
+def wall_layers(ctx: Context, lang: str) -> dict[str, PackedLayer]:
+    return load_wall_layers(ctx.url, ctx.version, ctx.fingerprint, lang, peak())
+
+
 @st.cache_data(show_spinner=False, max_entries=6)
 def load_collections(url: str, version: int, fingerprint: str, lang: str,
                      with_reach: bool, peak: str | None = None) -> dict[str, features.FeatureCollection]:
@@ -316,6 +377,9 @@ def load_collections(url: str, version: int, fingerprint: str, lang: str,
 
     An analysis that fails leaves its layers out; the page shows that error itself.
     """
+    from gis.ui.cycle import with_work_html  # issue 14: the work block of the school popup
+    from gis.viz.maps import thematic_collections
+
     data = load_layers(url, version)
     try:
         table = load_assessment(url, version, fingerprint, peak)
@@ -325,36 +389,14 @@ def load_collections(url: str, version: int, fingerprint: str, lang: str,
         cover = load_coverage_layers(url, version, fingerprint)
     except GisError:
         cover = {}
-    schools, posts = data["schools"], data["police_posts"]
-    names = dict(zip(schools["id"].astype(str), schools["name"], strict=False)) if len(schools) else {}
-    post_names = dict(zip(posts["id"].astype(str), posts["name"], strict=False)) if len(posts) else {}
-    sectors = cover.get("sectors")
-    if sectors is not None and len(sectors) and len(data["cameras"]):
-        extra = [c for c in ("status", "networked", "owner", "direction_deg", "fov_deg", "range_m")
-                 if c not in sectors.columns and c in data["cameras"].columns]
-        key = "camera_id" if "camera_id" in sectors.columns else "id"
-        if extra and key in sectors.columns:
-            cams = pd.DataFrame(data["cameras"][["id", *extra]]).rename(columns={"id": key})
-            sectors = sectors.merge(cams, on=key, how="left")
-    from gis.ui.cycle import with_work_html  # issue 14: the work block of the school popup
-
-    out = {
-        "schools": features.school_features(schools, with_work_html(table, url, version, lang), lang=lang),
-        "posts": features.post_features(posts, lang=lang),
-        "crossings": features.crossing_features(data["crossings"], lang=lang, school_names=names),
-        "risks": features.risk_features(data["risk_sites"], lang=lang),
-        "cameras": features.camera_features(sectors, lang=lang) if sectors is not None
-        else features.empty_collection(),
-        "blind": features.blind_features(cover.get("blind_spots"), cover.get("boundary_blind"), lang=lang),
-    }
+    reach = None
     if with_reach:
         try:
             reach = load_reach(url, version, fingerprint)
         except GisError:
             reach = None
-        out["reach"] = features.reach_features(reach, lang=lang, post_names=post_names)
-        out["circles"] = features.circle_features(reach, posts, lang=lang)
-    return out
+    return thematic_collections(data, with_work_html(table, url, version, lang), cover=cover,
+                                reach=reach, lang=lang, with_reach=with_reach)
 
 
 def collections(ctx: Context, lang: str, *, with_reach: bool) -> dict[str, features.FeatureCollection]:

@@ -15,7 +15,7 @@ import folium
 from gis.schema import main_gate
 from gis.ui import cache
 from gis.ui.shell import static_url
-from gis.viz import features, maps
+from gis.viz import maps
 from gis.viz.elements import FocusRotator, StyledGeoJson
 from gis.viz.kpis import Kpis, compute_kpis, data_as_of, jurisdiction_stops
 
@@ -31,7 +31,7 @@ LAYERS = {
     "schools": ("学校", "Schools"),
     "cycle": ("检查整改", "Inspections & notices"),
 }
-DEFAULT_LAYERS = ("schools", "posts", "crossings", "risks")
+DEFAULT_LAYERS = maps.DEFAULT_LAYERS
 
 
 def tile_options() -> maps.TileOptions | None:
@@ -48,7 +48,8 @@ def base_map(ctx: cache.Context, lang: str, *, theme: str = "light", legend: boo
     bm = cache.basemap(ctx, theme)
     m = maps.new_map(bm.bounds, theme=theme, static_url=static_url(), tiles=tile_options(),
                      fill_height=fill_height, refit=refit)
-    maps.add_basemap(m, bm, viewport_scale=theme == "dark", interactive=theme != "dark")
+    maps.add_basemap(m, bm, viewport_scale=theme == "dark", interactive=theme != "dark",
+                     packed=cache.basemap_packed(ctx, theme))
     if legend:
         maps.add_legend(m, lang, open_=legend_open and theme == "light")
     return m
@@ -58,9 +59,8 @@ def overview_map(ctx: cache.Context, lang: str, chosen: list[str], *, refit: boo
                  legend_open: bool = True) -> tuple[folium.Map, list]:
     """The overview: base map and one feature group per chosen layer."""
     with_reach = bool({"reach", "circles"} & set(chosen))
-    colls = cache.collections(ctx, lang, with_reach=with_reach)
-    groups = [maps.feature_group(name, [colls.get(name, features.empty_collection())])
-              for name in LAYERS if name in chosen and name != "cycle"]
+    groups = maps.overview_groups(cache.packed_collections(ctx, lang, with_reach=with_reach), chosen,
+                                  order=list(LAYERS))
     if "cycle" in chosen:   # issue 14
         from gis.ui.cycle import layer_group
 
@@ -108,15 +108,13 @@ def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
     data = cache.layers(ctx)
     table, _ = cache.assessment(ctx)
     m = base_map(ctx, lang, theme="dark", legend=False, fill_height=True, refit=False)
-    reach = cache.reach(ctx)
-    if reach is not None and len(reach):
-        three = reach[reach["minutes"].astype(float) == 3.0]
-        StyledGeoJson(features.reach_features(three, lang=lang), control=False,
-                      interactive=False, viewport_scale=True).add_to(m)
-    StyledGeoJson(features.post_features(data["police_posts"], lang=lang, size=24, with_popup=False),
-                  control=False, viewport_scale=True).add_to(m)
-    StyledGeoJson(features.school_features(data["schools"], table, lang=lang, with_popup=False, scale=1.5),
-                  control=False, viewport_scale=True).add_to(m)
+    packed = cache.wall_layers(ctx, lang)
+    if "reach" in packed:
+        StyledGeoJson(packed["reach"], control=False, interactive=False, viewport_scale=True).add_to(m)
+    StyledGeoJson(packed["posts"], control=False, viewport_scale=True).add_to(m)
+    # at county scale the schools aggregate (count, worst level) until a 派出所 is in focus
+    StyledGeoJson(packed["schools"], control=False, viewport_scale=True,
+                  cluster=dict(maps.CLUSTERS["schools"], disableAt=14)).add_to(m)
     maps.add_legend(m, lang, layers=("schools", "posts"), position="bottomright")
     area = cache.meta(ctx).get("area_name_en" if lang == "en" else "area_name_zh")
     from gis.coverage.config import ScoringConfig

@@ -2,9 +2,10 @@
 
 folium points every map at CDNs (Leaflet, jQuery, Bootstrap, awesome-markers, Font
 Awesome …). We replace the map's ``default_js`` / ``default_css`` with the files vendored
-under ``gis/ui/static/vendor`` (Leaflet 1.9.4 and jQuery 3.7.1 from their npm packages;
-jQuery because folium's ``Popup`` uses ``$``) plus our own ``css/map.css`` and the CJK web
-font's ``fonts/fonts.css`` (built by ``scripts/build_webfont.py``). Streamlit
+under ``gis/ui/static/vendor`` (Leaflet 1.9.4, jQuery 3.7.1 and Leaflet.markercluster 1.5.3
+from their npm packages; jQuery because folium's ``Popup`` uses ``$``) plus our own
+``css/map.css``, ``css/clusters.css``, ``js/map.js`` (unpacking, lazy popups, clusters) and
+the CJK web font's ``fonts/fonts.css`` (built by ``scripts/build_webfont.py``). Streamlit
 serves that folder at ``/app/static/`` (``[server] enableStaticServing = true``; the
 project's ``static`` is a link to ``gis/ui/static``). streamlit-folium loads exactly the
 links it collects from the map's elements, so :func:`external_links` must come back empty.
@@ -23,11 +24,15 @@ DEFAULT_STATIC_URL = "/app/static"
 VENDOR_JS = (
     ("leaflet", "vendor/leaflet-1.9.4/leaflet.js"),
     ("jquery", "vendor/jquery-3.7.1/jquery.min.js"),
+    ("markercluster", "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js"),
+    ("huxiao_js", "js/map.js"),
 )
 VENDOR_CSS = (
     ("leaflet_css", "vendor/leaflet-1.9.4/leaflet.css"),
     ("huxiao_font", "fonts/fonts.css"),
+    ("markercluster_css", "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css"),
     ("huxiao_css", "css/map.css"),
+    ("huxiao_clusters_css", "css/clusters.css"),
 )
 
 

@@ -19,16 +19,21 @@ from folium.elements import MacroElement
 from folium.map import Layer
 from folium.template import Template
 
+from gis.viz.pack import PackedLayer, pack_layer
+
 CANVAS_ABOVE = 5000  # features; above this a layer draws on a canvas instead of SVG
 
 
 class StyledGeoJson(Layer):
     """A GeoJSON layer whose features carry their own style, popup, tooltip and icon.
 
+    The data travel packed (:mod:`gis.viz.pack`) and are unpacked by ``static/js/map.js``;
+    popups are joined only when opened.
+
     Parameters
     ----------
-    data : dict
-        A FeatureCollection from :mod:`gis.viz.features`.
+    data : dict or PackedLayer
+        A FeatureCollection from :mod:`gis.viz.features`, or one already packed (cached).
     name : str
         Name in a layer control.
     interactive : bool
@@ -36,6 +41,16 @@ class StyledGeoJson(Layer):
     viewport_scale : bool
         Scale line widths, circle radii and badges with the frame height (1 up to 800 px,
         2 at 1600 px …): the wall display looks the same at 1920×1080 and 3840×2160.
+    casing : dict, optional
+        ``{"color": …, "extra": px}``: draw every line a second time underneath, wider, in
+        that colour (road casings without sending the roads twice).
+    cluster : dict, optional
+        Options of ``hxCluster`` (``kind``, ``colors`` by ``_rank``, ``color``, ``disableAt``,
+        ``radius``): point features are grouped with Leaflet.markercluster until zoom
+        ``disableAt``; each cluster shows its count in the colour of its worst member.
+    swap : dict, optional
+        ``hxZoomSwap`` options (``minZoom`` and cluster options): the features from that
+        zoom on, a cluster of their points below it (camera sectors).
     """
 
     _template = Template("""
@@ -49,51 +64,85 @@ class StyledGeoJson(Layer):
                 if (o.radius) { o.radius = o.radius * k; }
                 return o;
             }
-            return L.geoJson({{ this.data|tojson }}, {
-                interactive: {{ this.interactive|tojson }},
-                {%- if this.canvas %}
-                renderer: L.canvas({padding: 0.5}),
-                {%- endif %}
-                {%- if this.attribution %}
-                attribution: {{ this.attribution|tojson }},
-                {%- endif %}
-                style: function (f) { return scaled(f.properties._style || {}); },
-                pointToLayer: function (f, latlng) {
-                    var p = f.properties, s = scaled(p._style || {});
-                    if (p._icon) {
-                        var size = p._icon.size * k;
-                        var inner = k === 1 ? p._icon.html : '<div style="transform:scale(' + k +
-                            ');transform-origin:0 0">' + p._icon.html + '</div>';
-                        return L.marker(latlng, {icon: L.divIcon({html: inner, className: "hx-divicon",
-                            iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
-                            interactive: {{ this.interactive|tojson }}, keyboard: false});
+            var data = window.hxUnpack({{ this.packed.json }});
+            function layerOf(style) {
+                return L.geoJson(data, {
+                    interactive: style ? false : {{ this.interactive|tojson }},
+                    {%- if this.canvas %}
+                    renderer: L.canvas({padding: 0.5}),
+                    {%- endif %}
+                    {%- if this.attribution %}
+                    attribution: {{ this.attribution|tojson }},
+                    {%- endif %}
+                    style: function (f) { return scaled(style ? style(f.properties._style || {}) : (f.properties._style || {})); },
+                    pointToLayer: function (f, latlng) {
+                        var p = f.properties, s = scaled(p._style || {});
+                        if (p._rank !== undefined) { s = Object.assign({hxRank: p._rank}, s); }
+                        if (p._icon) {
+                            var size = p._icon.size * k;
+                            var inner = k === 1 ? p._icon.html : '<div style="transform:scale(' + k +
+                                ');transform-origin:0 0">' + p._icon.html + '</div>';
+                            return L.marker(latlng, {icon: L.divIcon({html: inner, className: "hx-divicon",
+                                iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
+                                interactive: {{ this.interactive|tojson }}, keyboard: false, hxRank: p._rank});
+                        }
+                        if (p._circle_m) {
+                            return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
+                        }
+                        return L.circleMarker(latlng, s);
+                    },
+                    onEachFeature: function (f, layer) {
+                        var p = f.properties;
+                        if (style) { return; }
+                        if (p._rank !== undefined) { layer.options.hxRank = p._rank; }
+                        if (p._popupParts || p._popup) {
+                            layer.bindPopup(function () { return window.hxPopup(p); }, {maxWidth: 380});
+                        }
+                        if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
                     }
-                    if (p._circle_m) {
-                        return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
-                    }
-                    return L.circleMarker(latlng, s);
-                },
-                onEachFeature: function (f, layer) {
-                    var p = f.properties;
-                    if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 380}); }
-                    if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
-                }
-            });
+                });
+            }
+            var main = layerOf(null);
+            {%- if this.casing %}
+            var casing = {{ this.casing|tojson }};
+            return L.layerGroup([layerOf(function (s) {
+                return {color: casing.color, weight: (s.weight || 1) + casing.extra, opacity: 1,
+                        lineCap: "round", lineJoin: "round"};
+            }), main]);
+            {%- elif this.cluster %}
+            var group = window.hxCluster(Object.assign({scale: k}, {{ this.cluster|tojson }}));
+            group.addLayers(main.getLayers());
+            return group;
+            {%- elif this.swap %}
+            return window.hxZoomSwap(main, Object.assign({scale: k}, {{ this.swap|tojson }}));
+            {%- else %}
+            return main;
+            {%- endif %}
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, data: dict[str, Any], *, name: str | None = None, show: bool = True,
-                 interactive: bool = True, attribution: str | None = None,
-                 control: bool = True, viewport_scale: bool = False) -> None:
+    def __init__(self, data: dict[str, Any] | PackedLayer, *, name: str | None = None,
+                 show: bool = True, interactive: bool = True, attribution: str | None = None,
+                 control: bool = True, viewport_scale: bool = False,
+                 casing: dict[str, Any] | None = None, cluster: dict[str, Any] | None = None,
+                 swap: dict[str, Any] | None = None) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "StyledGeoJson"
-        self.data = data
+        self.packed = data if isinstance(data, PackedLayer) else pack_layer(data)
         self.interactive = interactive
         self.attribution = attribution
         self.viewport_scale = viewport_scale
-        # thousands of lines draw faster on one canvas than as SVG paths (county basemaps)
-        self.canvas = len(data.get("features", ())) > CANVAS_ABOVE
+        self.casing = casing
+        self.cluster = cluster
+        self.swap = swap
+        # thousands of features draw faster on one canvas than as SVG paths (county basemaps)
+        self.canvas = self.packed.n > CANVAS_ABOVE and not cluster and not swap
+
+    @property
+    def data(self) -> str:
+        """The packed JSON this layer sends (its weight on the wire)."""
+        return self.packed.json
 
 
 class LegendControl(MacroElement):

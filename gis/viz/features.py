@@ -191,6 +191,7 @@ def school_features(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None =
             "_style": {"radius": scale * style.school_radius(_num(row.get("enrollment"))),
                        "color": "#ffffff", "weight": 2 * scale, "fillColor": color, "fillOpacity": 0.95},
             "_tooltip": html.escape(str(row.get("name") or row["id"])),
+            "_rank": style.LEVEL_RANK[level],
         }
         if pane:
             p["_style"]["pane"] = pane
@@ -260,7 +261,7 @@ def crossing_features(crossings: gpd.GeoDataFrame, *, lang: str = "zh",
         label = popups.enum_label(staffed_by if staffed else "none", lang)
         return {"_icon": badge("", color, size=11, shape="diamond", hollow=not staffed),
                 "_tooltip": html.escape(popups.pick(lang, "护学岗 · ", "Crossing · ") + label),
-                "_popup": popups.crossing_popup(data, lang)}
+                "_popup": popups.crossing_popup(data, lang), "_rank": 0 if staffed else 1}
 
     return collect(crossings, props)
 
@@ -281,8 +282,10 @@ def risk_features(risks: gpd.GeoDataFrame, *, lang: str = "zh",
             color = style.SENSITIVE_COLOR
         else:
             color = style.RISK_LEVEL_COLORS.get(int(_num(row.get("level")) or 1), "#e9a23b")
+        # the cluster colour follows the level, never for a restricted site (rank 0)
+        rank = 0 if sensitive else int(_num(row.get("level")) or 1)
         p: dict[str, Any] = {"_icon": badge(glyph, color, size=20, shape="circle"),
-                             "_tooltip": html.escape(popups.enum_label(category, lang))}
+                             "_tooltip": html.escape(popups.enum_label(category, lang)), "_rank": rank}
         if with_popup:
             p["_popup"] = popups.risk_popup(row, lang, sensitive=sensitive)
         return p

@@ -10,11 +10,13 @@ files, or an intranet URL) can be switched on; ``gcj02=True`` shifts GCJ-02 tile
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import Element
 from folium.elements import MacroElement
 from folium.template import Template
@@ -31,6 +33,7 @@ from gis.viz.elements import (
     TopPane,
 )
 from gis.viz.features import FeatureCollection
+from gis.viz.pack import PackedLayer
 from gis.viz.popups import pick
 
 Bounds = tuple[float, float, float, float]  # minlon, minlat, maxlon, maxlat
@@ -108,6 +111,7 @@ def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_S
     m = folium.Map(location=[(minlat + maxlat) / 2, (minlon + maxlon) / 2], zoom_start=14,
                    tiles=None, control_scale=True, zoom_snap=0.25, zoom_delta=0.5,
                    zoom_control=theme != "dark")
+    m.options["max_zoom"] = 19  # no tile layer sets it; Leaflet.markercluster needs it
     use_offline_assets(m, static_url=static_url)
     m.fit_bounds([[minlat, minlon], [maxlat, maxlon]])
     if refit:
@@ -126,13 +130,23 @@ def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_S
 
 
 def add_basemap(m: folium.Map, basemap: Basemap, *, viewport_scale: bool = False,
-                interactive: bool = True) -> folium.Map:
-    """Add the basemap layers (not in a layer control; only roads answer the mouse, with names)."""
-    for name in ("water", "campuses", "casing", "roads", "jurisdictions"):
+                interactive: bool = True, packed: Mapping[str, PackedLayer] | None = None) -> folium.Map:
+    """Add the basemap layers (not in a layer control; only roads answer the mouse, with names).
+
+    Road casings are drawn from the roads' own data (sent once). ``packed`` holds cached
+    :class:`~gis.viz.pack.PackedLayer` of the collections by name (packed here otherwise).
+    """
+    casing = None
+    if basemap.casing["features"]:
+        color = basemap.casing["features"][0]["properties"]["_style"]["color"]
+        casing = {"color": color, "extra": 1.6}
+    for name in ("water", "campuses", "roads", "jurisdictions"):
         data = getattr(basemap, name)
         if data["features"]:
-            StyledGeoJson(data, name=name, interactive=interactive and name == "roads", control=False,
-                          viewport_scale=viewport_scale).add_to(m)
+            StyledGeoJson((packed or {}).get(name) or data, name=name,
+                          interactive=interactive and name == "roads", control=False,
+                          viewport_scale=viewport_scale,
+                          casing=casing if name == "roads" else None).add_to(m)
     return m
 
 
@@ -184,18 +198,48 @@ def add_tiles(m: folium.Map, tiles: TileOptions, *, static_url: str = DEFAULT_ST
         GcjTileShift(layer, glat - lat, glng - lng).add_to(m)
 
 
-def feature_group(name: str, collections: Sequence[FeatureCollection]) -> folium.FeatureGroup:
-    """One FeatureGroup holding the non-empty collections (for ``st_folium(feature_group_to_add=…)``)."""
+# At county zoom the point layers aggregate (Leaflet.markercluster): a cluster shows how many
+# it holds, coloured by its worst member (``_rank`` of the features). Individual symbols and
+# their popups appear from zoom ``disableAt`` on, or earlier where they stand apart.
+CLUSTERS: dict[str, dict[str, Any]] = {
+    "schools": {"kind": "schools", "disableAt": 15, "radius": 60, "size": 1.15,
+                "colors": {str(r): style.LEVEL_COLORS[k] for k, r in style.LEVEL_RANK.items()}},
+    "crossings": {"kind": "crossings", "disableAt": 16, "radius": 90, "size": 0.7,
+                  "color": style.CROSSING_COLORS["police"], "colors": {"1": style.CROSSING_COLORS["none"]}},
+    "risks": {"kind": "risks", "disableAt": 16, "radius": 90, "size": 0.7,
+              "color": style.SENSITIVE_COLOR,
+              "colors": {str(k): c for k, c in style.RISK_LEVEL_COLORS.items()}},
+}
+# Camera sectors (tens of metres) from zoom 15 on; below it, clusters of camera positions.
+SWAPS: dict[str, dict[str, Any]] = {
+    "cameras": {"kind": "cameras", "minZoom": 15, "disableAt": 17, "radius": 60, "size": 0.8,
+                "color": style.CAMERA_STYLE["networked"]["fillColor"]},
+}
+
+
+def feature_group(name: str, collections: Sequence[FeatureCollection | PackedLayer], *,
+                  cluster: bool = True) -> folium.FeatureGroup:
+    """One FeatureGroup holding the non-empty collections (for ``st_folium(feature_group_to_add=…)``).
+
+    Layers named in :data:`CLUSTERS` cluster at county zoom, those in :data:`SWAPS` swap to
+    clustered points below their zoom (``cluster=False``: always individual symbols).
+    """
     group = folium.FeatureGroup(name=name)
     for data in collections:
-        if data["features"]:
-            StyledGeoJson(data, control=False).add_to(group)
+        n = data.n if isinstance(data, PackedLayer) else len(data["features"])
+        if n:
+            StyledGeoJson(data, control=False, cluster=CLUSTERS.get(name) if cluster else None,
+                          swap=SWAPS.get(name) if cluster else None).add_to(group)
     return group
 
 
 def swatch_circle(color: str, *, hollow: bool = False) -> str:
     fill = "#ffffff" if hollow else color
     return f'<i class="hx-sw hx-sw-circle" style="background:{fill};border-color:{color}"></i>'
+
+
+def swatch_cluster(color: str) -> str:
+    return f'<i class="hx-sw hx-sw-cluster" style="background:{color}">9</i>'
 
 
 def swatch_badge(color: str, glyph: str) -> str:
@@ -219,9 +263,11 @@ def legend_sections(lang: str, *, layers: Sequence[str] = ("schools", "posts", "
 
     sections = []
     if "schools" in layers:
-        sections.append((pick(lang, "学校（防护评估）", "Schools (assessment)"),
-                         [(swatch_circle(style.LEVEL_COLORS[k]), level_label(k, lang))
-                          for k in ("good", "weak", "critical", "unassessed")]))
+        items = [(swatch_circle(style.LEVEL_COLORS[k]), level_label(k, lang))
+                 for k in ("good", "weak", "critical", "unassessed")]
+        items.append((swatch_cluster(style.LEVEL_COLORS["critical"]),
+                      pick(lang, "聚合：所数，取最差等级色", "cluster: count, worst level")))
+        sections.append((pick(lang, "学校（防护评估）", "Schools (assessment)"), items))
     if "posts" in layers:
         sections.append((pick(lang, "警务点", "Police posts"),
                          [(swatch_badge(c, g), enum_label(k, lang)) for k, (c, g) in style.POST_STYLE.items()]))
@@ -270,3 +316,75 @@ def zoom_for_bounds(bounds: Bounds, *, width_px: int, height_px: int, padding_px
     zx = math.log2(max(width_px - 2 * padding_px, 1) / (256.0 * dx))
     zy = math.log2(max(height_px - 2 * padding_px, 1) / (256.0 * dy))
     return float(min(max_zoom, math.floor(min(zx, zy) * 4) / 4))
+
+
+# ---------------------------------------------------------------- the overview's layers
+
+DEFAULT_LAYERS = ("schools", "posts", "crossings", "risks")
+LAYER_ORDER = ("reach", "circles", "cameras", "blind", "risks", "crossings", "posts", "schools")  # bottom→top
+
+
+def thematic_collections(data: Mapping[str, gpd.GeoDataFrame], assessment=None, *,
+                         cover: Mapping[str, gpd.GeoDataFrame] | None = None,
+                         reach: gpd.GeoDataFrame | None = None, lang: str = "zh",
+                         with_reach: bool = False) -> dict[str, FeatureCollection]:
+    """The overview's thematic layers as FeatureCollections (popups in ``lang``).
+
+    Parameters
+    ----------
+    data : mapping of layer name to GeoDataFrame
+        The stored layers (``schools``, ``police_posts``, ``crossings``, ``risk_sites``,
+        ``cameras``).
+    assessment : DataFrame, optional
+        The campus assessment (levels colour the schools and their clusters).
+    cover : mapping, optional
+        :func:`gis.coverage.coverage_map_layers` (camera ``sectors``, ``blind_spots``,
+        ``boundary_blind``).
+    reach : GeoDataFrame, optional
+        1/3/5-minute reach polygons (with ``circle_radius_m``), used when ``with_reach``.
+    """
+    schools, posts = data["schools"], data["police_posts"]
+    names = dict(zip(schools["id"].astype(str), schools["name"], strict=False)) if len(schools) else {}
+    post_names = dict(zip(posts["id"].astype(str), posts["name"], strict=False)) if len(posts) else {}
+    cover = cover or {}
+    sectors = cover.get("sectors")
+    cameras = data.get("cameras")
+    if sectors is not None and len(sectors) and cameras is not None and len(cameras):
+        extra = [c for c in ("status", "networked", "owner", "direction_deg", "fov_deg", "range_m")
+                 if c not in sectors.columns and c in cameras.columns]
+        key = "camera_id" if "camera_id" in sectors.columns else "id"
+        if extra and key in sectors.columns:
+            cams = pd.DataFrame(cameras[["id", *extra]]).rename(columns={"id": key})
+            sectors = sectors.merge(cams, on=key, how="left")
+    out = {
+        "schools": features.school_features(schools, assessment, lang=lang),
+        "posts": features.post_features(posts, lang=lang),
+        "crossings": features.crossing_features(data["crossings"], lang=lang, school_names=names),
+        "risks": features.risk_features(data["risk_sites"], lang=lang),
+        "cameras": features.camera_features(sectors, lang=lang) if sectors is not None
+        else features.empty_collection(),
+        "blind": features.blind_features(cover.get("blind_spots"), cover.get("boundary_blind"), lang=lang),
+    }
+    if with_reach:
+        out["reach"] = features.reach_features(reach, lang=lang, post_names=post_names)
+        out["circles"] = features.circle_features(reach, posts, lang=lang)
+    return out
+
+
+def overview_groups(collections: Mapping[str, FeatureCollection | PackedLayer],
+                    chosen: Sequence[str], *,
+                    order: Sequence[str] = LAYER_ORDER) -> list[folium.FeatureGroup]:
+    """One feature group per chosen layer in ``order`` (bottom to top) that has a collection,
+    clustered where :data:`CLUSTERS` says."""
+    return [feature_group(name, [collections.get(name) or features.empty_collection()])
+            for name in order if name in chosen and name in collections]
+
+
+def map_payload_bytes(m: folium.Map, groups: Sequence[folium.FeatureGroup] = ()) -> int:
+    """Bytes of the map as streamlit-folium ships it: the map's HTML with its feature groups.
+
+    The groups are added to ``m`` (as streamlit-folium does); render a fresh map afterwards.
+    """
+    for group in groups:
+        group.add_to(m)
+    return len(m.get_root().render().encode("utf-8"))

@@ -94,8 +94,11 @@ FOCUS_STYLE = {
 ROUTE_COLORS = ("#1f4e9c", "#6a4c93", "#2a9d8f", "#e76f51")
 
 
+LEVEL_RANK = {"unassessed": 0, "good": 1, "weak": 2, "critical": 3}  # cluster colour: the worst
+
+
 def school_radius(enrollment: float | None) -> float:
     """Circle radius in pixels for a school of ``enrollment`` pupils (6–12 px)."""
     if enrollment is None or enrollment != enrollment or enrollment <= 0:
         return 7.0
-    return float(min(12.0, 6.0 + (enrollment / 500.0)))
+    return round(float(min(12.0, 6.0 + (enrollment / 500.0))) * 2) / 2  # half pixels: few styles

@@ -1,0 +1,142 @@
+"""The map at county scale (the generated county, 1,000 schools): light and legible.
+
+- the overview's payload, asserted as a size from the rendered map HTML (what
+  streamlit-folium sends on a page view), stays within 2 MB and still holds every school;
+- in the real app in Chromium, the schools aggregate at county zoom (clusters whose counts
+  add up to every school) and appear one by one, with their popup, after zooming in.
+Timings are measured by bench/bench_app_scale.py, never here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from gis.config import load_settings
+from gis.coverage import assess_campuses, coverage_map_layers
+from gis.demo_county import load_county
+from gis.network import load_road_graph
+from gis.store import open_store
+from gis.viz import maps
+from gis.viz.pack import pack_layer
+
+SCHOOLS = 1000
+BUDGET = 2_000_000  # bytes per overview page view
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@pytest.fixture(scope="module")
+def county_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("county") / "county.db"
+    store = open_store(f"sqlite:///{path}")
+    load_county(store, schools=SCHOOLS)
+    layers = store.read_layers()
+    store.close()
+    return path, layers
+
+
+@pytest.fixture(scope="module")
+def overview(county_db):
+    _, layers = county_db
+    settings = load_settings()
+    graph = load_road_graph(layers["roads"], settings=settings)
+    table = assess_campuses(layers, graph=graph, settings=settings).drop(columns="geometry")
+    cover = coverage_map_layers(layers, settings=settings)
+    colls = maps.thematic_collections(layers, table, cover=cover, lang="zh")
+    bm = maps.build_basemap(roads=layers["roads"], water=None, schools=layers["schools"],
+                            posts=layers["police_posts"])
+    return layers, table, colls, bm
+
+
+def _overview_map(bm):
+    m = maps.new_map(bm.bounds)
+    maps.add_basemap(m, bm)
+    maps.add_legend(m, "zh")
+    return m
+
+
+def test_overview_payload_within_budget_at_1000_schools(overview):
+    layers, table, colls, bm = overview
+    size = maps.map_payload_bytes(_overview_map(bm), maps.overview_groups(colls, maps.DEFAULT_LAYERS))
+    assert size <= BUDGET, f"overview map is {size / 1e6:.2f} MB"
+    # nothing was dropped to get there: every school, crossing and risk site is in the page
+    packed = {name: pack_layer(colls[name]) for name in maps.DEFAULT_LAYERS}
+    assert packed["schools"].n == SCHOOLS
+    assert packed["crossings"].n == len(layers["crossings"])
+    assert packed["risks"].n == len(layers["risk_sites"])
+    # the plain GeoJSON of the same layers (what the map shipped before packing) is far bigger
+    plain = sum(len(json.dumps(colls[name]).encode()) for name in maps.DEFAULT_LAYERS)
+    plain += len(json.dumps(bm.roads).encode()) + len(json.dumps(bm.casing).encode())
+    assert plain > 4 * size
+
+
+def test_packed_popups_rebuild_exactly_and_stay_escaped(overview):
+    _, _, colls, _ = overview
+    from gis.viz.pack import pack_collection
+
+    packed = pack_collection(colls["schools"])
+    words = packed["d"]
+    for k in (0, 17, 999):
+        parts = packed["p"][k]
+        html = "".join(words[x] if isinstance(x, int) else x for x in parts)
+        assert html == colls["schools"]["features"][k]["properties"]["_popup"]
+    # coordinates survive quantisation to about a metre
+    q, (ox, oy) = packed["q"], packed["o"]
+    x, y = packed["g"][999]
+    lon, lat = colls["schools"]["features"][999]["geometry"]["coordinates"]
+    assert abs((x + ox) / q - lon) < 1e-5 and abs((y + oy) / q - lat) < 1e-5
+
+
+def test_camera_layer_swaps_to_clusters_and_stays_light(overview):
+    _, _, colls, bm = overview
+    size = maps.map_payload_bytes(_overview_map(bm), maps.overview_groups(colls, ("cameras",)))
+    assert size <= BUDGET
+    html = _overview_map(bm)
+    maps.overview_groups(colls, ("cameras",))[0].add_to(html)
+    assert "hxZoomSwap" in html.get_root().render()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, overview, start_app,
+                                                                  browser):
+    path, layers = county_db
+    url, _ = start_app(database=str(path))
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(url, wait_until="domcontentloaded")
+        frame = page.frame_locator(MAP_FRAME)
+        frame.locator(".hx-cluster-schools").first.wait_for(state="visible", timeout=120_000)
+        time.sleep(1.5)
+        counts = [int(t) for t in frame.locator(".hx-cluster-schools .hx-cluster-in").all_inner_texts()]
+        singles = frame.locator(".leaflet-hxTop-pane path").count()
+        # county zoom: far fewer symbols than schools, and together they hold every school
+        assert len(counts) >= 10 and singles < 100
+        assert sum(counts) + singles == SCHOOLS
+        assert len(counts) + singles < SCHOOLS / 4
+        # crossings and risk sites thin out the same way
+        assert frame.locator(".hx-cluster-crossings").count() > 0
+        assert frame.locator(".hx-cluster-risks").count() > 0
+        # zoom in on one school: the clusters open into individual schools with popups
+        gate = layers["schools"].geometry.iloc[0].geoms[0]
+        map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
+        map_frame.evaluate(f"() => map_div.setView([{gate.y}, {gate.x}], 16, {{animate: false}})")
+        time.sleep(1.5)
+        assert frame.locator(".hx-cluster-schools").count() == 0
+        circles = frame.locator(".leaflet-hxTop-pane path")
+        assert circles.count() >= 1
+        map_frame.evaluate("""() => { var hit = null; map_div.eachLayer(function (l) {
+            if (!hit && l.options && l.options.pane === "hxTop" && l.getPopup && l.getPopup()) { hit = l; } });
+            hit.openPopup(); }""")
+        popup = frame.locator(".leaflet-popup-content")
+        popup.wait_for(state="visible", timeout=10_000)
+        assert re.search(r"演示·.+在校人数", popup.inner_text(), re.S)
+        assert not errors, errors
+    finally:
+        context.close()
