@@ -32,7 +32,7 @@ MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 def county_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("county") / "county.db"
     store = open_store(f"sqlite:///{path}")
-    load_county(store, schools=SCHOOLS)
+    load_county(store, schools=SCHOOLS, records=False)  # the map's layers; records cost 20 s
     layers = store.read_layers()
     store.close()
     return path, layers

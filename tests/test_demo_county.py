@@ -78,16 +78,22 @@ def test_load_twice_changes_nothing_and_keeps_user_rows(store):
                             ).rename_geometry("gates")
     store.init()
     store.write_layer("schools", user, source="学校.xlsx", actor="test")
-    first = load_county(store, schools=30, seed=3)
+    # the campaign's records, register and accounts once (on SQLite; they cost seconds)
+    records = str(store.url).startswith("sqlite")
+    first = load_county(store, schools=30, seed=3, records=records)
     assert first["schools"]["inserted"] == 30 and first["roads"]["inserted"] > 5000
-    second = load_county(store, schools=30, seed=3)
+    second = load_county(store, schools=30, seed=3, records=False)
     for layer, counts in second.items():
         assert counts["inserted"] == counts["updated"] == counts["deleted"] == 0, layer
-    fewer = load_county(store, schools=20, seed=3)
+    fewer = load_county(store, schools=20, seed=3, records=False)
     assert fewer["schools"]["deleted"] == 10
     schools = store.read_layer("schools")
     assert "user-1" in set(schools["id"]) and len(schools) == 21
     assert store.get_meta("demo_area") == "county-sim"
+    # person records are not map points: they went to the restricted register
+    assert (store.read_layer("risk_sites")["category"] != "person").all()
+    if records:
+        assert first["risk_persons"]["inserted"] > 0 and first["inspections"]["inserted"] > 0
 
 
 def test_cli_builds_the_county_and_refuses_a_bad_size(tmp_path):
