@@ -219,6 +219,9 @@ def test_overview_title_and_map_use_the_web_font(server, bare_browser):
         legend.wait_for(timeout=60_000)
         map_frame = next(f for f in page.frames if f.url and f is not page.main_frame
                          and f.locator(".leaflet-container").count())
+        # the frame's stylesheets load beside its scripts: wait for map.css before measuring
+        map_frame.wait_for_function("""() => { const e = document.querySelector('.hx-legend summary');
+            return e && getComputedStyle(e).fontFamily.includes('Huxiao Sans SC'); }""", timeout=30_000)
         _check_element(map_frame, legend, name="map_legend", screenshot_page=page)
         # a school's popup (built in the frame by Leaflet): open the first popup bound to a layer
         opened = map_frame.evaluate("""() => {
