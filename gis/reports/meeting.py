@@ -138,7 +138,7 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
             for r in per.to_dict("records")], (40, 16, 16, 22, 26, 22, 18, 26), ("LEFT", *["CENTER"] * 7))
     trend = trends.get(COUNTY)
     if trend is not None and len(trend):
-        _heading(pdf, "月度趋势")
+        _heading(pdf, "月度趋势", need=72)
         pdf.image(io.BytesIO(trend_png(trend)), x=12, w=186, h=60.5)
     _heading(pdf, "二、达标情况（对照县局方案目标）")
     _rates_table(pdf, compliance_rates(ctx.assessment, figures.schools, settings=settings))

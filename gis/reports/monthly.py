@@ -127,8 +127,9 @@ def file_stem(month: str, jurisdiction_id: str) -> str:
     return f"monthly_{month}_" + (re.sub(r"[^A-Za-z0-9_-]+", "_", jurisdiction_id).strip("_") or "x")
 
 
-def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > 250:
+def _heading(pdf: FPDF, text: str, *, need: float = 25.0) -> None:
+    """A section heading; a new page first when less than ``need`` mm is left below it."""
+    if pdf.get_y() + need > pdf.h - pdf.b_margin:
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font(FONT, size=12)
@@ -227,7 +228,7 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     # trend
     trend = inputs.trends.get(jid)
     if trend is not None and len(trend):
-        _heading(pdf, "二、月度趋势")
+        _heading(pdf, "二、月度趋势", need=72)
         pdf.image(io.BytesIO(trend_png(trend)), x=12, w=186, h=60.5)
     # weak campuses
     _heading(pdf, "三、薄弱校园及原因")
