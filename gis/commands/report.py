@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from pathlib import Path
 
 from gis.config import Settings
@@ -50,7 +51,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         check_output_dir(args.out, option="--out")
         figures, files = produce_monthly_report(store, settings=settings, month=month, out_dir=args.out,
                                                 today=today, jurisdictions=args.jurisdiction,
-                                                actor=args.actor, save_snapshot=not args.no_snapshot)
+                                                actor=args.actor, save_snapshot=not args.no_snapshot,
+                                                workers=max(1, min(os.cpu_count() or 1, 8)))
         county = figures.row("全县")
         print(f"月报 {month}：PDF {len(files['pdf'])} 份，XLSX {files['xlsx'][0].name} → {args.out}")
         print(f"monthly report {month}: {len(files['pdf'])} PDFs; county: inspections "
