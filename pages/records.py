@@ -31,8 +31,10 @@ chosen = st.multiselect(tr("派出所辖区", "Jurisdiction"), stations, format_
 
 m, groups = views.overview_map(ctx, lang, ["posts", "cycle"], legend_open=False)
 shell.show_map(m, key="records_map", height=480, groups=groups)
-st.caption(tr("✓ 均已完成　! 即将到期　缺 检查缺项　逾 整改逾期（蓝圈：有未销号通知书）。点击学校查看最近检查与未销号通知书。",
-              "✓ all done · ! due soon · 缺 missing · 逾 overdue notice (blue ring: open notices). Click a school."))
+st.caption(tr("✓ 均已完成　! 即将到期　缺 检查缺项　逾 整改逾期（蓝圈：有未销号通知书）。点击学校查看最近检查与未销号通知书，"
+              "弹窗中的链接打开该校的新增检查。",
+              "✓ all done · ! due soon · 缺 missing · 逾 overdue notice (blue ring: open notices). Click a school; "
+              "its popup links to recording an inspection."))
 
 shown = per if not chosen else per[per["jurisdiction_id"].isin([*chosen, "全县"])]
 st.dataframe(shown.drop(columns=["jurisdiction_id"]).rename(columns={
@@ -53,6 +55,7 @@ with tabs[1]:
     cy.notices_section(ctx, chosen)
 with tabs[2]:
     cy.add_inspection_form(ctx)
+    cy.failed_item_buttons(ctx)
 with tabs[3]:
     cy.drills_section(ctx)
 with tabs[4]:

@@ -58,3 +58,24 @@ def test_overview_has_the_notice_tile_and_the_reminder(app):
     if dt.date.today().day >= 17:
         assert any(f"{month} 月报" in str(w.value) for w in app.warning)
     store.close()
+
+
+def test_popup_link_and_failed_item_notice(app):
+    """The school popup's link preselects the school in the form; a failed item without a
+    notice is offered as a one-click notice."""
+    from gis.cycle.edits import add_inspection
+    from gis.store import open_store
+
+    store = open_store(app.db_url)
+    school = store.read_layer("schools").iloc[3]["id"]
+    rid = add_inspection(store, school_id=school, day=dt.date.today(), kind="station",
+                         failed_items=["门卫值守登记不全"])
+    app.query_params["school"] = school
+    app.run()
+    app.switch_page("pages/records.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox[0].value == school
+    assert any("尚未下发通知书" in str(m.value) for m in app.markdown)
+    assert any(b.key.startswith(f"failed_{rid}_") for b in app.button)   # clicked in the browser test
+    store.close()

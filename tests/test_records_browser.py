@@ -92,6 +92,21 @@ def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     audit = store.read_audit(layer="notices", row_id=rid)
     assert {"*", "status", "closed_on", "reviewed_by"} <= set(audit["field"])
     assert str(school) in set(store.read_layer("schools")["id"].astype(str))
+    # a failed item of an inspection without a notice: one click on the add-inspection tab
+    from gis.cycle.edits import add_inspection
+
+    rid2 = add_inspection(store, school_id=str(school), day=dt.date.today(), kind="station",
+                          failed_items=["门卫值守登记不全"])
+    page.goto(f"{url}/records?school={school}", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    page.get_by_role("tab", name="新增检查").click()
+    page.get_by_text("门卫值守登记不全").last.wait_for(timeout=60_000)
+    page.locator(f'[class*="st-key-failed_{rid2}_0"] button').click()
+    page.get_by_text("已下发整改通知书 ZG").wait_for(timeout=60_000)
+    made = store.read_layer("notices")
+    made = made[made["origin"] == f"检查 {rid2} 不合格项"]
+    assert len(made) == 1 and made.iloc[0]["items"] == "门卫值守登记不全"
+    assert _count(page, RING, 1) == 1
     assert external == []
     page.close()
     store.close()

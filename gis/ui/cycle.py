@@ -224,9 +224,12 @@ def add_inspection_form(ctx: cache.Context) -> None:
     from gis.schema import ENUM_LABELS_ZH, INSPECTION_KINDS
 
     names = school_choices(ctx)
+    wanted = st.query_params.get("school")   # from a school's popup on the map
+    ids = list(names)
     with st.form("add_inspection", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
-        school = c1.selectbox(tr("学校", "School"), list(names), format_func=lambda s: names[s])
+        school = c1.selectbox(tr("学校", "School"), ids, format_func=lambda s: names[s],
+                              index=ids.index(wanted) if wanted in ids else 0)
         day = c2.date_input(tr("检查日期", "Date"), value=dt.date.today(), max_value=dt.date.today())
         kind = c3.selectbox(tr("检查类型", "Kind"), INSPECTION_KINDS, format_func=lambda k: ENUM_LABELS_ZH[k])
         c4, c5 = st.columns(2)
@@ -250,6 +253,50 @@ def add_inspection_form(ctx: cache.Context) -> None:
                 st.error(str(exc))
             else:
                 st.session_state["cycle_flash"] = text
+                st.rerun()
+
+
+def failed_items_without_notice(ctx: cache.Context, *, limit: int = 20) -> pd.DataFrame:
+    """Recent inspections' failed items that no notice names yet (newest first)."""
+    data = cycle(ctx)
+    ins = data["records"].get("inspections")
+    if ins is None or not len(ins):
+        return pd.DataFrame(columns=["inspection_id", "school_id", "date", "item"])
+    origins = set(data["notices"]["origin"].dropna().astype(str)) if len(data["notices"]) else set()
+    rows = []
+    for r in ins.sort_values("date", ascending=False).to_dict("records"):
+        if not isinstance(r.get("failed_items"), str) or f"检查 {r['id']} 不合格项" in origins:
+            continue
+        rows += [{"inspection_id": r["id"], "school_id": r["school_id"], "date": r["date"], "item": item.strip()}
+                 for item in r["failed_items"].split("；") if item.strip()]
+        if len(rows) >= limit:
+            break
+    return pd.DataFrame(rows[:limit], columns=["inspection_id", "school_id", "date", "item"])
+
+
+def failed_item_buttons(ctx: cache.Context) -> None:
+    """One button per failed item of a past inspection: issue its notice in one click."""
+    from gis.cycle.edits import issue_notice
+
+    items = failed_items_without_notice(ctx)
+    if not len(items):
+        return
+    names = school_choices(ctx)
+    days = config().notice_default_days
+    st.markdown(tr(f"**检查发现的不合格项（尚未下发通知书）**，期限 {days} 天",
+                   f"**Failed items without a notice** (deadline {days} days)"))
+    for k, r in enumerate(items.to_dict("records")):
+        c1, c2 = st.columns([5, 1])
+        c1.write(f"{r['date']} {names.get(str(r['school_id']), r['school_id'])}：{r['item']}")
+        if c2.button(tr("下发通知书", "Issue notice"), key=f"failed_{r['inspection_id']}_{k}"):
+            try:
+                rid = issue_notice(cache.get_store(ctx.url), school_id=str(r["school_id"]), items=r["item"],
+                                   deadline=dt.date.today() + dt.timedelta(days=days),
+                                   origin=f"检查 {r['inspection_id']} 不合格项")
+            except GisError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["cycle_flash"] = tr(f"已下发整改通知书 {rid}", f"Notice {rid} issued")
                 st.rerun()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
@@ -55,6 +56,9 @@ def work_block(school_id: str, *, inspections: pd.DataFrame, notices: pd.DataFra
         block += f'<ul class="hx-reasons">{"".join(items)}</ul>'
     else:
         block += f"<div>{pick(lang, '无', 'none')}</div>"
+    link = f"/records?school={quote(school_id, safe='')}"
+    block += (f'<div class="hx-pop-sub"><a href="{html.escape(link)}" target="_top">'
+              f"{pick(lang, '＋ 新增检查 / 下发通知书', '+ record an inspection / issue a notice')}</a></div>")
     return block
 
 
