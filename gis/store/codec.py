@@ -170,7 +170,32 @@ def clean_column(layer: str, ids: list[str], f: Field, values: pd.Series) -> lis
             else:
                 cleaned.append(clean_value(layer, rid, f, value))
         return cleaned
+    if _already_canonical(f, values):
+        return values
     return [clean_value(layer, rid, f, value) for rid, value in zip(ids, values, strict=True)]
+
+
+def _already_canonical(f: Field, values: list[Any]) -> bool:
+    """True when every value of an int/float/bool column is already what ``clean_value``
+    would return (plain Python values in range, ``None`` only where allowed): skips the
+    per-value pass for clean imports."""
+    want = {"int": int, "float": float, "bool": bool}.get(f.kind)
+    if want is None:
+        return False
+    low = -math.inf if f.low is None else f.low
+    high = math.inf if f.high is None else f.high
+    for v in values:
+        if v is None:
+            if f.required:
+                return False
+            continue
+        if type(v) is not want:
+            return False
+        if want is float and not math.isfinite(v):
+            return False
+        if want is not bool and not (low <= v <= high):
+            return False
+    return True
 
 
 def _clean_geometry_column(layer: str, ids: list[str], f: Field, values: list[Any]) -> list[Any]:
