@@ -202,3 +202,26 @@ def test_a_point_far_from_every_road_is_not_called_stranded(fragmented):
     far = local_points(field=(2000, 2000))  # 1 000 m from both: off-network, not stranded
     snapped = snap_points(graph, far, config=config)
     assert snapped.attrs["far_points"] == ["field"] and snapped.attrs["stranded_points"] == []
+
+
+def test_zipped_shapefile_without_prj_or_attributes_previews_with_both_warnings(tmp_path):
+    """What a planner uploads on 数据管理: a .zip of .shp/.shx/.dbf, no .prj, no columns."""
+    import zipfile
+
+    from gis.io.importer import prepare_import
+
+    shp = tmp_path / "lines.shp"
+    write_bare_lines(shp, crs="EPSG:4326", prj=False)
+    archive = tmp_path / "lines.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for part in tmp_path.glob("lines.*"):
+            if part.suffix != ".zip":
+                z.write(part, part.name)
+    preview = prepare_import("roads", archive, road_class="unclassified")
+    assert preview.rejected == 0 and preview.accepted == 4
+    assert set(preview.records["highway"]) == {"unclassified"}
+    assert sorted(preview.records["id"]) == [f"lines-{i}" for i in range(1, 5)]
+    text = "\n".join(preview.warnings)
+    assert "“unclassified”" in text and ".prj" in text
+    with pytest.raises(ValidationError, match="highway"):
+        prepare_import("roads", archive, road_class=None)  # no stated class: the column is required
