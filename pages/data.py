@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gis.ui import cache, editing, shell
+from gis.ui import auth, cache, editing, shell
 from gis.ui.i18n import tr
 
 shell.inject_css()
@@ -21,8 +21,13 @@ st.caption(tr("道路与演示学校数据 © OpenStreetMap contributors（ODbL�
 
 SECTIONS = {"import": ("导入", "Import"), "table": ("表格编辑", "Edit table"), "map": ("地图上移动", "Move on map"),
             "templates": ("导入模板", "Templates")}
+SECTIONS = {k: v for k, v in SECTIONS.items() if auth.allowed_here(*editing.SECTION_NEEDS[k])}
+if not SECTIONS:
+    st.info(tr("当前角色只能查看数据。", "Your role may view the data only."))
+    st.stop()
+first = next(iter(SECTIONS))
 section = st.segmented_control(tr("操作", "Task"), list(SECTIONS), format_func=lambda k: tr(*SECTIONS[k]),
-                               default="import", key="data_section", label_visibility="collapsed") or "import"
+                               default=first, key="data_section", label_visibility="collapsed") or first
 if section == "import":
     st.caption(tr("先预览：列映射、可导入与被拒绝的行及原因；确认后一次性写入（同一文件重复导入不会产生变化）。"
                   "被拒绝的行可下载为隔离文件，改正后再导入。",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gis.ui import cache, shell, views
+from gis.ui import auth, cache, shell, views
 from gis.ui import cycle as cycle_ui
 from gis.ui.i18n import current_language, tr
 from gis.viz import maps, tables
@@ -38,11 +38,12 @@ event = st.dataframe(ranked.drop(columns="school_id"), hide_index=True, width="s
                      on_select="rerun", selection_mode="single-row", key="gaps_table")
 d1, d2, _ = st.columns([1, 1, 4])
 export = ranked.drop(columns="school_id")
-d1.download_button(tr("下载 Excel", "Download Excel"), tables.to_xlsx_bytes(export, sheet=tr("覆盖缺口", "gaps")),
-                   file_name="coverage_gaps.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d2.download_button(tr("下载 CSV", "Download CSV"), tables.to_csv_bytes(export), file_name="coverage_gaps.csv",
-                   mime="text/csv")
+if auth.allowed_here("export"):   # downloads are audited
+    d1.download_button(tr("下载 Excel", "Download Excel"), tables.to_xlsx_bytes(export, sheet=tr("覆盖缺口", "gaps")),
+                       file_name="coverage_gaps.xlsx", on_click=auth.audit_export, args=("gaps", "coverage_gaps.xlsx"),
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    d2.download_button(tr("下载 CSV", "Download CSV"), tables.to_csv_bytes(export), file_name="coverage_gaps.csv",
+                       mime="text/csv", on_click=auth.audit_export, args=("gaps", "coverage_gaps.csv"))
 
 rows = event.selection.rows if event is not None else []
 school_id = ranked["school_id"].iloc[rows[0]] if rows and len(ranked) else None

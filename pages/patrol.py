@@ -9,7 +9,7 @@ import streamlit as st
 
 from gis.errors import GisError
 from gis.reports import MIME_TYPES, ZIP_NAME
-from gis.ui import cache, shell, views
+from gis.ui import auth, cache, shell, views
 from gis.ui.i18n import current_language, tr
 from gis.viz.routes import route_feature_groups
 
@@ -58,7 +58,8 @@ with st.form("patrol_form"):
                            help=tr("薄弱、严重薄弱校园为必到点", "Weak and critical campuses are mandatory"))
     risks = r2.checkbox(tr("巡查校园周边风险点位", "Risk sites near schools"), True)
     solver = r3.selectbox(tr("求解器", "Solver"), ["pyvrp", "ortools"])
-    go = st.form_submit_button(tr("规划路线", "Plan routes"), type="primary")
+    go = st.form_submit_button(tr("规划路线", "Plan routes"), type="primary",
+                               disabled=not auth.allowed_here("plan"))
 if go:
     st.session_state["patrol_args"] = (custom if named == "custom" else named, int(units),
                                        (optional, risks, float(dwell)), solver, float(limit))
@@ -94,9 +95,10 @@ if len(missed):
 
 st.subheader(tr("路线单下载", "Route sheets"))
 st.download_button(tr("全部文件（zip）", "All files (zip)"), blobs[ZIP_NAME], file_name=ZIP_NAME,
-                   mime="application/zip", type="primary")
+                   mime="application/zip", type="primary", on_click=auth.audit_export, args=("patrol", ZIP_NAME))
 names = sorted(n for n in blobs if n != ZIP_NAME)
 for row in range(0, len(names), 6):
     for col, name in zip(st.columns(6), names[row:row + 6], strict=False):
         col.download_button(name, blobs[name], file_name=name, key=f"dl_{name}",
-                            mime=MIME_TYPES.get(Path(name).suffix, "application/octet-stream"))
+                            mime=MIME_TYPES.get(Path(name).suffix, "application/octet-stream"),
+                            on_click=auth.audit_export, args=("patrol", name))

@@ -212,20 +212,25 @@ def browser():
 def start_app(demo_store, tmp_path_factory):
     """Start ``streamlit run app.py`` on a free port against a private copy of the demo database.
 
-    Call ``start_app(config_toml="", log=path, database=None)``; it returns ``(url, database_url)``. Servers stop
-    when the test module ends.
+    Call ``start_app(config_toml="", log=path, database=None)``; it returns ``(url, database_url)``.
+    Servers stop when the test module ends. ``database``: another SQLite file to copy instead of
+    the guixi demo (county-sim). ``database_url=`` runs the server on that database itself (several
+    servers on one PostGIS share accounts and sessions). Nobody sees anything before signing in:
+    ``tests/signin.py`` has the browser's sign-in (demo accounts).
     """
     procs: list[tuple[subprocess.Popen, object]] = []
 
     def start(*, config_toml: str = "", log: Path | None = None,
-              database: str | None = None) -> tuple[str, str]:
+              database: str | None = None, database_url: str | None = None) -> tuple[str, str]:
         tmp = tmp_path_factory.mktemp("app")
-        db = tmp / "app.db"
-        # ``database``: another SQLite file to copy instead of the guixi demo (county-sim)
-        with sqlite3.connect(database or make_url(str(demo_store.url)).database) as source, \
-                sqlite3.connect(str(db)) as target:
-            source.backup(target)
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+        if database_url is None:
+            db = tmp / "app.db"
+            # ``database``: another SQLite file to copy instead of the guixi demo (county-sim)
+            with sqlite3.connect(database or make_url(str(demo_store.url)).database) as source, \
+                    sqlite3.connect(str(db)) as target:
+                source.backup(target)
+            database_url = f"sqlite:///{db}"
+        env = {**os.environ, "DATABASE_URL": database_url}
         if config_toml:
             config = tmp / "config.toml"
             config.write_text(config_toml, encoding="utf-8")
@@ -241,7 +246,7 @@ def start_app(demo_store, tmp_path_factory):
         procs.append((proc, out))
         url = f"http://127.0.0.1:{port}"
         _wait_healthy(url, proc)
-        return url, f"sqlite:///{db}"
+        return url, database_url
 
     yield start
     for proc, out in procs:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from signin import app_sign_in
 from sqlalchemy.engine import make_url
 from test_network_messy_roads import ISLAND, SQUARE, UTM, local_lines
 
@@ -55,7 +56,9 @@ def app(demo_store, tmp_path, monkeypatch):
     config.write_text(f'[network]\nmin_main_share = 0.9\ncache_dir = "{tmp_path / "cache"}"\n', encoding="utf-8")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.setenv("GIS_CONFIG", str(config))
-    return AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)
+    app_sign_in(at, f"sqlite:///{db}")
+    return at
 
 
 def test_overview_and_gaps_say_the_data_is_fragmented_and_draw_the_pieces(app, monkeypatch):
@@ -89,6 +92,7 @@ def test_no_notice_and_no_grey_pieces_when_the_network_holds_together(demo_store
     maps = []
     monkeypatch.setattr(gis.ui.shell, "show_map", lambda m, **kw: maps.append(m))
     app = AppTest.from_file(APP, default_timeout=120)
+    app_sign_in(app, f"sqlite:///{db}")
     app.run()
     assert not app.exception
     assert not any("不连通" in str(w.value) for w in app.warning)

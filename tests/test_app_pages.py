@@ -8,11 +8,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from signin import app_sign_in
 from sqlalchemy.engine import make_url
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ("pages/overview.py", "pages/gaps.py", "pages/patrol.py", "pages/data.py", "pages/wall.py",
-         "pages/scenarios.py")
+         "pages/scenarios.py", "pages/register.py", "pages/account.py")
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,9 @@ def app(demo_url, monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", demo_url)
     monkeypatch.delenv("GIS_CONFIG", raising=False)
-    return AppTest.from_file(APP, default_timeout=120)
+    at = AppTest.from_file(APP, default_timeout=120)
+    app_sign_in(at, demo_url)
+    return at
 
 
 def html_of(at) -> str:
@@ -118,6 +121,7 @@ def test_overview_and_gaps_on_postgis(postgis_url, postgis_store, monkeypatch):
     n_schools = len(postgis_store.read_layer("schools"))
     monkeypatch.setenv("DATABASE_URL", postgis_url)
     at = AppTest.from_file(APP, default_timeout=120)
+    app_sign_in(at, postgis_url)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert f'<div class="hx-kpi-value">{n_schools}</div>' in html_of(at)

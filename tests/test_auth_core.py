@@ -223,3 +223,12 @@ def test_config_keeps_audit_at_least_180_days_and_refuses_unknown_keys(settings)
         AuthConfig.from_settings(settings, audit_keep_days=30)
     with pytest.raises(ValidationError, match="unknown"):
         AuthConfig.from_settings(settings, max_failure=3)
+
+
+def test_addresses_are_normalised_and_trusted_proxies_match_networks():
+    assert accounts.normalise_address("::ffff:127.0.0.1") == "127.0.0.1"
+    assert accounts.normalise_address("10.0.0.1") == "10.0.0.1" and accounts.normalise_address(None) is None
+    on = AuthConfig(trusted_header="X-User", trusted_proxies=("10.8.0.0/24", "192.168.1.5"))
+    assert accounts.trusted_proxy("::ffff:10.8.0.9", config=on)
+    assert accounts.trusted_proxy("192.168.1.5", config=on) and not accounts.trusted_proxy("192.168.1.6", config=on)
+    assert not accounts.trusted_proxy("not-an-ip", config=on)

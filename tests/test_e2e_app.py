@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from signin import browser_sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -70,12 +71,16 @@ class Recorder:
         return out
 
 
-def _open(browser, url: str, *, width: int = 1920, height: int = 1080):
+def _open(browser, url: str, *, width: int = 1920, height: int = 1080, sign_in: bool = True):
+    """A fresh browser context on ``url``, signed in as the demo planner there (the app then
+    shows the page the URL asked for)."""
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
     rec = Recorder(context)
     page = context.new_page()
     rec.watch(page)
     page.goto(url, wait_until="domcontentloaded")
+    if sign_in:
+        browser_sign_in(page)
     return context, page, rec
 
 
@@ -182,7 +187,8 @@ def test_other_pages_render_offline(server, browser, path, title, has_map):
 @pytest.mark.parametrize("width,height", [(1920, 1080), (3840, 2160)])
 def test_wall_display_full_screen_rotates_offline(server, browser, width, height):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    context, page, rec = _open(browser, server + "/?view=wall", width=width, height=height)
+    context, page, rec = _open(browser, server + f"/?view=wall&kiosk={_kiosk_token(server)}", width=width,
+                               height=height, sign_in=False)
     try:
         page.wait_for_selector(".hx-kpi", timeout=60_000)
         assert page.locator(".hx-kpi").count() == 5
@@ -208,6 +214,18 @@ def test_wall_display_full_screen_rotates_offline(server, browser, width, height
         _check_clean(rec)
     finally:
         context.close()
+
+
+def _kiosk_token(server: str) -> str:
+    """A wall-display token issued as `python -m gis user kiosk` does."""
+    from gis.auth.accounts import issue_kiosk_token
+    from gis.store import open_store
+
+    store = open_store(SERVER_DB[server])
+    try:
+        return issue_kiosk_token(store, "e2e-wall")
+    finally:
+        store.close()
 
 
 def _refresh_keeps_the_map_and_shows_new_data(page, db_url: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from signin import browser_sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -22,6 +23,7 @@ def data_server(start_app):
 
 def _open_section(page, url: str, label: str) -> None:
     page.goto(f"{url}/data", wait_until="networkidle")
+    browser_sign_in(page)
     page.get_by_text("数据管理").first.wait_for(timeout=60000)
     page.get_by_role("radio", name=label, exact=True).click()
     page.wait_for_timeout(1500)
@@ -55,7 +57,8 @@ def test_drag_gate_and_save(data_server, browser):
     assert moved.x > before.x and moved.y < before.y           # dragged right and down
     assert after["version"] == first["version"] + 1
     audit = store.read_audit(layer="schools", row_id=first["id"])
-    assert (audit["field"] == "gates").any() and set(audit["actor"]) >= {"local"}
+    assert (audit["field"] == "gates").any() and set(audit["actor"]) >= {"demo_planner"}
+    assert set(audit.loc[audit["field"] == "gates", "address"]) == {"127.0.0.1"}
     assert external == []
     page.close()
     store.close()

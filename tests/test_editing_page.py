@@ -9,6 +9,7 @@ import folium
 import geopandas as gpd
 import pytest
 from shapely.geometry import MultiPoint, Point
+from signin import app_sign_in
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "data.py"
 
@@ -29,6 +30,7 @@ def test_data_page_renders_summary_and_tabs(page_env):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(PAGE), default_timeout=120)
+    app_sign_in(at, page_env.url)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert "导入到图层" in [s.label for s in at.selectbox]          # the import panel is shown first
@@ -43,6 +45,7 @@ def test_each_section_renders(page_env):
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(PAGE), default_timeout=120)
+    app_sign_in(at, page_env.url)
     at.run()
     at.button_group[0].set_value("templates").run()
     assert not at.exception

@@ -8,6 +8,7 @@ import folium
 import geopandas as gpd
 import pytest
 from shapely.geometry import LineString, MultiPoint, Point
+from signin import app_sign_in
 
 from gis.routing.plan import plan_patrols
 from gis.viz.routes import route_feature_groups, unit_collection, unserved_collection
@@ -58,6 +59,7 @@ def test_page_plans_and_offers_the_sheets(demo_store, monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", demo_store.url)
     at = AppTest.from_file(str(PAGE), default_timeout=180)
+    app_sign_in(at, demo_store.url)
     at.run()
     assert not at.exception
     at.number_input[0].set_value(3)  # units

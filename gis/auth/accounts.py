@@ -386,7 +386,7 @@ def resume(store, token: str | None, *, address: str | None,
     One read per page view; ``last_seen`` is written at most every ``session_touch_s``.
     A session found idle is ended and the expiry audited.
     """
-    if not token:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     sid = token_id(token)
     sessions, accounts = store.tables["sessions"], store.tables["accounts"]
@@ -422,7 +422,7 @@ def resume(store, token: str | None, *, address: str | None,
 
 def sign_out(store, token: str | None, *, address: str | None = None) -> None:
     """End the session of a token (audited)."""
-    if not token:
+    if not isinstance(token, str) or not token:
         return
     sid = token_id(token)
     table = store.tables["sessions"]
@@ -470,6 +470,14 @@ def totp_uri(secret: str, username: str, *, config: AuthConfig) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=config.totp_issuer)
 
 
+def has_totp(store, username: str) -> bool:
+    """Whether the account has a TOTP secret bound (the secret itself never leaves this module)."""
+    table = store.tables["accounts"]
+    with store.begin() as conn:
+        secret = conn.execute(select(table.c.totp_secret).where(table.c.username == username)).scalar()
+    return bool(secret)
+
+
 def enrol_totp(store, principal: Principal, secret: str, code: str) -> None:
     """Bind a TOTP secret to the principal's account once a code from it verifies."""
     if not pyotp.TOTP(secret).verify(re.sub(r"\s", "", code or ""), valid_window=1):
@@ -485,12 +493,24 @@ def enrol_totp(store, principal: Principal, secret: str, code: str) -> None:
 # -- trusted header (PKI gateway) ------------------------------------------------------------
 
 
+def normalise_address(address: str | None) -> str | None:
+    """A client address as written in the audit trail (``::ffff:10.0.0.1`` → ``10.0.0.1``)."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return str(address)[:64]
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return str(mapped or ip)
+
+
 def trusted_proxy(address: str | None, *, config: AuthConfig) -> bool:
     """True when ``address`` is one of ``[auth] trusted_proxies`` (addresses or networks)."""
     if not address or not config.trusted_header or not config.trusted_proxies:
         return False
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(normalise_address(address))
     except ValueError:
         return False
     for entry in config.trusted_proxies:
@@ -562,7 +582,7 @@ def revoke_kiosk_tokens(store, name: str, *, by: Principal = SYSTEM) -> int:
 
 def kiosk_principal(store, token: str | None, *, address: str | None) -> Principal | None:
     """The read-only wall principal of a valid kiosk token, or None."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:
         return None
     table = store.tables["kiosk_tokens"]
     with store.begin() as conn:

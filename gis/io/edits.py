@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry import MultiPoint, Point
 
+from gis.auth.principal import SYSTEM, Principal
 from gis.io import values as V
 from gis.io.china_crs import in_bounds
 from gis.io.importer import parse_attributes
@@ -248,8 +249,12 @@ def _check_versions(store, plan: EditPlan) -> None:
         raise StaleVersionError(msg)
 
 
-def apply_edits(store, plan: EditPlan, *, actor: str = "local", source: str = "user") -> EditOutcome:
+def apply_edits(store, plan: EditPlan, *, actor: str | None = None, source: str = "user",
+                principal: Principal = SYSTEM) -> EditOutcome:
     """Write an ``EditPlan``: versions checked first, then upserts and deletes (one transaction each).
+
+    ``principal`` is the acting account (the store refuses rows outside its role or
+    jurisdiction with ``AccessDeniedError``); ``actor`` defaults to its user name.
 
     Raises
     ------
@@ -267,9 +272,11 @@ def apply_edits(store, plan: EditPlan, *, actor: str = "local", source: str = "u
     _check_versions(store, plan)
     inserted, updated = [], []
     if len(plan.upserts):
-        result = store.write_layer(plan.layer, plan.upserts, source=source, actor=actor)
+        result = store.write_layer(plan.layer, plan.upserts, source=source, actor=actor,
+                                   principal=principal)
         inserted, updated = list(result.inserted), list(result.updated)
     deleted = 0
     if plan.deletes:
-        deleted = store.delete_rows(plan.layer, list(plan.deletes), versions=plan.deletes, actor=actor)
+        deleted = store.delete_rows(plan.layer, list(plan.deletes), versions=plan.deletes, actor=actor,
+                                    principal=principal)
     return EditOutcome(inserted, updated, deleted)

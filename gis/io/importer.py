@@ -29,6 +29,8 @@ import shapely
 from shapely.geometry import MultiPoint, Point
 from shapely.geometry.base import BaseGeometry
 
+from gis.auth import policy
+from gis.auth.principal import SYSTEM, Principal
 from gis.errors import ValidationError
 from gis.io import values as V
 from gis.io.china_crs import (
@@ -725,7 +727,7 @@ def _records_frame(layer: Layer, rows: list[int], parsed: dict[int, dict], geoms
 
 def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor: str = "local",
                   quarantine: bool = True, quarantine_path: Path | None = None,
-                  fallback_dir: Path | None = None) -> ImportOutcome:
+                  fallback_dir: Path | None = None, principal: Principal = SYSTEM) -> ImportOutcome:
     """Write the accepted rows in one transaction and quarantine the rejected ones.
 
     Parameters
@@ -740,14 +742,21 @@ def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor:
         Where the quarantine file goes when it cannot be written next to the input (a
         read-only folder): ``data/quarantine/`` by default. The valid rows are committed
         either way and ``quarantine_note`` says where the file went.
+    principal : Principal
+        Who imports (``import`` permission on the layer); the import is audited.
     """
+    policy.require(principal, "import", preview.layer)
     qpath, note = None, ""
     if preview.rejected and quarantine:
         qpath, note = _write_quarantine_somewhere(preview, quarantine_path, fallback_dir)
     if strict and preview.rejected or preview.accepted == 0:
         return ImportOutcome([], [], [], preview.rejected, committed=False, quarantine=qpath, quarantine_note=note)
     frame = preview.records.reset_index(drop=True)
-    result = store.write_layer(preview.layer, frame, source=preview.table.path.name, actor=actor)
+    result = store.write_layer(preview.layer, frame, source=preview.table.path.name, actor=actor,
+                               principal=principal)
+    store.audit_event("import", principal=principal, obj=preview.layer, layer=preview.layer,
+                      detail=f"{preview.table.path.name}: {len(result.inserted)} new, {len(result.updated)} "
+                             f"updated, {preview.rejected} rejected")
     return ImportOutcome(list(result.inserted), list(result.updated), list(result.unchanged),
                          preview.rejected, committed=True, quarantine=qpath, quarantine_note=note)
 

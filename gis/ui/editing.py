@@ -35,7 +35,7 @@ from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.io.templates import write_template
 from gis.schema import ENUM_LABELS_ZH, LAYER_NAMES, LAYERS, main_gate
-from gis.ui import cache
+from gis.ui import auth, cache
 from gis.ui.i18n import current_language, tr
 
 CRS_OPTIONS = {"wgs84": ("WGS-84（GPS、天地图、OSM）", "WGS-84 (GPS, Tianditu, OSM)"),
@@ -49,6 +49,11 @@ UPLOAD_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "zip", "gpkg", 
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$])")
+
+
+# what each section of the 数据管理 page needs (gis.auth.policy action, layer)
+SECTION_NEEDS = {"import": ("import", "schools"), "templates": ("import", "schools"),
+                 "table": ("write", "schools"), "map": ("write", "schools")}
 
 
 def plain(text: str) -> str:
@@ -169,7 +174,9 @@ def import_panel(ctx: cache.Context) -> None:
     if st.button(tr("确认导入", "Import now"), type="primary", key="imp_go",
                  disabled=preview.accepted == 0 or (strict and preview.rejected > 0)):
         try:
-            outcome = commit_import(store, preview, strict=strict, actor="local", quarantine=False)
+            principal = auth.current()
+            outcome = commit_import(store, preview, strict=strict, actor=principal.username,
+                                    quarantine=False, principal=principal)
         except StaleVersionError as exc:
             st.error(plain(str(exc)))
             return
@@ -294,7 +301,7 @@ def _apply(plan) -> None:
         return
     store = cache.get_store(cache.get_settings().database_url)
     try:
-        outcome = apply_edits(store, plan, actor="local")
+        outcome = apply_edits(store, plan, principal=auth.current())
     except StaleVersionError as exc:
         st.error(tr("保存被拒绝：这些记录刚被他人修改。请刷新页面查看最新数据后再改。",
                     "Not saved: someone else changed these rows meanwhile. Reload and apply your change again."))

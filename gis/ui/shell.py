@@ -17,7 +17,7 @@ import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
-from gis.ui import cache
+from gis.ui import auth, cache
 from gis.ui.i18n import current_language, language_switch, tr
 from gis.viz.kpis import PEAK_LABELS, Kpis
 
@@ -82,9 +82,11 @@ def require_app() -> None:
         st.rerun()
 
 
-def inject_css(*, wall: bool = False) -> None:
-    """The app's CSS (every page calls this first; it also makes sure app.py runs)."""
+def inject_css(*, wall: bool = False, action: str | None = "read") -> None:
+    """The app's CSS (every page calls this first; it also makes sure app.py runs and that
+    someone is signed in who may ``action`` — ``read`` by default, None for any account)."""
     require_app()
+    auth.require(action, "audit_log" if action == "read_audit" else "schools")
     st.markdown(BASE_CSS, unsafe_allow_html=True)
     if wall:
         st.markdown(WALL_CSS, unsafe_allow_html=True)
@@ -96,8 +98,8 @@ def static_url() -> str:
     return f"/{base}/app/static" if base else "/app/static"
 
 
-def sidebar(pages: Sequence[Any], meta: dict[str, Any]) -> None:
-    """Title, page links, language switch and the demo notice."""
+def sidebar(pages: Sequence[Any], meta: dict[str, Any], *, state: Any = None) -> None:
+    """Title, page links, language switch, the demo notice, who is signed in."""
     with st.sidebar:
         st.markdown(f"### {tr(*APP_TITLE)}")
         for page in pages:
@@ -105,6 +107,8 @@ def sidebar(pages: Sequence[Any], meta: dict[str, Any]) -> None:
         st.divider()
         language_switch()
         demo_notice(meta, where=st.sidebar)
+        if state is not None:
+            auth.account_box(state)
 
 
 def demo_notice(meta: dict[str, Any], *, where: Any = st) -> None:
