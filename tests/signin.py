@@ -12,11 +12,16 @@ def app_sign_in(at, db_url: str, username: str = DEMO_PLANNER, *, totp_secret: s
 
     from gis.auth import accounts
     from gis.auth.config import AuthConfig
-    from gis.auth.demo import DEMO_PASSWORD
+    from gis.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
     from gis.store import open_store
 
     store = open_store(str(db_url))
     try:
+        if username not in set(accounts.list_accounts(store)["username"]):   # a database without the demo
+            role = dict((u, r) for u, r, _ in DEMO_ACCOUNTS).get(username, "planner")
+            accounts.create_account(store, username, role=role, password=DEMO_PASSWORD, config=AuthConfig(),
+                                    must_change=False, demo=True, jurisdiction_id="demo-post-01"
+                                    if role == "station" else None)
         signed = accounts.authenticate(store, username, DEMO_PASSWORD, address="127.0.0.1",
                                        config=AuthConfig(),
                                        totp=pyotp.TOTP(totp_secret).now() if totp_secret else None)
@@ -47,3 +52,15 @@ def browser_sign_in(page, username: str = DEMO_PLANNER, password: str | None = N
     while time.monotonic() < deadline and not any(
             c["name"] == "hx_session" for c in page.context.cookies()):
         time.sleep(0.2)
+
+
+def kiosk_token(db_url: str, name: str = "test-wall") -> str:
+    """A wall-display token, issued as ``python -m gis user kiosk`` does."""
+    from gis.auth.accounts import issue_kiosk_token
+    from gis.store import open_store
+
+    store = open_store(db_url)
+    try:
+        return issue_kiosk_token(store, name)
+    finally:
+        store.close()

@@ -130,6 +130,7 @@ def test_a_post_moved_onto_a_cut_off_road_is_named_on_the_overview(demo_store, t
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.delenv("GIS_CONFIG", raising=False)
     app = AppTest.from_file(APP, default_timeout=120)
+    app_sign_in(app, f"sqlite:///{db}")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     warnings = [str(w.value) for w in app.warning]

@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from signin import app_sign_in
 from sqlalchemy.engine import make_url
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -24,6 +25,7 @@ def app(demo_store, tmp_path, monkeypatch):
     monkeypatch.delenv("GIS_CONFIG", raising=False)
     at = AppTest.from_file(APP, default_timeout=180)
     at.db_url = f"sqlite:///{dst}"
+    app_sign_in(at, at.db_url)
     return at
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from signin import browser_sign_in, kiosk_token
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -112,10 +113,14 @@ def bare_browser(no_cjk_fontconfig):
         b.close()
 
 
+SERVER_DB: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def server(start_app):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    url, _ = start_app(log=ARTIFACTS / "webfont_server.log")
+    url, db = start_app(log=ARTIFACTS / "webfont_server.log")
+    SERVER_DB[url] = db
     return url
 
 
@@ -193,6 +198,7 @@ def test_overview_title_and_map_use_the_web_font(server, bare_browser):
     try:
         page = context.new_page()
         page.goto(server, wait_until="domcontentloaded")
+        browser_sign_in(page)
         title = page.locator("h1").filter(has_text="态势总览")
         title.wait_for(timeout=60_000)
         page.wait_for_selector(".hx-kpi", timeout=60_000)
@@ -242,7 +248,7 @@ def test_wall_display_uses_the_web_font(server, bare_browser):
     context = bare_browser.new_context(viewport={"width": 1920, "height": 1080}, device_scale_factor=1)
     try:
         page = context.new_page()
-        page.goto(f"{server}/?view=wall", wait_until="domcontentloaded")
+        page.goto(f"{server}/?view=wall&kiosk={kiosk_token(SERVER_DB[server])}", wait_until="domcontentloaded")
         title = page.locator(".hx-wall-title")
         title.wait_for(timeout=60_000)
         page.wait_for_selector(MAP_FRAME, timeout=60_000)

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from geodesy import at
+from signin import app_sign_in
 
 from gis.cli import main
 from gis.errors import ValidationError
@@ -108,12 +109,14 @@ def test_pages_show_the_error(one_way_url, tmp_path, monkeypatch, page):
     root = Path(__file__).resolve().parent.parent
     if page == "pages/patrol.py":       # the page itself, so its form button reruns it
         app = AppTest.from_file(str(root / page), default_timeout=120)
+        app_sign_in(app, one_way_url)
         app.run()
         assert not app.exception, [e.value for e in app.exception]
         app.button[0].click()           # 规划路线
         app.run()
     else:
         app = AppTest.from_file(str(root / "app.py"), default_timeout=120)
+        app_sign_in(app, one_way_url)
         app.run()
         app.switch_page(page)
         app.run()

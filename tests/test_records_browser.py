@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 import pytest
+from signin import browser_sign_in
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 RING = '.hx-badge[style*="#1c7ed6"]'          # a school with open notices on the 检查整改 layer
@@ -56,6 +57,7 @@ def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:"))
             else None)
     page.goto(f"{url}/records", wait_until="domcontentloaded")
+    browser_sign_in(page)
     page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
     assert _count(page, RING, 0) == 0 and _count(page, OVERDUE, 0) == 0
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+from typing import Any
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -139,6 +140,16 @@ def allowed_here(action: str, layer: str | None = None) -> bool:
     if principal.role == "station" and action == "write":   # its own rows; the store checks each
         return layer in (None, "schools", "crossings")
     return allowed(principal, action, layer)
+
+
+def acting() -> dict[str, Any]:
+    """Keyword arguments that make a core write act as the signed-in account:
+    ``edits.add_inspection(store, …, **auth.acting())``."""
+    principal = current()
+    if principal is None:
+        st.warning(tr("请先登录。", "Please sign in first."))
+        st.stop()
+    return {"principal": principal, "actor": principal.username}
 
 
 def page_allowed(principal: Principal, action: str | None) -> bool:

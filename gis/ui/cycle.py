@@ -30,7 +30,7 @@ from gis.cycle.monthly import (
 )
 from gis.cycle.rules import FAILED_ITEMS, NOTICE_STATE_ZH, STATUS_ZH
 from gis.errors import GisError
-from gis.ui import cache
+from gis.ui import auth, cache
 from gis.ui.i18n import current_language, tr
 from gis.viz import features, maps
 
@@ -165,7 +165,8 @@ def notice_buttons(ctx: cache.Context, school_id: str, reasons: list[str], *, ke
         if c2.button(tr("下发通知书", "Issue notice"), key=f"{key}_{school_id}_{k}"):
             try:
                 rid = issue_notice(cache.get_store(ctx.url), school_id=school_id, items=reason,
-                                   deadline=dt.date.today() + dt.timedelta(days=days), origin="评估原因")
+                                   deadline=dt.date.today() + dt.timedelta(days=days), origin="评估原因",
+                                   **auth.acting())
             except GisError as exc:
                 st.error(str(exc))
             else:
@@ -242,12 +243,12 @@ def add_inspection_form(ctx: cache.Context) -> None:
             try:
                 store = cache.get_store(ctx.url)
                 rid = add_inspection(store, school_id=school, day=day, kind=kind, unit=unit, inspector=inspector,
-                                     findings=findings, failed_items=failed)
+                                     findings=findings, failed_items=failed, **auth.acting())
                 text = tr(f"已保存检查记录 {rid}", f"Inspection {rid} saved")
                 if notice and failed:
                     nid = issue_notice(store, school_id=school, items="；".join(failed), issued_on=day,
                                        deadline=day + dt.timedelta(days=config().notice_default_days),
-                                       origin=f"检查 {rid} 不合格项")
+                                       origin=f"检查 {rid} 不合格项", **auth.acting())
                     text += tr(f"，已下发整改通知书 {nid}", f", notice {nid} issued")
             except GisError as exc:
                 st.error(str(exc))
@@ -341,7 +342,7 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
         if st.form_submit_button(tr("复查合格，销号", "Reviewed: close")):
             try:
                 close_notice(cache.get_store(ctx.url), notice_id=str(row["id"]), closed_on=closed_on,
-                             reviewed_by=reviewer, version=int(row["version"]))
+                             reviewed_by=reviewer, version=int(row["version"]), **auth.acting())
             except GisError as exc:
                 st.error(str(exc))
             else:
