@@ -39,8 +39,12 @@ def browser_sign_in(page, username: str = DEMO_PLANNER, password: str | None = N
 
     from gis.auth.demo import DEMO_PASSWORD
 
-    page.get_by_label("用户名").wait_for(timeout=timeout)
-    page.get_by_label("用户名").fill(username)
+    field = page.get_by_label("用户名")
+    field.first.wait_for(timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while field.count() != 1 and time.monotonic() < deadline:   # a rerun may still show the old form
+        time.sleep(0.2)
+    field.fill(username)
     page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD if password is None else password)
     if totp:
         page.get_by_label("动态口令（已绑定时填写）").fill(totp)
