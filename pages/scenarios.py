@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from gis.errors import GisError
-from gis.ui import cache, shell
+from gis.ui import auth, cache, shell
 from gis.ui import siting as ui
 from gis.ui.i18n import current_language, tr
 
@@ -51,12 +51,12 @@ with run_tab:
         ui.show(ctx, result, name="scenario", key="run")
         n1, n2 = st.columns([3, 1])
         name = n1.text_input(tr("方案名称", "Scenario name"), key="scenario_name")
-        if n2.button(tr("保存方案", "Save"), type="primary"):
+        if n2.button(tr("保存方案", "Save"), type="primary", disabled=not auth.allowed_here("plan")):
             from gis.store.scenarios import save_scenario
 
             try:
                 save_scenario(store, name=name, kind=args[0], params=result["summary"].get("params", {}),
-                              result=result, created_by="app")
+                              result=result, created_by=auth.current().username)
                 st.success(tr(f"已保存：{name}", f"Saved: {name}"))
             except GisError as exc:
                 st.error(str(exc))
@@ -83,9 +83,10 @@ with saved_tab:
             b1, b2 = st.columns(2)
             try:
                 if b1.button(tr("转为规划警务点（虚线显示）", "Turn into planned posts (dashed)")):
-                    st.success(tr("已写入规划点位：", "Planned posts: ") + ", ".join(adopt_scenario(store, one.name)))
+                    planned = adopt_scenario(store, one.name, **auth.acting())
+                    st.success(tr("已写入规划点位：", "Planned posts: ") + ", ".join(planned))
                 if b2.button(tr("放弃此方案", "Discard this scenario")):
-                    discard_scenario(store, one.name)
+                    discard_scenario(store, one.name, **auth.acting())
                     st.rerun()
             except GisError as exc:
                 st.error(str(exc))

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from signin import app_sign_in
 from sqlalchemy.engine import make_url
 
 from gis.config import load_settings
@@ -30,7 +31,9 @@ def app(demo_url, monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", demo_url)
     monkeypatch.delenv("GIS_CONFIG", raising=False)
-    return AppTest.from_file(APP, default_timeout=180)
+    at = AppTest.from_file(APP, default_timeout=180)
+    app_sign_in(at, demo_url)
+    return at
 
 
 def test_default_peak_is_the_clocks_else_am():

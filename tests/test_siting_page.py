@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from signin import app_sign_in, browser_sign_in
 from sqlalchemy.engine import make_url
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "scenarios.py")
@@ -23,7 +24,9 @@ def app(demo_store, tmp_path, monkeypatch):
         src.backup(dst)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.delenv("GIS_CONFIG", raising=False)
-    return AppTest.from_file(PAGE, default_timeout=180)
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    app_sign_in(at, f"sqlite:///{db}")
+    return at
 
 
 def html_of(at) -> str:
@@ -55,6 +58,7 @@ def test_browser_runs_a_scenario_and_sees_before_after_tiles(start_app, browser)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{url}/scenarios", wait_until="domcontentloaded")
+    browser_sign_in(page)
     page.get_by_role("button", name="求解").click(timeout=120_000)
     before = page.locator(".hx-scenario-before")
     after = page.locator(".hx-scenario-after")

@@ -7,6 +7,8 @@ until someone sets them active. Discarding removes the scenario and the planned 
 
 from __future__ import annotations
 
+from gis.auth.policy import require
+from gis.auth.principal import SYSTEM, Principal
 from gis.errors import ValidationError
 from gis.siting.config import SitingConfig
 from gis.siting.posts import proposals_as_posts
@@ -21,14 +23,18 @@ def planned_source(name: str) -> str:
     return f"scenario:{name}"
 
 
-def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConfig | None = None) -> list[str]:
+def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConfig | None = None,
+                   principal: Principal = SYSTEM) -> list[str]:
     """Write the scenario's proposed posts as planned posts; returns their ids.
+
+    ``principal`` is the acting account (``plan`` and ``write`` on ``police_posts``).
 
     Raises
     ------
     ValidationError
         Unknown scenario, or a kind without posts (cameras, 护学岗 officers).
     """
+    require(principal, "plan")
     scenario: Scenario = load_scenario(store, name)
     if scenario.kind not in POST_SCENARIO_KINDS:
         msg = (f"方案“{scenario.name}”是{scenario.kind}方案，没有可转为规划警务点的点位 / scenario {scenario.name!r} "
@@ -44,16 +50,19 @@ def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConf
     posts = proposals_as_posts(props.reset_index(drop=True), staff=config.new_post_staff, status="planned")
     posts["id"] = [f"plan-{scenario.id}-{k}" for k in range(1, len(posts) + 1)]
     posts["name"] = [f"{n}（规划·{scenario.name}）"[:120] for n in posts["name"]]
-    store.write_layer("police_posts", posts, source=planned_source(scenario.name), actor=actor)
+    store.write_layer("police_posts", posts, source=planned_source(scenario.name), actor=actor,
+                      principal=principal)
     return posts["id"].tolist()
 
 
-def discard_scenario(store, name: str, *, actor: str = "local") -> int:
+def discard_scenario(store, name: str, *, actor: str = "local", principal: Principal = SYSTEM) -> int:
     """Delete the scenario and the planned posts made from it; returns the posts removed."""
+    require(principal, "plan")
     scenario = load_scenario(store, name)
     posts = store.read_layer("police_posts")
     mine = posts[(posts["source"].astype(str) == planned_source(scenario.name))
                  & (posts["status"].astype(str) == "planned")] if len(posts) else posts
-    removed = store.delete_rows("police_posts", mine["id"].astype(str).tolist(), actor=actor) if len(mine) else 0
+    removed = store.delete_rows("police_posts", mine["id"].astype(str).tolist(), actor=actor,
+                                principal=principal) if len(mine) else 0
     delete_scenario(store, scenario.name)
     return int(removed)
