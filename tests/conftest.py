@@ -193,8 +193,9 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> No
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium driven by Playwright (skips locally without it; fails under CI)."""
+def playwright_session():
+    """The one Playwright driver of the test session (a second sync_playwright() in the same
+    process fails: "Sync API inside the asyncio loop"); launch extra browsers from it."""
     if not Path(CHROMIUM).exists():
         msg = "chromium not installed (bash scripts/install_test_deps.sh)"
         if IN_CI:
@@ -203,9 +204,15 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session):
+    """Headless Debian Chromium driven by Playwright (skips locally without it; fails under CI)."""
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield b
+    b.close()
 
 
 @pytest.fixture(scope="module")

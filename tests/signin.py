@@ -5,11 +5,8 @@ from __future__ import annotations
 DEMO_PLANNER = "demo_planner"
 
 
-def app_sign_in(at, db_url: str, username: str = DEMO_PLANNER, *, totp_secret: str | None = None) -> str:
-    """Sign a ``streamlit.testing`` AppTest in as a demo account (``gis.auth.demo``): a real
-    session is opened in the database and its token put where the app keeps it."""
-    import pyotp
-
+def ensure_account(db_url: str, username: str = DEMO_PLANNER) -> None:
+    """Create the demo account ``username`` (demo password) on a database loaded without them."""
     from gis.auth import accounts
     from gis.auth.config import AuthConfig
     from gis.auth.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
@@ -17,11 +14,28 @@ def app_sign_in(at, db_url: str, username: str = DEMO_PLANNER, *, totp_secret: s
 
     store = open_store(str(db_url))
     try:
-        if username not in set(accounts.list_accounts(store)["username"]):   # a database without the demo
-            role = dict((u, r) for u, r, _ in DEMO_ACCOUNTS).get(username, "planner")
+        if username not in set(accounts.list_accounts(store)["username"]):
+            role = {u: r for u, r, _ in DEMO_ACCOUNTS}.get(username, "planner")
             accounts.create_account(store, username, role=role, password=DEMO_PASSWORD, config=AuthConfig(),
-                                    must_change=False, demo=True, jurisdiction_id="demo-post-01"
-                                    if role == "station" else None)
+                                    must_change=False, demo=True,
+                                    jurisdiction_id="demo-post-01" if role == "station" else None)
+    finally:
+        store.close()
+
+
+def app_sign_in(at, db_url: str, username: str = DEMO_PLANNER, *, totp_secret: str | None = None) -> str:
+    """Sign a ``streamlit.testing`` AppTest in as a demo account (``gis.auth.demo``): a real
+    session is opened in the database and its token put where the app keeps it."""
+    import pyotp
+
+    from gis.auth import accounts
+    from gis.auth.config import AuthConfig
+    from gis.auth.demo import DEMO_PASSWORD
+    from gis.store import open_store
+
+    ensure_account(db_url, username)
+    store = open_store(str(db_url))
+    try:
         signed = accounts.authenticate(store, username, DEMO_PASSWORD, address="127.0.0.1",
                                        config=AuthConfig(),
                                        totp=pyotp.TOTP(totp_secret).now() if totp_secret else None)

@@ -14,6 +14,7 @@ import re
 import time
 
 import pytest
+from signin import browser_sign_in, ensure_account
 
 from gis.config import load_settings
 from gis.coverage import assess_campuses, coverage_map_layers
@@ -104,13 +105,15 @@ def test_camera_layer_swaps_to_clusters_and_stays_light(overview):
 def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, overview, start_app,
                                                                   browser):
     path, layers = county_db
-    url, _ = start_app(database=str(path))
+    url, db = start_app(database=str(path))
+    ensure_account(db)
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     errors: list[str] = []
     try:
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(url, wait_until="domcontentloaded")
+        browser_sign_in(page)
         frame = page.frame_locator(MAP_FRAME)
         frame.locator(".hx-cluster-schools").first.wait_for(state="visible", timeout=120_000)
         time.sleep(1.5)

@@ -96,21 +96,14 @@ def no_cjk_fontconfig(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def bare_browser(no_cjk_fontconfig):
-    """Chromium that sees no CJK system font at all."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
-            pytest.fail("CI=true: browser tests must run, but chromium is not installed")
-        pytest.skip("chromium not installed (bash scripts/install_test_deps.sh)")
-    from playwright.sync_api import sync_playwright
-
+def bare_browser(no_cjk_fontconfig, playwright_session):
+    """Chromium that sees no CJK system font at all (launched from the session's one driver)."""
     env = {**os.environ, "FONTCONFIG_FILE": str(no_cjk_fontconfig)}
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, env=env,
-                              args=["--headless", "--no-sandbox", "--disable-gpu",
-                                    "--disable-background-networking"])
-        yield b
-        b.close()
+    b = playwright_session.chromium.launch(executable_path=CHROMIUM, env=env,
+                                           args=["--headless", "--no-sandbox", "--disable-gpu",
+                                                 "--disable-background-networking"])
+    yield b
+    b.close()
 
 
 SERVER_DB: dict[str, str] = {}
