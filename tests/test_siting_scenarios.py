@@ -100,6 +100,9 @@ def test_whatif_move_matches_a_full_reassessment(demo_layers, demo_run):
     from gis.siting.whatif import WhatIf
 
     graph = demo_run[0]
+    posts = demo_layers["police_posts"].copy()
+    posts.loc[posts["kind"] == "office", "hours"] = "09:00-17:00"      # closed in the AM peak: no response
+    demo_layers = dict(demo_layers, police_posts=posts)
     session = WhatIf.build(demo_layers, graph=graph, settings=load_settings(), peak="am")
     schools = demo_layers["schools"].set_index("id")
     gate = schools.loc[schools.index[5], "gates"].geoms[0]
@@ -118,3 +121,26 @@ def test_whatif_move_matches_a_full_reassessment(demo_layers, demo_run):
     assert added.moved == "whatif-1" and len(session.posts) == len(posts) + 1
     with pytest.raises(ValidationError, match="道路"):
         session.add(gate.x + 0.5, gate.y + 0.5)
+
+
+def test_exports_carry_no_live_formula_and_planned_posts_are_dashed(tmp_path, demo_run):
+    import geopandas as gpd
+    import openpyxl
+    from shapely.geometry import Point
+
+    from gis.reports.scenario import write_scenario_xlsx
+    from gis.viz.features import post_features
+
+    result = json.loads(json.dumps(demo_run[2]))
+    result["proposals"]["features"][0]["properties"]["newly_reached_names"] = ["=HYPERLINK(\"http://x\")"]
+    result["changes"] = [dict(result["changes"][0], name="+cmd|' /C calc'!A0")] if result["changes"] else []
+    path = write_scenario_xlsx(result, tmp_path / "s.xlsx", name="=1+1")
+    book = openpyxl.load_workbook(path)
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not any(v.startswith(("=", "+", "@")) for v in cells)
+    assert any(v.startswith("'=HYPERLINK") for v in cells)
+    posts = gpd.GeoDataFrame({"id": ["a", "b"], "name": ["岗亭", "规划岗亭"], "kind": ["kiosk", "kiosk"],
+                              "status": [None, "planned"]}, geometry=[Point(117.2, 28.2), Point(117.21, 28.2)],
+                             crs="EPSG:4326")
+    icons = [f["properties"]["_icon"]["html"] for f in post_features(posts, with_popup=False)["features"]]
+    assert "dashed" not in icons[0] and "dashed" in icons[1]

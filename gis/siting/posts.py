@@ -40,6 +40,24 @@ def active_posts(posts: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     return posts
 
 
+def answering_posts(posts: gpd.GeoDataFrame | None, *, peak: str | None,
+                    settings: Settings | None = None) -> tuple[gpd.GeoDataFrame, pd.DataFrame | None]:
+    """Active posts that answer in ``peak`` (hours, staff), as the assessment counts them.
+
+    Returns the posts and the availability table of ``gis.coverage.posts.post_availability``
+    (None when no post is left).
+    """
+    from gis.coverage.posts import post_availability
+    from gis.timewindows import PeakWindows
+
+    posts = active_posts(posts)
+    if len(posts) == 0:
+        return posts, None
+    window = PeakWindows.from_settings(settings).window(peak) if peak else None
+    availability = post_availability(posts, window=window)
+    return posts[availability["answers"].to_numpy()], availability
+
+
 def school_weights(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | None, *,
                    config: SitingConfig) -> pd.DataFrame:
     """Per school: ``school_id, name, enrollment, level, weight`` (enrollment × level weight).
@@ -125,8 +143,8 @@ def _cover_matrix(seconds: np.ndarray, limit_s: float) -> sp.csr_matrix:
 
 def build_post_problem(layers: dict[str, gpd.GeoDataFrame], *, graph: RoadGraph, gates: SchoolGates,
                        candidates: gpd.GeoDataFrame, weights: pd.DataFrame, limit_s: float, peak: str,
-                       movable_kinds: tuple[str, ...] = (), network: NetworkConfig
-                       ) -> tuple[CoverProblem, dict[str, np.ndarray]]:
+                       movable_kinds: tuple[str, ...] = (), network: NetworkConfig,
+                       settings: Settings | None = None) -> tuple[CoverProblem, dict[str, np.ndarray]]:
     """The covering problem and the matrices behind it (seconds, float32, ``inf`` beyond T).
 
     Returns
@@ -134,9 +152,9 @@ def build_post_problem(layers: dict[str, gpd.GeoDataFrame], *, graph: RoadGraph,
     problem : CoverProblem
     parts : dict
         ``fixed_s`` (fixed posts × schools), ``movable_s``, ``candidate_s``, ``fixed_ids``,
-        ``movable_ids``.
+        ``movable_ids``. Only posts that answer in ``peak`` (their hours, staff) count.
     """
-    posts = active_posts(layers.get("police_posts"))
+    posts, _ = answering_posts(layers.get("police_posts"), peak=peak, settings=settings)
     movable_mask = posts["kind"].astype(str).isin(movable_kinds).to_numpy() if len(posts) else np.zeros(0, bool)
     fixed, movable = posts[~movable_mask], posts[movable_mask]
     parts: dict[str, Any] = {}
@@ -250,7 +268,8 @@ def plan_posts(layers: dict[str, gpd.GeoDataFrame], *, graph: RoadGraph, kind: s
     gates = snap_gates(graph, schools, config=network)
     movable_kinds = config.movable_kinds if model == "relocate" else ()
     problem, parts = build_post_problem(layers, graph=graph, gates=gates, candidates=sites, weights=weights,
-                                        limit_s=limit, peak=peak, movable_kinds=movable_kinds, network=network)
+                                        limit_s=limit, peak=peak, movable_kinds=movable_kinds, network=network,
+                                        settings=settings)
     if model == "mclp":
         sol = solve_mclp(problem, add, solver=solver, time_limit=limit_run, mip_rel_gap=config.mip_rel_gap)
     elif model == "setcover":

@@ -29,10 +29,9 @@ from gis.network.graph import RoadGraph
 from gis.network.matrix import origin_target_seconds
 from gis.siting.compare import kpi_figures, level_changes
 from gis.siting.config import SitingConfig
-from gis.siting.posts import active_posts
+from gis.siting.posts import active_posts, answering_posts
 from gis.siting.reach import snap_gates, snap_sites
 
-BANDS_S = (60.0, 180.0, 300.0)
 NEAR_M = 1500.0   # cameras, crossings and risk sites this close to a re-scored school are passed along
 
 
@@ -65,6 +64,8 @@ class WhatIf:
     crs: Any
     school_xy: np.ndarray
     gates: Any = None
+    bands: tuple[float, ...] = (60.0, 180.0, 300.0)
+    availability: pd.DataFrame | None = None
     log: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
@@ -77,7 +78,10 @@ class WhatIf:
         network = NetworkConfig.from_settings(settings)
         peak = peak or config.peak
         layers = dict(layers)
+        from gis.coverage.config import ScoringConfig
+
         posts = active_posts(layers.get("police_posts")).reset_index(drop=True)
+        answering, availability = answering_posts(posts, peak=peak, settings=settings)
         if len(posts) == 0:
             msg = "没有警务点，无法推演 / no police posts to start from"
             raise ValidationError(msg)
@@ -85,6 +89,7 @@ class WhatIf:
         schools = layers["schools"]
         gates = snap_gates(graph, schools, config=network)
         snapped, ok = snap_sites(graph, posts, config=network)
+        ok &= posts["id"].astype(str).isin(set(answering["id"].astype(str))).to_numpy()   # closed at peak: no row
         seconds = np.full((len(posts), len(gates.snapped)), np.inf)
         if ok.any():
             seconds[ok] = origin_target_seconds(graph, snapped.subset(ok), gates.snapped, peak=peak,
@@ -97,9 +102,12 @@ class WhatIf:
         crs = metric_crs(schools)
         main = shapely.get_geometry(schools.geometry.to_crs(crs).to_numpy(), 0)
         xy = np.column_stack([shapely.get_x(main), shapely.get_y(main)])
+        sc = ScoringConfig.from_settings(settings)
+        bands = tuple(sorted({*(60.0 * m for m in network.bands_minutes), sc.response_good_s, sc.response_limit_s}))
         return cls(graph=graph, settings=settings, peak=peak, minutes=config.minutes, layers=layers, posts=posts,
                    post_seconds=seconds, gate_owner=gates.owner, school_ids=gates.school_ids, base=table.copy(),
-                   current=table, crs=crs, school_xy=xy, gates=gates.snapped)
+                   current=table, crs=crs, school_xy=xy, gates=gates.snapped, bands=bands,
+                   availability=availability)
 
     # -- response per school from the kept matrix ---------------------------------------
 
@@ -110,12 +118,12 @@ class WhatIf:
         if seconds.shape[1] == 0:
             empty = pd.DataFrame(index=self.school_ids)
             empty["response_s"], empty["nearest_post_id"] = np.nan, None
-            for b in BANDS_S:
+            for b in self.bands:
                 empty[f"posts_within_{b:g}s"] = 0
             return empty
         best = seconds.min(axis=0)
         arg = seconds.argmin(axis=0)
-        counts = {b: (seconds <= b).sum(axis=0) for b in BANDS_S}
+        counts = {b: (seconds <= b).sum(axis=0) for b in self.bands}
         frame = pd.DataFrame({"owner": self.gate_owner, "best": best, "arg": arg,
                               **{f"c{b:g}": c for b, c in counts.items()}})
         fastest = frame.sort_values("best", kind="stable").drop_duplicates("owner").set_index("owner")
@@ -125,7 +133,7 @@ class WhatIf:
                                   for a, b in zip(fastest["arg"].reindex(out.index).fillna(0),
                                                   out["response_s"].fillna(np.inf), strict=True)]
         out.loc[~np.isfinite(out["response_s"]), "response_s"] = np.nan
-        for b in BANDS_S:
+        for b in self.bands:
             out[f"posts_within_{b:g}s"] = frame.groupby("owner")[f"c{b:g}"].max().reindex(out.index)\
                 .fillna(0).astype(int)
         out.index = self.school_ids
@@ -175,7 +183,7 @@ class WhatIf:
 
     def _apply(self, old: pd.DataFrame, start: float, *, moved: str) -> WhatIfUpdate:
         new = self._per_school(self.post_seconds)
-        cols = ["response_s", *[f"posts_within_{b:g}s" for b in BANDS_S]]
+        cols = ["response_s", *[f"posts_within_{b:g}s" for b in self.bands]]
         diff = ~np.isclose(new[cols].fillna(-1).to_numpy(float), old[cols].fillna(-1).to_numpy(float)).all(axis=1)
         diff |= (new["nearest_post_id"].fillna("") != old["nearest_post_id"].fillna("")).to_numpy()
         changed = self.school_ids[diff]
@@ -206,12 +214,24 @@ class WhatIf:
                 inside = own | (inside & blank)
             sub[name] = frame[inside]
         table = response.reset_index(names="school_id")
-        fresh = pd.DataFrame(assess_with_response(sub, response=table, settings=self.settings, crs=self.crs))
+        fresh = pd.DataFrame(assess_with_response(sub, response=table, settings=self.settings, crs=self.crs,
+                                                  peak=self.peak, availability=self._availability()))
         fresh = fresh.drop(columns="geometry", errors="ignore")
         fresh["school_id"] = fresh["school_id"].astype(str)
         fresh = fresh.set_index("school_id", drop=False)
         cols = [c for c in fresh.columns if c in self.current.columns]
         self.current.loc[fresh.index, cols] = fresh[cols].to_numpy()
+
+    def _availability(self) -> pd.DataFrame | None:
+        """The start's availability table plus the posts added in the session (answering)."""
+        if self.availability is None:
+            return None
+        extra = [pid for pid in self.posts["id"].astype(str) if pid not in self.availability.index]
+        if not extra:
+            return self.availability
+        add = pd.DataFrame(False, index=pd.Index(extra), columns=self.availability.columns)
+        add["answers"] = True
+        return pd.concat([self.availability, add])
 
     # -- figures --------------------------------------------------------------------------
 
