@@ -98,6 +98,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.kind == "camera":
         print(f"camera: 盲区 {s['blind_before_m2']} → {s['blind_after_m2']} 平方米（覆盖代码复算） / blind area "
               f"{s['blind_before_m2']} → {s['blind_after_m2']} m² as recomputed by the coverage code")
+        print(f"camera: 围墙盲段 {s['boundary_blind_before_m']} → {s['boundary_blind_after_m']} 米 / blind campus "
+              f"boundary {s['boundary_blind_before_m']} → {s['boundary_blind_after_m']} m")
     print(f"{args.kind}: 现状 {s.get('before_covered')} → 方案 {s.get('after_covered')}（共 {s.get('schools')} 所学校），"
           f"新增 {s.get('sites', 0)} 处，目标值 {s.get('objective')}，差距 {gap}，{s.get('solver')} {s.get('seconds')} 秒")
     print(f"{args.kind}: before {s.get('before_covered')} → after {s.get('after_covered')} of {s.get('schools')}, "

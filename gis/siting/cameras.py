@@ -47,17 +47,45 @@ def blind_parts(layers: Mapping[str, gpd.GeoDataFrame], *, settings: Settings | 
 
 
 def blind_area_m2(layers: Mapping[str, gpd.GeoDataFrame], *, settings: Settings | None = None) -> float:
-    """Total blind area (m²) as the coverage code computes it."""
+    """Total blind area (m², gate zones) as the coverage code computes it."""
+    return blind_totals(layers, settings=settings)[0]
+
+
+def blind_totals(layers: Mapping[str, gpd.GeoDataFrame], *, settings: Settings | None = None
+                 ) -> tuple[float, float]:
+    """Blind area (m², polygons: gate zones) and blind length (m, lines: campus boundary)."""
     parts = blind_parts(layers, settings=settings)
     if len(parts) == 0:
-        return 0.0
-    return float(parts.to_crs(metric_crs(parts)).geometry.area.sum())
+        return 0.0, 0.0
+    geoms = parts.to_crs(metric_crs(parts)).geometry
+    return float(geoms.area.sum()), float(geoms.length[~_is_areal(geoms.to_numpy())].sum())
+
+
+def _is_areal(geoms: np.ndarray) -> np.ndarray:
+    return np.isin(shapely.get_type_id(geoms), (3, 6))          # Polygon, MultiPolygon
+
+
+def boundary_samples(lines: gpd.GeoSeries, *, step_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points every ``step_m`` along blind boundary stretches (metric): ``x, y`` and the owning index."""
+    xs, ys, owner = [], [], []
+    for i, geom in zip(lines.index, lines.to_numpy(), strict=True):
+        for part in shapely.get_parts(geom):
+            if part.is_empty or part.length == 0:
+                continue
+            d = np.arange(step_m / 2, part.length, step_m)
+            pts = shapely.get_coordinates(shapely.line_interpolate_point(part, d))
+            xs.append(pts[:, 0])
+            ys.append(pts[:, 1])
+            owner.append(np.full(len(pts), i))
+    if not xs:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=int)
+    return np.concatenate(xs), np.concatenate(ys), np.concatenate(owner)
 
 
 def sample_cells(blind: gpd.GeoSeries, *, cell_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cell centres inside the blind polygons (metric): ``x, y`` and the owning polygon index."""
+    """Cell centres inside the blind polygons (metric): ``x, y`` and the owning index (``blind.index``)."""
     xs, ys, owner = [], [], []
-    for i, geom in enumerate(blind.to_numpy()):
+    for i, geom in zip(blind.index, blind.to_numpy(), strict=True):
         if geom is None or geom.is_empty:
             continue
         minx, miny, maxx, maxy = geom.bounds
@@ -99,11 +127,13 @@ def candidate_poles(blind: gpd.GeoSeries, lines: np.ndarray, gates: np.ndarray, 
 @dataclass
 class CameraPlan:
     """Proposed cameras (EPSG:4326 points with ``direction_deg, fov_deg, range_m, school_id,
-    blind_m2`` = cell area newly seen), the solution, and the blind area before (m², coverage code)."""
+    blind_m2`` = blind area newly seen, ``boundary_m`` = blind campus boundary newly seen), the
+    solution, and the blind area (m²) and boundary (m) before, as the coverage code reports them."""
 
     proposals: gpd.GeoDataFrame
     solution: CoverSolution
     blind_before_m2: float
+    boundary_before_m: float
     candidates: int
     cells: int
     params: dict[str, Any]
@@ -137,10 +167,16 @@ def plan_cameras(layers: Mapping[str, gpd.GeoDataFrame], *, add: int, settings: 
     blind = blind_parts(layers, settings=settings)
     schools = layers["schools"]
     crs = metric_crs(schools)
-    blind_m = blind.to_crs(crs)
+    blind_m = blind.to_crs(crs).reset_index(drop=True)
     blind_m["geometry"] = shapely.make_valid(blind_m.geometry.to_numpy())
-    before = float(blind_m.geometry.area.sum()) if len(blind_m) else 0.0
-    cx, cy, owner = sample_cells(blind_m.geometry, cell_m=cfg.sample_cell_m)
+    areal = _is_areal(blind_m.geometry.to_numpy())
+    before = float(blind_m.geometry[areal].area.sum()) if len(blind_m) else 0.0
+    boundary_before = float(blind_m.geometry[~areal].length.sum()) if len(blind_m) else 0.0
+    ax, ay, aown = sample_cells(blind_m.geometry[areal], cell_m=cfg.sample_cell_m)
+    # a metre of blind campus boundary counts as a strip one cell wide (same units as the area)
+    bx, by, bown = boundary_samples(blind_m.geometry[~areal], step_m=cfg.sample_cell_m)
+    cx, cy, owner = np.concatenate([ax, bx]), np.concatenate([ay, by]), np.concatenate([aown, bown]).astype(int)
+    on_boundary = np.concatenate([np.zeros(len(ax), bool), np.ones(len(bx), bool)])
     roads = layers.get("roads") if roads is None else roads
     lines = []
     if roads is not None and len(roads):
@@ -182,15 +218,18 @@ def plan_cameras(layers: Mapping[str, gpd.GeoDataFrame], *, add: int, settings: 
         rows.append({"id": f"new-camera-{k}", "name": f"拟建监控{k}", "kind": "camera",
                      "direction_deg": float(pd_[j]), "fov_deg": cfg.fov_deg, "range_m": cfg.range_m,
                      "school_id": str(schools_hit.index[0]) if len(schools_hit) else None,
-                     "blind_m2": round(float(mine.sum() * cfg.sample_cell_m ** 2), 1),
+                     "blind_m2": round(float((mine & ~on_boundary).sum() * cfg.sample_cell_m ** 2), 1),
+                     "boundary_m": round(float((mine & on_boundary).sum() * cfg.sample_cell_m), 1),
                      "geometry": shapely.Point(px[j], py[j])})
     props = gpd.GeoDataFrame(rows, columns=["id", "name", "kind", "direction_deg", "fov_deg", "range_m",
-                                            "school_id", "blind_m2", "geometry"], geometry="geometry", crs=crs)
+                                            "school_id", "blind_m2", "boundary_m", "geometry"],
+                             geometry="geometry", crs=crs)
     props = props.to_crs(WGS84)
     if len(props):
         names = dict(zip(schools["id"].astype(str), schools["name"].astype(str), strict=True))
         props["school_name"] = [names.get(s, "") for s in props["school_id"]]
     params = {"kind": "camera", "add": int(add), "fov_deg": cfg.fov_deg, "range_m": cfg.range_m,
               "directions": n_dir, "pole_spacing_m": cfg.pole_spacing_m, "sample_cell_m": cfg.sample_cell_m}
-    return CameraPlan(proposals=props, solution=sol, blind_before_m2=before, candidates=len(sectors),
+    return CameraPlan(proposals=props, solution=sol, blind_before_m2=before, boundary_before_m=boundary_before,
+                      candidates=len(sectors),
                       cells=len(cells), params=params)

@@ -184,19 +184,21 @@ def run_camera_scenario(layers: Mapping[str, gpd.GeoDataFrame], *, graph: Any, s
                         add: int = 4, peak: str | None = None, time_limit: float | None = None,
                         solver: str | None = None, assessment_before: pd.DataFrame | None = None):
     """Propose cameras over blind parts; recompute the blind area and the assessment with them."""
-    from gis.siting.cameras import blind_area_m2, plan_cameras
+    from gis.siting.cameras import blind_totals, plan_cameras
 
     peak = peak or SitingConfig.from_settings(settings).peak
     plan = plan_cameras(layers, add=add, settings=settings, time_limit=time_limit, solver=solver)
     after = dict(layers)
     after["cameras"] = append_rows(layers.get("cameras"), plan.as_cameras())
-    blind_after = blind_area_m2(after, settings=settings)
+    blind_after, boundary_after = blind_totals(after, settings=settings)
     ba = compare(layers, after, graph=graph, settings=settings, peak=peak, minutes=_minutes(settings),
                  assessment_before=assessment_before)
     sol = plan.solution
     summary = {"kind": "camera", "peak": peak, "schools": int(len(layers["schools"])),
                "before_covered": round(plan.blind_before_m2, 1), "after_covered": round(blind_after, 1),
                "blind_before_m2": round(plan.blind_before_m2, 1), "blind_after_m2": round(blind_after, 1),
+               "boundary_blind_before_m": round(plan.boundary_before_m, 1),
+               "boundary_blind_after_m": round(boundary_after, 1),
                "objective": round(float(sol.objective), 3), "bound": round(float(sol.bound), 3),
                "gap": round(float(sol.gap), 6), "status": sol.status, "solver": sol.solver,
                "seconds": round(float(sol.seconds), 3), "sites": int(len(plan.proposals)),
