@@ -112,16 +112,28 @@ def scenario_map(ctx: cache.Context, result: dict[str, Any], *, key: str, clicks
     return (out or {}).get("last_clicked")
 
 
-def exports(ctx: cache.Context, result: dict[str, Any], name: str) -> None:
-    """Download buttons: XLSX, GeoJSON, the one-page PDF."""
+@st.cache_data(show_spinner=False, max_entries=8)
+def export_blobs(key: tuple, result_json: str, name: str) -> dict[str, bytes]:
+    """The scenario's files as bytes (cached: the PDF is drawn once per scenario, not per rerun)."""
+    import json
+
     from gis.reports.scenario import write_scenario_files
 
+    ctx = cache.Context(*key)
     data = cache.layers(ctx)
     with tempfile.TemporaryDirectory() as tmp:
-        files = write_scenario_files(result, tmp, name=name, roads=data["roads"], schools=data["schools"],
-                                     posts=data["police_posts"], area_name=cache.meta(ctx).get("area_name_zh") or "",
+        files = write_scenario_files(json.loads(result_json), tmp, name=name, roads=data["roads"],
+                                     schools=data["schools"], posts=data["police_posts"],
+                                     area_name=cache.meta(ctx).get("area_name_zh") or "",
                                      generated_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
-        blobs = {k: Path(p).read_bytes() for k, p in files.items()}
+        return {k: Path(p).read_bytes() for k, p in files.items()}
+
+
+def exports(ctx: cache.Context, result: dict[str, Any], name: str) -> None:
+    """Download buttons: the one-page PDF, XLSX, GeoJSON, summary.json."""
+    import json
+
+    blobs = export_blobs(ctx.key, json.dumps(result, ensure_ascii=False, sort_keys=True), name)
     mime = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             "geojson": "application/geo+json", "pdf": "application/pdf", "summary": "application/json"}
     names = {"xlsx": "scenario.xlsx", "geojson": "proposals.geojson", "pdf": "scenario.pdf", "summary": "summary.json"}
