@@ -80,7 +80,7 @@ def test_unstaffed_crossings_near_gates_are_listed_as_gaps():
         "at": [(0, 250), (1000, 350), (0, 280)],
     }))
     # G1 is 250 m from A (within 300 m); G2 is 350 m from B (beyond); G3 is staffed.
-    assert per_school.loc["A", "duty_gaps"] == "G1"
+    assert per_school.loc["A", "duty_gaps"] == "G1" and per_school.loc["A", "duty_gap_list"] == ["G1"]
     assert per_school.loc["B", "duty_gaps"] == ""
     assert gaps["crossing_id"].tolist() == ["G1"]
     assert abs(gaps["distance_m"].iloc[0] - 250.0) < 1.0

@@ -123,7 +123,8 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
         duty), ``police_w`` (police or auxiliary: 见警察), ``other_w`` (guards/volunteers on duty,
         count of crossings), ``armed_w`` (armed police); then ``duty_posts`` (staffed crossings
         serving the school), ``staff_unknown`` (of those, with no staff count), ``duty_gaps``
-        (ids of unstaffed crossings near its gates, comma separated) and ``duty_gap_count``.
+        (ids of unstaffed crossings near its gates, comma separated, for the tables),
+        ``duty_gap_list`` (the same ids as a list, for the reasons) and ``duty_gap_count``.
     gaps : GeoDataFrame
         ``crossing_id, school_id, distance_m`` (metres to the nearest gate of that school)
         and the crossing point, in ``crs``.
@@ -141,6 +142,7 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
         per_school["duty_posts"] = 0
         per_school["staff_unknown"] = 0
         per_school["duty_gaps"] = ""
+        per_school["duty_gap_list"] = pd.Series([[] for _ in ids], index=per_school.index, dtype=object)
         per_school["duty_gap_count"] = 0
         return per_school, empty_gaps
     cx = assign_crossings(crossings, gates, config=config, crs=crs)
@@ -172,6 +174,11 @@ def peak_duty(crossings: gpd.GeoDataFrame, gates: gpd.GeoSeries, *, config: Cove
                                     geometry=pairs.geometry, crs=crs).reset_index(drop=True)
     listed = gaps.groupby("school_id")["crossing_id"].agg(lambda s: ",".join(sorted(s)))
     per_school["duty_gaps"] = listed.reindex(ids).fillna("").to_numpy()
+    by_school: dict[str, list[str]] = {}
+    for sid, cid in zip(gaps["school_id"].astype(str), gaps["crossing_id"].astype(str), strict=True):
+        by_school.setdefault(sid, []).append(cid)
+    per_school["duty_gap_list"] = pd.Series([sorted(by_school.get(i, [])) for i in ids], index=per_school.index,
+                                            dtype=object)
     per_school["duty_gap_count"] = gaps.groupby("school_id").size().reindex(ids).fillna(0)\
         .astype(int).to_numpy()
     return per_school, gaps

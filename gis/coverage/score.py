@@ -199,7 +199,7 @@ def make_duty_deduction(windows: tuple[str, ...]) -> Component:
         w = cfg.weights["peak_duty"]
         police = {win: known_flags(f, f"police_{win}")[0] for win in windows}
         other = {win: np.nan_to_num(_num(f, f"other_{win}"), nan=0.0).astype(int) for win in windows}
-        gaps = _text(f, "duty_gaps")
+        gaps = f["duty_gap_list"].tolist() if "duty_gap_list" in f.columns else [[] for _ in range(len(f))]
         missing = [[win for win in windows if not police[win][i]] for i in range(len(f))]
         frac = np.array([len(m) / max(len(windows), 1) for m in missing], dtype=float)
         reasons: list[Reason | None] = []
@@ -214,8 +214,8 @@ def make_duty_deduction(windows: tuple[str, ...]) -> Component:
             if beside:
                 zh += f"，仅有保安或志愿者 {beside} 处在岗（不计为见警察）"
                 en += f"; guards or volunteers at {beside} post(s) (not counted as police)"
-            if gaps[i]:
-                listed = [g for g in gaps[i].split(",") if g]
+            listed = list(gaps[i]) if isinstance(gaps[i], list | tuple) else []
+            if listed:
                 zh += f"，附近 {len(listed)} 处护学岗无人值守（{'、'.join(listed)}）"
                 en += f", {len(listed)} unstaffed crossing(s) nearby ({', '.join(listed)})"
             reasons.append((zh, en))
