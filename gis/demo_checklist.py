@@ -79,3 +79,59 @@ def add_checklist(schools: list[dict[str, Any]], crossings: list[dict[str, Any]]
     for crossing in crossings:
         police = crossing.get("staffed_by") == "police"
         crossing["armed"] = bool(police and crossing.get("school_id") in high_risk and _chance(rng, 0.5))
+
+
+def add_checklist_frames(schools, crossings, *, seed: int, weak: np.ndarray | None = None) -> None:
+    """The same checklist, vectorised, on layer frames (the county-scale demo, ~1,000 schools).
+
+    Parameters
+    ----------
+    schools, crossings : GeoDataFrame
+        The demo layers (``enrollment``, ``boarding``, ``area_type``, ``equipment_complete``;
+        crossings ``school_id``, ``staffed_by``); filled in place.
+    seed : int
+        The demo seed (this module's own stream).
+    weak : array of bool, optional
+        Campuses the demo made weak (they miss more items).
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng([seed, STREAM])
+    n = len(schools)
+    weak = np.zeros(n, dtype=bool) if weak is None else np.asarray(weak, dtype=bool)
+
+    def chance(p_ok: float, p_weak: float):
+        return pd.array(rng.random(n) < np.where(weak, p_weak, p_ok), dtype="boolean")
+
+    town = schools["area_type"].astype(str).to_numpy() != "urban"
+    schools["complex_area"] = pd.array(rng.random(n) < np.where(town, 0.3, 0.1), dtype="boolean")
+    enrol = pd.to_numeric(schools["enrollment"], errors="coerce").fillna(0).to_numpy()
+    top = np.argsort(-enrol, kind="stable")[:max(2, n // 50)]
+    high = np.zeros(n, dtype=bool)
+    high[top] = True
+    schools["high_risk"] = pd.array(high, dtype="boolean")
+    keepers = np.where(weak, rng.integers(0, 2, n), np.where(rng.random(n) < 0.92, rng.integers(1, 3, n), 0))
+    schools["gatekeepers"] = pd.array(keepers, dtype="Int64")
+    schools["guards_certified"] = chance(0.9, 0.4)
+    complete = schools["equipment_complete"].fillna(False).astype(bool).to_numpy()
+    items = np.where(complete, 8, np.where(weak, rng.integers(2, 7, n), rng.integers(5, 8, n)))
+    schools["equipment_items"] = pd.array(items, dtype="Int64")
+    schools["intrusion_alarm"] = chance(0.85, 0.3)
+    schools["electronic_patrol"] = chance(0.7, 0.2)
+    schools["monitor_room_24h"] = chance(0.8, 0.3)
+    boarding = schools["boarding"].fillna(False).astype(bool).to_numpy()
+    duty = chance(0.9, 0.4).to_numpy(dtype=object, na_value=None)
+    schools["night_duty_24h"] = pd.array(np.where(boarding, duty, None), dtype="boolean")
+    schools["enclosed"] = chance(0.95, 0.6)
+    schools["parent_waiting_zone"] = chance(0.6, 0.2)
+    schools["legal_vice_principal"] = chance(0.9, 0.5)
+    officer = rng.random(n) < 0.85
+    schools["officer_name"] = [f"演示·民警{k + 1:04d}" if o else None for k, o in enumerate(officer)]
+    schools["officer_phone"] = [f"0701-5{k + 1:06d}" if o else None for k, o in enumerate(officer)]
+    for name in ("gatekeepers", "equipment_items", "intrusion_alarm", "monitor_room_24h", "enclosed"):
+        blank = rng.random(n) < 0.03                      # 未填报, as in a first return
+        schools.loc[blank, name] = pd.NA
+    high_ids = set(schools.loc[high, "id"].astype(str))
+    police = crossings["staffed_by"].astype(str).to_numpy() == "police"
+    at_high = crossings["school_id"].astype(str).isin(high_ids).to_numpy()
+    crossings["armed"] = pd.array(police & at_high & (rng.random(len(crossings)) < 0.5), dtype="boolean")

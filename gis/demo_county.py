@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from gis.demo_checklist import add_checklist_frames
 from gis.errors import ValidationError
 from gis.schema import LAYER_NAMES, LAYERS
 
@@ -413,6 +414,7 @@ def build_county_layers(*, schools: int = DEFAULT_SCHOOLS, seed: int = DEFAULT_S
         "risk_sites": _frame("risk_sites", risk_cols,
                              {"point": _to_wgs84(gx[rs] + rd * np.sin(ra), gy[rs] + rd * np.cos(ra))}),
     }
+    add_checklist_frames(layers["schools"], layers["crossings"], seed=seed, weak=weak)  # issue 11: checklist
     for layer in layers.values():
         geom = layer.geometry.name
         layer[geom] = shapely.set_precision(layer[geom].values, 1e-7)

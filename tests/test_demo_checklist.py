@@ -45,3 +45,18 @@ def test_checklist_is_stable_and_demo_stays_idempotent(sqlite_store):
     again = load_demo(sqlite_store, area="guixi")
     assert again["schools"]["updated"] == again["crossings"]["updated"] == 0
     assert sqlite_store.data_version() == version
+
+
+def test_county_sim_schools_carry_the_checklist_too():
+    from gis.demo_county import build_county_layers
+
+    layers = build_county_layers(schools=200)
+    schools = layers["schools"]
+    items = pd.to_numeric(schools["equipment_items"], errors="coerce")
+    assert items.dropna().between(0, 8).all() and (items == 8).any() and (items < 8).any()
+    assert schools["high_risk"].astype(bool).sum() >= 2
+    assert schools["gatekeepers"].notna().mean() > 0.9 and schools["gatekeepers"].isna().any()
+    boarding = schools["boarding"].fillna(False).astype(bool)
+    assert schools.loc[~boarding, "night_duty_24h"].isna().all()
+    armed = layers["crossings"]["armed"].fillna(False).astype(bool)
+    assert (layers["crossings"].loc[armed, "staffed_by"] == "police").all()
