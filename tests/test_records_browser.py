@@ -47,6 +47,20 @@ def _click_first_row(page, grid) -> None:
     page.mouse.click(box["x"] + 15, box["y"] + 52)
 
 
+def _select_first_row_until(page, grid, text: str, attempts: int = 4) -> None:
+    """Tick the grid's first row until ``text`` shows (a click on a grid still drawing is lost)."""
+    grid.wait_for(timeout=90_000)
+    for _ in range(attempts):
+        page.wait_for_timeout(1500)
+        _click_first_row(page, grid)
+        try:
+            page.get_by_text(text).first.wait_for(timeout=30_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: click again
+            continue
+    page.get_by_text(text).first.wait_for(timeout=30_000)
+
+
 def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     from gis.store import open_store
 
@@ -64,8 +78,7 @@ def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     # the gaps page: select the weakest school, issue a notice from its first reason
     page.goto(f"{url}/gaps", wait_until="domcontentloaded")
     page.get_by_role("heading", name="覆盖缺口").wait_for(timeout=90_000)
-    _click_first_row(page, page.locator('[data-testid="stDataFrame"]').first)
-    page.get_by_text("下发整改通知书").first.wait_for(timeout=60_000)
+    _select_first_row_until(page, page.locator('[data-testid="stDataFrame"]').first, "下发整改通知书")
     page.get_by_role("button", name="下发通知书").first.click()
     page.get_by_text("已下发整改通知书 ZG").wait_for(timeout=60_000)
     notices = store.read_layer("notices")
@@ -82,8 +95,7 @@ def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     # close it after review on the notices tab
     page.get_by_role("tab", name="整改通知书").click()
     grid = page.locator('[data-testid="stDataFrame"]:visible').nth(1)
-    grid.wait_for(timeout=30_000)
-    _click_first_row(page, grid)
+    _select_first_row_until(page, grid, "复查人")
     page.get_by_label("复查人").fill("李明")
     page.get_by_role("button", name="复查合格，销号").click()
     page.get_by_text(f"{rid} 已销号").wait_for(timeout=60_000)
