@@ -140,11 +140,19 @@ def trend_frame(ctx: cache.Context, jurisdiction_id: str = COUNTY) -> pd.DataFra
 
 def trend_chart(ctx: cache.Context) -> None:
     """The monthly trend (weak campuses, overdue notices, inspections) as an offline PNG."""
+    png = _trend_png(ctx.url, ctx.version, ctx.fingerprint, dt.date.today().isoformat(),
+                     current_language(), cache.peak())
+    with st.expander(tr("月度趋势：薄弱校园、逾期通知书、检查次数", "Monthly trend"), expanded=False):
+        st.image(png, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _trend_png(url: str, version: int, fingerprint: str, day: str, lang: str, peak: str) -> bytes:
+    """The trend PNG, drawn once per data version, day, language and peak (issue 12: the
+    overview reran this on every page view, 2–3 s at county scale)."""
     from gis.reports.cyclecharts import trend_png
 
-    frame = trend_frame(ctx)
-    with st.expander(tr("月度趋势：薄弱校园、逾期通知书、检查次数", "Monthly trend"), expanded=False):
-        st.image(trend_png(frame, lang=current_language()), width="stretch")
+    return trend_png(trend_frame(cache.Context(url, version, fingerprint)), lang=lang)
 
 
 # -- one-click notice -----------------------------------------------------------------------

@@ -116,6 +116,11 @@ def demo_notice(meta: dict[str, Any], *, where: Any = st) -> None:
     if not meta.get("demo_area"):
         return
     area = meta.get("area_name_en") if current_language() == "en" else meta.get("area_name_zh")
+    if meta.get("demo_area") == "county-sim":  # issue 12: nothing in it is real
+        where.info(tr(f"演示数据：{area}。道路、学校、警务点、监控、护学岗与风险点位全部为生成数据。",
+                      f"Demo data: {area}. Roads, schools, posts, cameras, crossings and risk sites "
+                      "are all generated."))
+        return
     where.info(tr(f"演示数据：{area}。道路与学校来自 OpenStreetMap，警务点、监控、护学岗、风险点位为生成数据。",
                   f"Demo data: {area}. Roads and schools from OpenStreetMap; posts, cameras, crossings "
                   "and risk sites are generated."))

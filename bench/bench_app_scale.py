@@ -1,0 +1,224 @@
+"""The app at county scale in a real browser: this code vs the code before issue 12, in one run.
+
+Both versions serve the same generated county (``python -m gis demo --area county-sim``, 300
+and 1,000 schools) from their own ``streamlit run app.py`` on 127.0.0.1, and headless
+Chromium opens the overview (态势总览) with its default layers. The peer is the project as
+it was before the county-scale work (commit ``85eab07`` checked out with ``git worktree`` in
+a temporary folder; ``--before`` names another commit). Per version and size:
+
+- **payload**: bytes the page view receives over Streamlit's websocket (the map's script,
+  KPI tiles, tables …), for a warm page view;
+- **map ready**: from navigation until the schools are drawn in the map frame (school
+  circles or school clusters), warm (median of ``--repeat`` views after one cold view);
+- **8 sessions**: eight browser contexts open the overview at the same moment; the slowest
+  one's map-ready time against the single warm time;
+- **memory**: the server's resident memory (``VmRSS`` of the process) after one session and
+  with eight more open, growth per extra session in MB.
+
+Loopback only; every wait is bounded (``--timeout``). Ends with ``RESULT {json}``: the figures
+of both versions and the ratios before/after.
+
+Usage: ``.venv/bin/python bench/bench_app_scale.py [--sizes 300,1000] [--before 85eab07]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+# schools drawn: circles in the top pane (both versions) or school clusters (after)
+SCHOOLS_DRAWN = ".leaflet-hxTop-pane path, .hx-cluster-schools"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024.0
+    return float("nan")
+
+
+class Server:
+    """``streamlit run app.py`` of one checkout on a free loopback port."""
+
+    def __init__(self, checkout: Path, db: Path, log: Path, timeout: float) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(checkout)}
+        env.pop("GIS_CONFIG", None)
+        cmd = [sys.executable, "-m", "streamlit", "run", str(checkout / "app.py"),
+               "--server.port", str(self.port), "--server.address", "127.0.0.1",
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               "--server.enableStaticServing", "true", "--global.developmentMode", "false",
+               "--server.fileWatcherType", "none"]
+        self.log = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(cmd, cwd=checkout, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited ({log})")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise TimeoutError("server did not become healthy")
+
+    def rss(self) -> float:
+        return rss_mb(self.proc.pid)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+async def page_view(browser, url: str, timeout: float) -> tuple[float, int, object]:
+    """Open the overview in a new context: (seconds to schools drawn, websocket bytes, context)."""
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = await context.new_page()
+    received = [0]
+
+    def on_ws(ws) -> None:
+        ws.on("framereceived", lambda payload: received.__setitem__(
+            0, received[0] + (len(payload) if isinstance(payload, bytes) else len(payload.encode()))))
+
+    page.on("websocket", on_ws)
+    t0 = time.perf_counter()
+    await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+    frame = page.frame_locator(MAP_FRAME)
+    await frame.locator(SCHOOLS_DRAWN).first.wait_for(state="attached", timeout=timeout * 1000)
+    seconds = time.perf_counter() - t0
+    await asyncio.sleep(1.0)  # let the last deltas arrive before counting
+    return seconds, received[0], context
+
+
+async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float) -> dict:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM,
+                                          args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            cold, _, ctx = await page_view(browser, url, timeout)   # fills the server's caches
+            await ctx.close()
+            warm, payload = [], []
+            for _ in range(max(1, repeat)):
+                s, b, ctx = await page_view(browser, url, timeout)
+                warm.append(s)
+                payload.append(b)
+                await ctx.close()
+            single, one_bytes, keep = await page_view(browser, url, timeout)
+            rss_one = server.rss()
+            results = await asyncio.gather(*(page_view(browser, url, timeout) for _ in range(sessions)))
+            await asyncio.sleep(2.0)
+            rss_many = server.rss()
+            for _, _, ctx in results:
+                await ctx.close()
+            await keep.close()
+        finally:
+            await browser.close()
+    times = [s for s, _, _ in results]
+    return {
+        "cold_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
+        "payload_mb": round(statistics.median(payload) / 1e6, 3),
+        "concurrent_max_s": round(max(times), 2), "concurrent_median_s": round(statistics.median(times), 2),
+        "concurrent_over_single": round(max(times) / statistics.median(warm), 2),
+        "rss_one_mb": round(rss_one, 1), "rss_many_mb": round(rss_many, 1),
+        "rss_per_session_mb": round((rss_many - rss_one) / sessions, 1),
+    }
+
+
+def build_county(schools: int, out: Path) -> Path:
+    db = out / f"county_{schools}.db"
+    if not db.exists():
+        subprocess.run([sys.executable, "-m", "gis", "--db", f"sqlite:///{db}", "demo", "--area",
+                        "county-sim", "--schools", str(schools)], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    return db
+
+
+def checkout_before(commit: str, where: Path) -> Path:
+    path = where / "before"
+    subprocess.run(["git", "worktree", "add", "--detach", "-f", str(path), commit], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    (path / ".venv").symlink_to(ROOT / ".venv")
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="300,1000")
+    ap.add_argument("--before", default="85eab07", help="commit of the code before issue 12")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--sessions", type=int, default=8)
+    ap.add_argument("--timeout", type=float, default=240.0, help="seconds any one wait may take")
+    ap.add_argument("--keep", help="folder to keep the databases and logs in")
+    args = ap.parse_args()
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_app_scale_"))
+    work.mkdir(parents=True, exist_ok=True)
+    before = checkout_before(args.before, work)
+    out: dict = {"before": args.before, "sessions": args.sessions, "sizes": {}}
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            db = build_county(size, work)
+            row = {}
+            for name, checkout in (("before", before), ("after", ROOT)):
+                copy = work / f"{name}_{size}.db"
+                shutil.copyfile(db, copy)
+                server = Server(checkout, copy, work / f"{name}_{size}.log", args.timeout)
+                try:
+                    row[name] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
+                                                    sessions=args.sessions, timeout=args.timeout))
+                finally:
+                    server.stop()
+                print(f"{size} schools, {name}: {json.dumps(row[name])}", flush=True)
+            b, a = row["before"], row["after"]
+            row["ratios"] = {
+                "payload_before_over_after": round(b["payload_mb"] / a["payload_mb"], 1),
+                "warm_before_over_after": round(b["warm_s"] / a["warm_s"], 1),
+                "concurrent_max_before_over_after": round(b["concurrent_max_s"] / a["concurrent_max_s"], 1),
+                "rss_per_session_before_over_after": round(
+                    b["rss_per_session_mb"] / a["rss_per_session_mb"], 1) if a["rss_per_session_mb"] > 0 else None,
+            }
+            out["sizes"][str(size)] = row
+            print(f"{size} schools: payload {b['payload_mb']:.2f} → {a['payload_mb']:.2f} MB, warm map "
+                  f"{b['warm_s']:.1f} → {a['warm_s']:.1f} s, {args.sessions} sessions slowest "
+                  f"{b['concurrent_max_s']:.1f} → {a['concurrent_max_s']:.1f} s "
+                  f"({b['concurrent_over_single']}× → {a['concurrent_over_single']}× single), memory per "
+                  f"session {b['rss_per_session_mb']} → {a['rss_per_session_mb']} MB", flush=True)
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print("RESULT " + json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
