@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from signin import browser_sign_in, ensure_account
@@ -27,6 +28,24 @@ from gis.viz.pack import pack_layer
 SCHOOLS = 1000
 BUDGET = 2_000_000  # bytes per overview page view
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+@pytest.fixture(scope="module")
+def own_browser():
+    """Chromium for this module only (closed at its end, so modules after it may start their own
+    Playwright; the session-wide ``browser`` would stay open and stop them)."""
+    from conftest import CHROMIUM, CHROMIUM_ARGS, IN_CI
+
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail("CI=true: browser tests must run, but chromium is not installed")
+        pytest.skip("chromium not installed (bash scripts/install_test_deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +122,11 @@ def test_camera_layer_swaps_to_clusters_and_stays_light(overview):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, overview, start_app,
-                                                                  browser):
+                                                                  own_browser):
     path, layers = county_db
     url, db = start_app(database=str(path))
     ensure_account(db)
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    context = own_browser.new_context(viewport={"width": 1600, "height": 1000})
     errors: list[str] = []
     try:
         page = context.new_page()
