@@ -7,7 +7,8 @@ it was before the county-scale work (commit ``85eab07`` checked out with ``git w
 a temporary folder; ``--before`` names another commit). Per version and size:
 
 - **payload**: bytes the page view receives over Streamlit's websocket (the map's script,
-  KPI tiles, tables …), for a warm page view;
+  KPI tiles, tables …), for a warm page view (a version with sign-in is signed in first, one
+  account per session, and the page view after it is measured);
 - **map ready**: from navigation until the schools are drawn in the map frame (school
   circles or school clusters), warm (median of ``--repeat`` views after one cold view);
 - **8 sessions**: eight browser contexts open the overview at the same moment; the slowest
@@ -99,10 +100,52 @@ class Server:
         self.log.close()
 
 
-async def page_view(browser, url: str, timeout: float) -> tuple[float, int, object]:
-    """Open the overview in a new context: (seconds to schools drawn, websocket bytes, context)."""
+BENCH_PASSWORD = "Bench#2026scale"
+
+
+def make_accounts(db: Path, checkout: Path, n: int) -> list[str]:
+    """Accounts ``bench01…`` on a version with sign-in (``gis/auth``); none before it.
+
+    One live session per account is the rule, so each concurrent session gets its own.
+    """
+    if not (checkout / "gis" / "auth").is_dir():
+        return []
+    code = ("import sys\nfrom gis.auth import accounts\nfrom gis.auth.config import AuthConfig\n"
+            "from gis.store import open_store\nstore = open_store(sys.argv[1])\n"
+            "have = set(accounts.list_accounts(store)['username'])\n"
+            "for name in sys.argv[3:]:\n"
+            "    if name not in have:\n"
+            "        accounts.create_account(store, name, role='viewer', password=sys.argv[2],\n"
+            "                                config=AuthConfig(), must_change=False, demo=True)\n")
+    names = [f"bench{k:02d}" for k in range(1, n + 1)]
+    subprocess.run([sys.executable, "-c", code, f"sqlite:///{db}", BENCH_PASSWORD, *names], cwd=checkout,
+                   check=True, env={**os.environ, "PYTHONPATH": str(checkout)})
+    return names
+
+
+async def sign_in(page, url: str, username: str, timeout: float) -> None:
+    """Sign in through the app's form, then the page views of this context are signed in."""
+    await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+    field = page.get_by_label("用户名").first
+    await field.wait_for(timeout=timeout * 1000)
+    await field.fill(username)
+    await page.get_by_label("密码", exact=True).fill(BENCH_PASSWORD)
+    await page.get_by_role("button", name="登录", exact=True).click()
+    await page.get_by_role("button", name="退出登录").wait_for(timeout=timeout * 1000)
+
+
+async def page_view(browser, url: str, timeout: float, username: str | None = None) -> tuple[float, int, object]:
+    """Open the overview in a new context: (seconds to schools drawn, websocket bytes, context).
+
+    With ``username`` the context signs in first (not timed); the timed page view is the next.
+    """
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
     page = await context.new_page()
+    if username:
+        try:
+            await sign_in(page, url, username, timeout)
+        except PlaywrightTimeout:
+            return float("inf"), 0, context
     received = [0]
 
     def on_ws(ws) -> None:
@@ -122,24 +165,29 @@ async def page_view(browser, url: str, timeout: float) -> tuple[float, int, obje
     return seconds, received[0], context
 
 
-async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float) -> dict:
+async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float,
+                  accounts: list[str]) -> dict:
     from playwright.async_api import async_playwright
+
+    def who(k: int) -> str | None:
+        return accounts[k] if accounts else None
 
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM,
                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
-            cold, _, ctx = await page_view(browser, url, timeout)   # fills the server's caches
+            cold, _, ctx = await page_view(browser, url, timeout, who(0))   # fills the server's caches
             await ctx.close()
             warm, payload = [], []
             for _ in range(max(1, repeat)):
-                s, b, ctx = await page_view(browser, url, timeout)
+                s, b, ctx = await page_view(browser, url, timeout, who(0))
                 warm.append(s)
                 payload.append(b)
                 await ctx.close()
-            single, one_bytes, keep = await page_view(browser, url, timeout)
+            single, one_bytes, keep = await page_view(browser, url, timeout, who(0))
             rss_one = server.rss()
-            results = await asyncio.gather(*(page_view(browser, url, timeout) for _ in range(sessions)))
+            results = await asyncio.gather(*(page_view(browser, url, timeout, who(k + 1))
+                                             for k in range(sessions)))
             await asyncio.sleep(2.0)
             rss_many = server.rss()
             for _, _, ctx in results:
@@ -200,10 +248,12 @@ def main() -> int:
             for name, checkout in (("before", before), ("after", ROOT)):
                 copy = work / f"{name}_{size}.db"
                 shutil.copyfile(db, copy)
+                names = make_accounts(copy, checkout, args.sessions + 1)
                 server = Server(checkout, copy, work / f"{name}_{size}.log", args.timeout)
                 try:
                     row[name] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
-                                                    sessions=args.sessions, timeout=args.timeout))
+                                                    sessions=args.sessions, timeout=args.timeout,
+                                                    accounts=names))
                 finally:
                     server.stop()
                 print(f"{size} schools, {name}: {json.dumps(row[name])}", flush=True)
