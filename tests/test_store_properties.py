@@ -15,7 +15,7 @@ from shapely.geometry import Point
 from gis.errors import ValidationError
 from gis.schema import RISK_CATEGORIES
 
-texts = st.one_of(st.none(), st.text(st.characters(blacklist_characters="\x00"), max_size=40))
+texts = st.one_of(st.none(), st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=40))
 levels = st.integers(min_value=1, max_value=3)
 moments = st.one_of(st.none(), st.datetimes(min_value=dt.datetime(1990, 1, 1),
                                             max_value=dt.datetime(2100, 1, 1)))
