@@ -754,7 +754,7 @@ def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor:
     frame = preview.records.reset_index(drop=True)
     result = store.write_layer(preview.layer, frame, source=preview.table.path.name, actor=actor,
                                principal=principal)
-    store.audit_event("import", principal=principal, obj=preview.layer, layer=preview.layer,
+    store.audit_event("import", principal=principal, obj=preview.layer, layer="import",
                       detail=f"{preview.table.path.name}: {len(result.inserted)} new, {len(result.updated)} "
                              f"updated, {preview.rejected} rejected")
     return ImportOutcome(list(result.inserted), list(result.updated), list(result.unchanged),
