@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from gis.demo import WINDOWS  # one table of bell windows per school kind
 from gis.demo_checklist import add_checklist_frames
 from gis.errors import ValidationError
 from gis.schema import LAYER_NAMES, LAYERS
@@ -57,15 +58,6 @@ SETTING_AREA = {"seat": "urban", "town": "town", "village": "rural"}
 ENROLLMENT = {"kindergarten": (90, 420), "primary": (300, 2200), "junior": (600, 2400),
               "senior": (1200, 3200), "nine_year": (400, 2600), "vocational": (1200, 4000),
               "special": (60, 200)}
-WINDOWS = {
-    "kindergarten": ("07:50-08:30", None, "16:30-17:00"),
-    "primary": ("07:20-07:50", "11:30-12:00", "16:30-17:10"),
-    "junior": ("07:00-07:30", "11:50-12:20", "17:20-17:50"),
-    "senior": ("06:50-07:20", "12:00-12:30", "17:40-18:10"),
-    "nine_year": ("07:10-07:40", "11:40-12:10", "16:50-17:30"),
-    "vocational": ("07:30-08:00", None, "17:30-18:00"),
-    "special": ("07:40-08:10", None, "16:00-16:30"),
-}
 RISK_NOTES = {
     "internet_cafe": "【演示数据】网吧，节假日接待未成年人需重点检查",
     "entertainment": "【演示数据】KTV，夜间营业，周边偶有聚集",
