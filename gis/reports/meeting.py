@@ -27,11 +27,10 @@ from gis.reports.monthly import (
     fmt_value,
     jurisdiction_label,
     load_context,
-    new_pdf,
     report_font,
     station_areas,
 )
-from gis.reports.sheets import ATTRIBUTION, FONT
+from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
 
 # The rates of the assessment's per-school flags against the seeds' targets ([compliance],
 # gis.coverage.config.ComplianceConfig); an area type without a target is reported, not judged.

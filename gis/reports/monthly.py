@@ -28,7 +28,7 @@ from gis.cycle.monthly import COUNTY, INDICATOR_ZH, INDICATORS, WORSE_WHEN_UP, M
 from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
 from gis.io.spreadsheet import open_workbook, write_cell
 from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
-from gis.reports.sheets import ATTRIBUTION, FONT, FONT_PATH, font_for
+from gis.reports.sheets import ATTRIBUTION, FONT, font_for, new_pdf
 from gis.schema import ENUM_LABELS_ZH
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
@@ -66,29 +66,6 @@ class ReportInputs:
     area_name: str = ""
     data_version: int = 0
     due: dt.date | None = None
-
-
-class _Report(FPDF):
-    footer_text = ""
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(FONT, size=7.5)
-        self.set_text_color(90, 90, 90)
-        self.cell(0, 5, self.footer_text, align="L")
-        self.cell(0, 5, f"第 {self.page_no()} 页", align="R", new_x="LMARGIN")
-        self.set_text_color(0, 0, 0)
-
-
-def new_pdf(footer: str, *, font: Path = FONT_PATH) -> _Report:
-    """An A4 portrait document with the CJK font (``font``: the file to embed) and a footer."""
-    pdf = _Report(orientation="P", unit="mm", format="A4")
-    pdf.add_font(FONT, fname=str(font))
-    pdf.footer_text = footer
-    pdf.set_auto_page_break(auto=True, margin=16)
-    pdf.set_margins(12, 12, 12)
-    pdf.set_creator("护校安园态势图")
-    return pdf
 
 
 def fmt_value(key: str, value: Any) -> str:

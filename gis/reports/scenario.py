@@ -25,7 +25,7 @@ from fpdf.fonts import FontFace  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 from gis.io.spreadsheet import write_xlsx  # noqa: E402
-from gis.reports.sheets import ATTRIBUTION, FONT, _new_pdf  # noqa: E402
+from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf  # noqa: E402
 from gis.siting.scenario import from_collection, kpi_table  # noqa: E402
 
 LEVEL_COLOURS = {"good": "#2ca02c", "weak": "#ff9f1c", "critical": "#d62728"}
@@ -154,7 +154,7 @@ def write_scenario_pdf(result: Mapping[str, Any], path: Path, *, name: str = "",
     summary = result.get("summary") or {}
     kind = KIND_ZH.get(str(result.get("kind")), str(result.get("kind")))
     footer = f"生成时间 {generated_at}　求解 {summary.get('solver', '-')}　{ATTRIBUTION}"
-    pdf = _new_pdf(footer)
+    pdf = new_pdf(footer)
     pdf.set_auto_page_break(auto=False)
     pdf.add_page()
     pdf.set_font(FONT, size=15)

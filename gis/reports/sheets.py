@@ -59,7 +59,7 @@ def printable(text: object, limit: int = TEXT_CHARS) -> str:
     return "".join(ch if ord(ch) in covered else MISSING_GLYPH for ch in text)
 
 
-class _Sheet(FPDF):
+class _Document(FPDF):
     footer_text = ""
 
     def footer(self) -> None:
@@ -68,10 +68,13 @@ class _Sheet(FPDF):
         self.set_text_color(90, 90, 90)
         self.cell(0, 5, self.footer_text, align="L")
         self.cell(0, 5, f"第 {self.page_no()} 页", align="R", new_x="LMARGIN")
+        self.set_text_color(0, 0, 0)
 
 
-def _new_pdf(footer: str, *, font: Path = FONT_PATH) -> _Sheet:
-    pdf = _Sheet(orientation="P", unit="mm", format="A4")
+def new_pdf(footer: str, *, font: Path = FONT_PATH) -> _Document:
+    """An A4 portrait document with the CJK font (``font``: the file to embed) and a footer
+    (shared by route sheets, monthly reports, meeting packs and scenario sheets)."""
+    pdf = _Document(orientation="P", unit="mm", format="A4")
     pdf.add_font(FONT, fname=str(font))
     pdf.footer_text = footer
     pdf.set_auto_page_break(auto=True, margin=16)
@@ -113,7 +116,7 @@ def write_unit_pdf(plan: PatrolPlan, k: int, path: Path, *,
     who = (f"单位：{printable(unit.name, 40)}　出发点：{printable(depot.name, NAME_CHARS)}　"
            f"日期：{printable(plan.duty_date, 20)}")
     rows = sheet_rows(plan, k)
-    pdf = _new_pdf(footer, font=font_for([title, who, footer, *(c for row in rows for c in row)]))
+    pdf = new_pdf(footer, font=font_for([title, who, footer, *(c for row in rows for c in row)]))
     pdf.add_page()
     pdf.set_font(FONT, size=17)
     pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
