@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import io
-import math
 
 import geopandas as gpd
 import matplotlib
@@ -21,6 +20,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
+from gis.reports.routemap import map_frame  # noqa: E402
 from gis.reports.sheets import FAST_FONT_PATH as FONT_PATH  # noqa: E402  (our labels: GBK)
 from gis.schema import main_gate  # noqa: E402
 
@@ -73,12 +73,8 @@ def jurisdiction_map_png(*, schools: gpd.GeoDataFrame, status: pd.Series, weak: 
         minx, miny, maxx, maxy = gpd.GeoSeries(parts, crs="EPSG:4326").total_bounds
     else:
         minx, miny, maxx, maxy = (0, 0, 0.01, 0.01)
-    kx = max(0.2, math.cos(math.radians((miny + maxy) / 2)))
-    w, h = max((maxx - minx) * kx, 0.004) * 1.12, max(maxy - miny, 0.004) * 1.12
-    ratio = width_px / height_px
-    w, h = max(w, h * ratio), max(h, w / ratio)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    minx, maxx, miny, maxy = cx - w / 2 / kx, cx + w / 2 / kx, cy - h / 2, cy + h / 2
+    minx, maxx, miny, maxy = map_frame((minx, miny, maxx, maxy), width_px=width_px,
+                                       height_px=height_px, pad=1.12, min_deg=0.004)
     fig, ax = plt.subplots(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     if roads is not None and len(roads):
         clip = roads[roads.geometry.intersects(box(minx, miny, maxx, maxy))]

@@ -22,6 +22,20 @@ def unit_colour(k: int) -> str:
     return UNIT_COLOURS[k % len(UNIT_COLOURS)]
 
 
+def map_frame(bounds: tuple[float, float, float, float], *, width_px: int, height_px: int,
+              pad: float, min_deg: float) -> tuple[float, float, float, float]:
+    """The lon/lat window of a static map: ``bounds`` (minx, miny, maxx, maxy, degrees) padded by
+    the factor ``pad``, at least ``min_deg`` degrees across, widened to the picture's aspect so
+    metres look square. Returns (minx, maxx, miny, maxy) in degrees."""
+    minx, miny, maxx, maxy = bounds
+    kx = max(0.2, math.cos(math.radians((miny + maxy) / 2)))  # degrees of longitude → of latitude
+    w, h = max((maxx - minx) * kx, min_deg) * pad, max(maxy - miny, min_deg) * pad
+    ratio = width_px / height_px
+    w, h = max(w, h * ratio), max(h, w / ratio)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    return cx - w / 2 / kx, cx + w / 2 / kx, cy - h / 2, cy + h / 2
+
+
 def draw_route_png(*, legs: list[LineString], stops: list[Point], post: Point,
                    roads: gpd.GeoDataFrame | None = None, colour: str = "#d62728",
                    width_px: int = 1600, height_px: int = 1000, dpi: int = 200) -> bytes:
@@ -40,13 +54,8 @@ def draw_route_png(*, legs: list[LineString], stops: list[Point], post: Point,
     """
     parts = [*legs, *stops, post]
     minx, miny, maxx, maxy = gpd.GeoSeries(parts, crs="EPSG:4326").total_bounds
-    kx = max(0.2, math.cos(math.radians((miny + maxy) / 2)))  # degrees of longitude → of latitude
-    w, h = max((maxx - minx) * kx, 0.003), max(maxy - miny, 0.003)
-    w, h = w * 1.15, h * 1.15
-    ratio = width_px / height_px
-    w, h = max(w, h * ratio), max(h, w / ratio)  # fill the frame: metres look square
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    minx, maxx, miny, maxy = cx - w / 2 / kx, cx + w / 2 / kx, cy - h / 2, cy + h / 2
+    minx, maxx, miny, maxy = map_frame((minx, miny, maxx, maxy), width_px=width_px,
+                                       height_px=height_px, pad=1.15, min_deg=0.003)
     fig, ax = plt.subplots(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     if roads is not None and len(roads):
         clip = roads[roads.geometry.intersects(box(minx, miny, maxx, maxy))]

@@ -25,6 +25,7 @@ from fpdf.fonts import FontFace  # noqa: E402
 from shapely.geometry import box  # noqa: E402
 
 from gis.io.spreadsheet import write_xlsx  # noqa: E402
+from gis.reports.routemap import map_frame  # noqa: E402
 from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf  # noqa: E402
 from gis.siting.scenario import from_collection, kpi_table  # noqa: E402
 
@@ -108,12 +109,8 @@ def draw_scenario_png(result: Mapping[str, Any], *, roads: gpd.GeoDataFrame | No
     if not parts:
         parts.append(gpd.GeoDataFrame(geometry=gpd.points_from_xy([0], [0]), crs="EPSG:4326"))
     minx, miny, maxx, maxy = pd.concat([p.geometry for p in parts]).total_bounds
-    kx = max(0.2, math.cos(math.radians((miny + maxy) / 2)))
-    w, h = max((maxx - minx) * kx, 0.004) * 1.1, max(maxy - miny, 0.004) * 1.1
-    ratio = width_px / height_px
-    w, h = max(w, h * ratio), max(h, w / ratio)
-    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    minx, maxx, miny, maxy = cx - w / 2 / kx, cx + w / 2 / kx, cy - h / 2, cy + h / 2
+    minx, maxx, miny, maxy = map_frame((minx, miny, maxx, maxy), width_px=width_px,
+                                       height_px=height_px, pad=1.1, min_deg=0.004)
     fig, ax = plt.subplots(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     if roads is not None and len(roads):
         clip = roads[roads.geometry.intersects(box(minx, miny, maxx, maxy))]
