@@ -37,7 +37,7 @@ from gis.auth import passwords
 from gis.auth.config import AuthConfig
 from gis.auth.policy import ACCOUNT_ROLES, ROLES, require
 from gis.auth.principal import SYSTEM, Principal
-from gis.errors import AuthError, ValidationError
+from gis.errors import AccessDeniedError, AuthError, ValidationError
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{1,63}$")
 BAD_CREDENTIALS = "用户名或密码错误 / wrong user name or password"
@@ -249,6 +249,25 @@ def reset_password(store, username: str, *, config: AuthConfig, by: Principal = 
     _change(store, username, "account_reset", by, detail="totp cleared" if clear_totp else "",
             **values)
     return password
+
+
+def principal_for(store, username: str, *, address: str | None = "local") -> Principal:
+    """The principal of an existing, enabled account, for a command-line action taken in its
+    name (``--actor NAME``): the account's own role and jurisdiction decide what it may do.
+
+    Raises
+    ------
+    AccessDeniedError
+        No such account, or it is disabled.
+    """
+    name = check_username(username)
+    with store.begin() as conn:
+        account = _account(conn, store, name)
+    if account is None or account["disabled"]:
+        msg = (f"--actor {name}：没有此账号或账号已停用 / --actor {name}: no such account, or it is "
+               "disabled (python -m gis user list)")
+        raise AccessDeniedError(msg)
+    return _principal(account, address=address)
 
 
 # -- sign-in ------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """``python -m gis import LAYER PATH [--crs …] [--strict] [--map 列名=字段] [--dry-run]``.
 
 ``LAYER`` is a layer or one of the campaign's records (``inspections``, ``notices``,
-``visits``, ``drills``: Excel/CSV with Chinese headers, same quarantine contract).
+``visits``, ``drills``: Excel/CSV with Chinese headers, same quarantine contract), or the
+restricted register ``risk_persons``: ``--actor NAME`` must then name an account allowed to
+import it (a cleared officer); the core checks it and no message quotes a restricted value.
 
 Also ``python -m gis import LAYER --template OUT.xlsx`` writes the layer's XLSX template.
 Exit 0: everything imported; 3: some rows rejected (valid rows committed unless
@@ -16,20 +18,22 @@ import sys
 from pathlib import Path
 
 from gis.config import Settings
-from gis.errors import DataSourceError, StaleVersionError, ValidationError
+from gis.errors import AccessDeniedError, DataSourceError, StaleVersionError, ValidationError
 from gis.io.config import ImportConfig
 from gis.io.headers import parse_mapping_args
-from gis.io.importer import commit_import, prepare_import, read_references, read_roads
+from gis.io.importer import commit_import, prepare_import, read_extent, read_references, read_roads
 from gis.io.paths import check_output_file
 from gis.io.templates import write_template
 from gis.schema import IMPORTABLE_RECORDS, LAYER_NAMES
 
 EXIT_REJECTED = 3
+REGISTER = "risk_persons"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("layer", choices=(*LAYER_NAMES, *IMPORTABLE_RECORDS),
-                        help="图层或工作记录 / layer or record (inspections|notices|visits|drills)")
+    parser.add_argument("layer", choices=(*LAYER_NAMES, *IMPORTABLE_RECORDS, REGISTER),
+                        help="图层、工作记录或高危人员名单 / layer, record (inspections|notices|visits|drills) "
+                             "or the register (risk_persons, --actor a cleared account)")
     parser.add_argument("path", nargs="?", help="CSV / XLSX / GeoJSON / Shapefile(.zip/.shp) / GeoPackage / OSM")
     parser.add_argument("--crs", default="wgs84",
                         help="坐标系 wgs84|gcj02(高德/腾讯)|bd09(百度)|EPSG:n（默认 wgs84）")
@@ -39,7 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", help="Excel 工作表名 / XLSX sheet name")
     parser.add_argument("--dry-run", action="store_true", help="只检查不写入 / validate only")
     parser.add_argument("--template", metavar="OUT.xlsx", help="写出该图层的导入模板 / write the XLSX template")
-    parser.add_argument("--actor", default="local", help="记录在审计日志中的操作人 / audit actor")
+    parser.add_argument("--actor", default="local",
+                        help="记录在审计日志中的操作人；risk_persons 须为授权民警账号 / audit actor; for "
+                             "risk_persons an account allowed to import the register")
     parser.add_argument("--road-class", default=None, metavar="CLASS",
                         help="道路图层没有等级字段时全部按此等级（默认取配置 [network] default_road_class，"
                              "即 residential）/ class of every road when the layer has no class column")
@@ -65,6 +71,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings.database_url)
     store.init()
+    if args.layer == REGISTER:
+        return _import_register(args, store, config)
     existing = store.read_layer(args.layer)
     if args.layer in IMPORTABLE_RECORDS:
         from gis.cycle.importer import prepare_record_import
@@ -83,7 +91,26 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return _finish(args, store, preview)
 
 
-def _finish(args: argparse.Namespace, store, preview) -> int:
+def _import_register(args: argparse.Namespace, store, config: ImportConfig) -> int:
+    """``import risk_persons PATH --actor NAME``: as that account (the core refuses anyone
+    who may not import the register, before the file is read)."""
+    from gis.auth.accounts import principal_for
+    from gis.auth.register_import import prepare_register_import, register_ids
+
+    if args.actor == "local":
+        msg = ("导入高危人员名单须以授权民警账号执行：--actor 账号名 / importing the register needs "
+               "--actor NAME (an account allowed to import it, e.g. a cleared officer)")
+        raise AccessDeniedError(msg)
+    principal = principal_for(store, args.actor)
+    preview = prepare_register_import(args.path, principal=principal, crs=args.crs,
+                                      existing_ids=register_ids(store, principal=principal),
+                                      mapping=parse_mapping_args(args.map), sheet=args.sheet,
+                                      limits=config.zip_limits, extent=read_extent(store),
+                                      extent_margin_m=config.extent_margin_m)
+    return _finish(args, store, preview, principal=principal)
+
+
+def _finish(args: argparse.Namespace, store, preview, *, principal=None) -> int:
     """Print the preview, commit (unless a dry run) and quarantine; return the exit status."""
     _print_preview(preview)
     if args.dry_run:
@@ -91,7 +118,8 @@ def _finish(args: argparse.Namespace, store, preview) -> int:
               f"{preview.rejected} 行有误 / rejected")
         return EXIT_REJECTED if preview.rejected else 0
     try:
-        outcome = commit_import(store, preview, strict=args.strict, actor=args.actor)
+        outcome = commit_import(store, preview, strict=args.strict, actor=args.actor,
+                                **({"principal": principal} if principal is not None else {}))
     except StaleVersionError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2

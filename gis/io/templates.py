@@ -49,6 +49,11 @@ EXAMPLES.update({
                "alarm_time": "07:40", "police_arrival_s": 260, "notes": ""},
 })
 
+# issue 13: the restricted register (an invented example row: no real person)
+EXAMPLES["risk_persons"] = {"id": "GW0001", "category": "扬言报复", "level": 2, "measure": "社区民警每周见面稳控",
+                            "officer": "张警官", "last_contact": "2025-09-01", "next_review": "2025-10-01",
+                            "status": "在控", "note": "", "lon": 117.2150, "lat": 28.2470}
+
 KIND_HELP = {"text": "文本", "int": "整数", "float": "数字", "bool": "是/否", "enum": "下拉选择",
              "window": "时段 HH:MM-HH:MM", "datetime": "日期 YYYY-MM-DD",
              "date": "日期 YYYY-MM-DD"}

@@ -43,12 +43,24 @@ def config() -> AuthConfig:
     return _config(cache.get_settings().fingerprint("auth"))
 
 
+ADDRESS_KEY = "hx_address"
+
+
 def client_address() -> str | None:
-    """The browser's address as the server sees it (a proxy's address behind a gateway)."""
+    """The browser's address as the server sees it (a proxy's address behind a gateway).
+
+    Read once per browser session (one websocket, one address) and kept in the session
+    state: every rerun needs it for the audit trail, and reading it costs more than the
+    session lookup itself.
+    """
+    if ADDRESS_KEY in st.session_state:
+        return st.session_state[ADDRESS_KEY]
     try:
-        return accounts.normalise_address(st.context.ip_address)
+        address = accounts.normalise_address(st.context.ip_address)
     except (AttributeError, RuntimeError):
         return None
+    st.session_state[ADDRESS_KEY] = address
+    return address
 
 
 def _store():
