@@ -803,9 +803,10 @@ DEMO_META_KEYS = ("demo_area", "area_name_zh", "area_name_en", "osm_file", "boun
 
 
 def clear_demo(store, *, actor: str = "demo") -> dict[str, int]:
-    """Delete every demo row (``osm:…`` or ``demo-generated``) and the demo meta values.
+    """Delete every demo row (``osm:…`` or ``demo-generated``), the demo register rows,
+    the demo accounts (演示账号) and the demo meta values.
 
-    Rows imported or edited by users stay. For a deployment that has loaded its own data.
+    Rows and accounts made by users stay. For a deployment that has loaded its own data.
 
     Returns
     -------
@@ -820,6 +821,9 @@ def clear_demo(store, *, actor: str = "demo") -> dict[str, int]:
         existing = store.read_layer(name)
         ids = sorted(existing.loc[existing["source"].map(is_demo_source).astype(bool), "id"])
         deleted[name] = store.delete_rows(name, ids, actor=actor) if ids else 0
+    from gis.auth.demo import clear_demo_auth  # issue 13: demo register rows, 演示账号
+
+    deleted.update(clear_demo_auth(store, actor=actor))
     for key in DEMO_META_KEYS:
         if store.get_meta(key) is not None:
             store.set_meta(key, None)

@@ -209,6 +209,27 @@ def list_accounts(store, *, by: Principal = SYSTEM) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
+def delete_demo_accounts(store, *, by: Principal = SYSTEM) -> list[str]:
+    """Delete every account flagged 演示账号 (``demo``) with its sessions; accounts made by
+    users stay. Each deletion is audited (the audit trail keeps their past entries).
+
+    Returns
+    -------
+    list of str
+        The deleted user names.
+    """
+    require(by, "manage_accounts", "accounts")
+    table, sessions = store.tables["accounts"], store.tables["sessions"]
+    with store.begin(write=True) as conn:
+        names = sorted(r[0] for r in conn.execute(select(table.c.username).where(table.c.demo.is_(True))))
+        if names:
+            conn.execute(sessions.delete().where(sessions.c.username.in_(names)))
+            conn.execute(table.delete().where(table.c.username.in_(names)))
+    for name in names:
+        store.audit_event("account_delete", principal=by, obj=f"accounts/{name}", detail="demo account")
+    return names
+
+
 def _change(store, username: str, action: str, by: Principal, detail: str = "",
             **values: Any) -> None:
     require(by, "manage_accounts", "accounts")

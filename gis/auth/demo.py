@@ -103,3 +103,14 @@ def load_demo_auth(store, layers: dict[str, gpd.GeoDataFrame], *,
         created += 1
     return {"inserted": len(result.inserted), "updated": len(result.updated),
             "unchanged": len(result.unchanged), "deleted": 0, "skipped": 0}
+
+
+def clear_demo_auth(store, *, actor: str = "demo") -> dict[str, int]:
+    """Remove the demo register rows and the demo accounts (演示账号); rows and accounts
+    made by users stay. Returns the counts (``risk_persons``, ``accounts``)."""
+    from gis.demo import is_demo_source
+
+    persons = store.read_layer(register.LAYER)   # as the system: no account reads a record here
+    ids = sorted(persons.loc[persons["source"].map(is_demo_source).astype(bool), "id"])
+    deleted = store.delete_rows(register.LAYER, ids, actor=actor) if ids else 0
+    return {register.LAYER: deleted, "accounts": len(accounts.delete_demo_accounts(store))}
