@@ -33,7 +33,7 @@ import pandas as pd
 import pyotp
 from sqlalchemy import and_, func, select
 
-from gis.auth import passwords
+from gis.auth import passwords, vault
 from gis.auth.config import AuthConfig
 from gis.auth.policy import ACCOUNT_ROLES, ROLES, require
 from gis.auth.principal import SYSTEM, Principal
@@ -362,7 +362,8 @@ def authenticate(store, username: str, password: str, *, address: str | None,
         code = re.sub(r"\s", "", totp or "")
         if not code:
             ok, reason = False, "totp missing"
-        elif not pyotp.TOTP(account["totp_secret"]).verify(code, valid_window=1):
+        elif not pyotp.TOTP(vault.unseal(account["totp_secret"], key_file=config.secret_key_file)
+                            ).verify(code, valid_window=1):
             ok, reason = False, "wrong totp"
     if not ok:
         failures = int(account["failed_logins"] or 0) + 1
@@ -389,6 +390,8 @@ def authenticate(store, username: str, password: str, *, address: str | None,
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
         if passwords.needs_rehash(account["password_hash"], config=config):
             values["password_hash"] = passwords.hash_password(password, config=config)
+        if account["totp_secret"] and not vault.is_sealed(account["totp_secret"]):   # from before sealing
+            values["totp_secret"] = vault.seal(account["totp_secret"], key_file=config.secret_key_file)
         _update_account(conn, store, name, **values)
         replaced = _end_sessions(conn, store, name, reason="replaced by a new sign-in")
         conn.execute(store.tables["sessions"].insert(), [{
@@ -518,16 +521,43 @@ def has_totp(store, username: str) -> bool:
     return bool(secret)
 
 
-def enrol_totp(store, principal: Principal, secret: str, code: str) -> None:
-    """Bind a TOTP secret to the principal's account once a code from it verifies."""
+def enrol_totp(store, principal: Principal, secret: str, code: str, *,
+               config: AuthConfig | None = None) -> None:
+    """Bind a TOTP secret to the principal's account once a code from it verifies; the
+    secret is stored sealed (``gis.auth.vault``, key from ``config.secret_key_file``)."""
     if not pyotp.TOTP(secret).verify(re.sub(r"\s", "", code or ""), valid_window=1):
         store.audit_event("totp_enrol", principal=principal, obj=f"accounts/{principal.username}",
                           result="failed: wrong code")
         msg = "动态口令不正确，请核对手机时间后重试 / the code does not match; check the phone's clock and retry"
         raise AuthError(msg)
+    sealed = vault.seal(secret, key_file=(config or AuthConfig()).secret_key_file)
     with store.begin(write=True) as conn:
-        _update_account(conn, store, principal.username, totp_secret=secret)
+        _update_account(conn, store, principal.username, totp_secret=sealed)
     store.audit_event("totp_enrol", principal=principal, obj=f"accounts/{principal.username}")
+
+
+def seal_plain_secrets(store, *, config: AuthConfig) -> int:
+    """Seal every TOTP secret still stored in clear (from before ``gis.auth.vault``);
+    return how many. Run by ``python -m gis init``; idempotent."""
+    table = store.tables["accounts"]
+    with store.begin(write=True) as conn:
+        rows = conn.execute(select(table.c.username, table.c.totp_secret)
+                            .where(table.c.totp_secret.is_not(None))).all()
+        plain = [(name, secret) for name, secret in rows if secret and not vault.is_sealed(secret)]
+        for name, secret in plain:
+            conn.execute(table.update().where(table.c.username == name)
+                         .values(totp_secret=vault.seal(secret, key_file=config.secret_key_file)))
+    if plain:
+        store.audit_event("totp_seal", principal=SYSTEM, obj="accounts", detail=f"{len(plain)} secret(s) sealed")
+    return len(plain)
+
+
+def totp_qr_svg(uri: str) -> str:
+    """The ``otpauth://`` URI as an inline SVG QR code, made offline by ``segno`` (for the
+    authenticator app's camera; nothing is fetched)."""
+    import segno
+
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, dark="#1b2733", light="#ffffff")
 
 
 # -- trusted header (PKI gateway) ------------------------------------------------------------

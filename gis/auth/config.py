@@ -33,6 +33,7 @@ class AuthConfig:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     session_touch_s: float = 30
+    secret_key_file: str = ""
 
     @classmethod
     def from_settings(cls, settings: Any = None, **overrides: Any) -> AuthConfig:

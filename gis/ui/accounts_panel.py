@@ -52,14 +52,17 @@ def bind_totp(principal: Principal, *, enrolled: bool) -> None:
     st.write(tr("在手机身份验证器（离线可用，如 FreeOTP、Google Authenticator）中手动添加以下密钥，"
                 "然后输入显示的 6 位数字：", "Add this key by hand in an authenticator app (works offline), "
                 "then enter the 6-digit code it shows:"))
-    st.code(" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), language=None)
-    st.caption(accounts.totp_uri(secret, principal.username, config=auth.config()))
+    uri = accounts.totp_uri(secret, principal.username, config=auth.config())
+    left, right = st.columns([1, 2])
+    left.image(accounts.totp_qr_svg(uri), width=180)   # an SVG string made here by segno, offline
+    right.caption(tr("用身份验证器扫描二维码，或手动输入密钥：", "Scan the QR code, or type the key:"))
+    right.code(" ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), language=None)
     with st.form("totp_form", clear_on_submit=True):
         code = st.text_input(tr("动态口令", "Code"), max_chars=8)
         go = st.form_submit_button(tr("绑定", "Bind"), type="primary")
     if go:
         try:
-            accounts.enrol_totp(_store(), principal, secret, code)
+            accounts.enrol_totp(_store(), principal, secret, code, config=auth.config())
         except GisError as exc:
             st.error(str(exc))
             return
