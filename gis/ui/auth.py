@@ -6,8 +6,9 @@ data reaches the browser. Every page then calls ``shell.inject_css(action=…)``
 :func:`require` — so a page added later (检查整改, 部署推演 …) is gated without doing anything.
 
 The session lives in the database (``gis.auth.accounts``); the browser holds only a random
-token in the ``hx_session`` cookie (SameSite=Strict, Secure on https), so any app process
-on the same database accepts it. A wall display signs in with ``?view=wall&kiosk=TOKEN``.
+token in the ``hx_session`` cookie (SameSite=Strict, Secure on https; HttpOnly when served
+by ``streamlit run serve.py``, see ``gis.ui.session_route``), so any app process on the same
+database accepts it. A wall display signs in with ``?view=wall&kiosk=TOKEN``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from gis.auth.config import AuthConfig
 from gis.auth.policy import allowed
 from gis.auth.principal import Principal
 from gis.errors import GisError
-from gis.ui import cache
+from gis.ui import cache, session_route
 from gis.ui.i18n import current_language, language_switch, tr
 
 COOKIE = "hx_session"
@@ -207,21 +208,40 @@ def sign_in_form() -> None:
 
 def keep_cookie() -> None:
     """Hand the session token to the browser as a cookie (once after sign-in), so a reload
-    or another app process behind the same database keeps the session."""
+    or another app process behind the same database keeps the session.
+
+    Under ``streamlit run serve.py`` the server sets it HttpOnly (``gis.ui.session_route``:
+    the page posts the token once to ``/_hx/session``); under ``streamlit run app.py`` the
+    page sets it itself (SameSite=Strict, not HttpOnly).
+    """
     token = st.session_state.get(TOKEN_KEY)
     if not token or not st.session_state.pop("hx_set_cookie", False):
         return
-    _cookie_script(f"{COOKIE}={token}; Path=/; SameSite=Strict")
+    if session_route.enabled():
+        _post_script(session_route.SESSION_PATH, {"token": token})
+    else:
+        _cookie_script(f"{COOKIE}={token}; Path=/; SameSite=Strict")
 
 
 def _clear_cookie() -> None:
     if st.session_state.pop("hx_cookie_clear", False):
-        _cookie_script(f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict")
+        if session_route.enabled():
+            _post_script(session_route.SIGNOUT_PATH, {})
+        else:
+            _cookie_script(f"{COOKIE}=; Max-Age=0; Path=/; SameSite=Strict")
 
 
 def _cookie_script(cookie: str) -> None:
     script = (f"<script>const c = {json.dumps(cookie)} + (window.parent.location.protocol === 'https:' "
               f"? '; Secure' : ''); window.parent.document.cookie = c;</script>")
+    components.html(script, height=0)
+
+
+def _post_script(path: str, fields: dict[str, str]) -> None:
+    """POST ``fields`` to our own server's ``path`` from the page (same origin; the answer's
+    Set-Cookie is HttpOnly, so no page script can read the cookie afterwards)."""
+    script = (f"<script>fetch(window.parent.location.origin + {json.dumps(path)}, {{method: 'POST', "
+              f"credentials: 'same-origin', body: new URLSearchParams({json.dumps(fields)})}});</script>")
     components.html(script, height=0)
 
 
