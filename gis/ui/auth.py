@@ -13,8 +13,10 @@ database accepts it. A wall display signs in with ``?view=wall&kiosk=TOKEN``.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
+import os
 from typing import Any
 
 import streamlit as st
@@ -34,14 +36,25 @@ STATE_KEY = "hx_auth"
 NOTICE_KEY = "hx_auth_notice"
 
 
-@st.cache_resource(show_spinner=False)
-def _config(fingerprint: str) -> AuthConfig:
-    return AuthConfig.from_settings(cache.get_settings())
+@functools.lru_cache(maxsize=8)
+def _gate(database_url: str | None, config_path: str | None) -> tuple[Any, AuthConfig]:
+    """The store and the ``[auth]`` settings for one ``$DATABASE_URL``/``$GIS_CONFIG`` pair.
+
+    Looked up on every rerun by the gate: a plain dictionary hit here instead of four
+    ``st.cache_resource`` look-ups (each hashes its arguments), which cost the gate more
+    than its database read.
+    """
+    settings = cache.get_settings()
+    return cache.get_store(settings.database_url), AuthConfig.from_settings(settings)
+
+
+def _here() -> tuple[Any, AuthConfig]:
+    return _gate(os.environ.get("DATABASE_URL"), os.environ.get("GIS_CONFIG"))
 
 
 def config() -> AuthConfig:
     """The ``[auth]`` settings (parsed once per settings)."""
-    return _config(cache.get_settings().fingerprint("auth"))
+    return _here()[1]
 
 
 ADDRESS_KEY = "hx_address"
@@ -65,7 +78,7 @@ def client_address() -> str | None:
 
 
 def _store():
-    return cache.get_store(cache.get_settings().database_url)
+    return _here()[0]
 
 
 def current() -> Principal | None:
@@ -77,8 +90,7 @@ def current() -> Principal | None:
 def resolve() -> accounts.SessionState | None:
     """Who is here: a kiosk token, the session token (this tab or the cookie), or the PKI
     gateway's header. None when nobody is signed in (then show :func:`sign_in_form`)."""
-    store = _store()
-    cfg = config()
+    store, cfg = _here()
     address = client_address()
     st.session_state.pop(STATE_KEY, None)
     try:
