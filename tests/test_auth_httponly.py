@@ -97,7 +97,7 @@ def test_browser_session_cookie_is_httponly_survives_a_reload_and_goes_at_sign_o
         assert "hx_session" not in page.evaluate("document.cookie")
         page.reload(wait_until="domcontentloaded")   # a new Streamlit session: only the cookie knows us
         page.get_by_role("button", name="退出登录").wait_for(timeout=60_000)
-        assert page.locator(".hx-kpi").first.is_visible()
+        page.locator(".hx-kpi").first.wait_for(timeout=120_000)   # the overview, drawn for this account
         page.get_by_role("button", name="退出登录").click()
         page.get_by_role("button", name="登录", exact=True).wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
