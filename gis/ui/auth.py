@@ -30,7 +30,7 @@ from gis.errors import GisError
 from gis.ui import cache, session_route
 from gis.ui.i18n import current_language, language_switch, tr
 
-COOKIE = "hx_session"
+COOKIE = session_route.COOKIE   # one name: the server route sets the same cookie
 TOKEN_KEY = "hx_token"
 STATE_KEY = "hx_auth"
 NOTICE_KEY = "hx_auth_notice"
