@@ -19,7 +19,7 @@ if len(data["schools"]) == 0 or len(data["roads"]) == 0:
     st.stop()
 store = cache.get_store(ctx.url)
 run_tab, saved_tab, whatif_tab = st.tabs([tr("新方案", "New scenario"), tr("已存方案", "Saved scenarios"),
-                                          tr("地图推演", "What-if on the map")])
+                                          tr("地图推演", "What-if on the map")], key="scenarios_tab")
 
 with run_tab, st.form("scenario_form"):
     c1, c2, c3, c4, c5 = st.columns([2, 3, 1, 1, 1])

@@ -239,6 +239,10 @@ class WhatIf:
         """County KPIs now (same figures as the scenario tiles)."""
         return kpi_figures(self.current.reset_index(drop=True), minutes=self.minutes)
 
+    def touched(self) -> list[str]:
+        """Ids of the posts moved or added in the session, in order of first change."""
+        return list(dict.fromkeys(str(entry["moved"]) for entry in self.log))
+
     def base_kpis(self) -> dict[str, Any]:
         return kpi_figures(self.base.reset_index(drop=True), minutes=self.minutes)
 

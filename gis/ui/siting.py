@@ -155,8 +155,44 @@ def show(ctx: cache.Context, result: dict[str, Any], *, name: str, key: str) -> 
     exports(ctx, result, name)
 
 
+def whatif_map(ctx: cache.Context, session) -> dict[str, Any]:
+    """The what-if map: schools by their current level, posts as draggable badges (a drop
+    comes back as ``last_active_drawing``), a click as ``last_clicked``."""
+    from gis.viz.features import school_features
+    from gis.viz.siting import DraggablePosts
+
+    lang = current_language()
+    m = views.base_map(ctx, lang, legend=False)
+    data = cache.layers(ctx)
+    schools = maps.feature_group("schools", [school_features(data["schools"], session.current.reset_index(drop=True),
+                                                             lang=lang, with_popup=False)])
+    posts = maps.feature_group("posts", [], cluster=False)
+    DraggablePosts(session.posts, lang=lang, highlight=session.touched(),
+                   revision=st.session_state.get("whatif_rev", 0)).add_to(posts)
+    # both always: the component reads ``returned_objects`` once, when its map is first made
+    return st_folium(m, key="map_whatif", height=520, use_container_width=True,
+                     returned_objects=["last_active_drawing", "last_clicked"],
+                     feature_group_to_add=[schools, posts]) or {}
+
+
+def whatif_event(out: dict[str, Any], *, add_mode: bool) -> tuple[str, str | None, float, float] | None:
+    """The new drop (``move``) or click (``add``) in the map's answer, once each."""
+    from gis.viz.siting import dropped_post
+
+    drop = dropped_post(out.get("last_active_drawing"))
+    if drop is not None and drop != st.session_state.get("whatif_drop"):
+        st.session_state["whatif_drop"] = drop
+        return ("move", *drop)
+    clicked = out.get("last_clicked")
+    if clicked and clicked != st.session_state.get("whatif_last"):
+        st.session_state["whatif_last"] = clicked        # seen, so turning "add" on later adds nothing
+        if add_mode:
+            return ("add", None, float(clicked["lng"]), float(clicked["lat"]))
+    return None
+
+
 def whatif(ctx: cache.Context) -> None:
-    """Move a post (choose it, click its new place) or add a kiosk (click) and see the figures."""
+    """Drag a post on the map, or click to add a kiosk, and see the county's figures change."""
     from gis.siting.whatif import WhatIf
 
     data = cache.layers(ctx)
@@ -170,29 +206,39 @@ def whatif(ctx: cache.Context) -> None:
             st.error(str(exc))
             return
         st.session_state["whatif_key"] = state_key
+        st.session_state.pop("whatif_ms", None)
     session = st.session_state["whatif"]
-    posts = session.posts
-    options = ["__add__", *posts["id"].astype(str)]
-    names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
-    target = st.selectbox(tr("点击地图：", "Click on the map to:"), options, key="whatif_target",
-                          format_func=lambda k: tr("新增岗亭", "add a kiosk") if k == "__add__"
-                          else tr(f"移动 {names[k]}", f"move {names[k]}"))
-    result = {"kpis": {"before": session.base_kpis(), "after": session.kpis()},
-              "changes": session.changes().to_dict("records"), "summary": {}}
-    clicked = scenario_map(ctx, result, key="map_whatif", clicks=True, posts=posts)
-    if clicked and clicked != st.session_state.get("whatif_last"):
-        st.session_state["whatif_last"] = clicked
-        try:
-            update = session.add(clicked["lng"], clicked["lat"]) if target == "__add__" \
-                else session.move(target, clicked["lng"], clicked["lat"])
-            st.session_state["whatif_ms"] = update.seconds * 1000
-        except GisError as exc:
-            st.error(str(exc))
+    c1, c2 = st.columns([3, 1])
+    add_mode = c1.toggle(tr("点击地图新增岗亭（拖动警务点可移动它）", "Click the map to add a kiosk (drag a post to move it)"),
+                         key="whatif_add")
+    if c2.button(tr("重新开始", "Start over"), key="whatif_reset"):
+        for k in ("whatif_key", "whatif_ms"):
+            st.session_state.pop(k, None)
         st.rerun()
-    before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
-    if "whatif_ms" in st.session_state:
-        st.caption(tr(f"上次更新用时 {st.session_state['whatif_ms']:.0f} 毫秒",
-                      f"Last update took {st.session_state['whatif_ms']:.0f} ms"))
-    table = changes_table({"changes": session.changes().to_dict("records")})
-    if len(table):
-        st.dataframe(table, hide_index=True, width="stretch")
+    # st_folium's on_change has put the map's answer in the session before this run: apply the
+    # drop or click first, so the map below is drawn with the new positions and levels.
+    event = whatif_event(st.session_state.get("map_whatif") or {}, add_mode=add_mode)
+    if event is not None:
+        kind, pid, lng, lat = event
+        st.session_state["whatif_rev"] = st.session_state.get("whatif_rev", 0) + 1
+        try:
+            update = session.add(lng, lat) if kind == "add" else session.move(pid, lng, lat)
+            st.session_state["whatif_ms"] = (update.seconds * 1000, len(update.rescored))
+        except GisError as exc:
+            st.session_state["whatif_ms"] = None
+            st.error(str(exc))
+    figures = st.container()
+    whatif_map(ctx, session)
+    with figures:
+        before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
+        took = st.session_state.get("whatif_ms")
+        if took:
+            n = len(session.log)
+            st.caption(tr(f"第 {n} 次变动：更新用时 {took[0]:.0f} 毫秒，重新评估 {took[1]} 所学校",
+                          f"Change {n}: the update took {took[0]:.0f} ms, {took[1]} schools re-assessed"))
+        table = changes_table({"changes": session.changes().to_dict("records")})
+        st.subheader(tr(f"等级变化的学校（{len(table)}）", f"Schools changing level ({len(table)})"))
+        if 0 < len(table) <= 40:     # a plain table reads best beside the map; a grid for long lists
+            st.table(table.set_index(table.columns[0]))
+        elif len(table):
+            st.dataframe(table, hide_index=True, width="stretch")
