@@ -191,8 +191,13 @@ def whatif_event(out: dict[str, Any], *, add_mode: bool) -> tuple[str, str | Non
     return None
 
 
+@st.fragment
 def whatif(ctx: cache.Context) -> None:
-    """Drag a post on the map, or click to add a kiosk, and see the county's figures change."""
+    """Drag a post on the map, or click to add a kiosk, and see the county's figures change.
+
+    A fragment: a drop reruns only this tab, not the page's other tabs. The change is applied
+    and the figures are sent before the map is rebuilt, so they show as soon as they exist.
+    """
     from gis.siting.whatif import WhatIf
 
     data = cache.layers(ctx)
@@ -214,9 +219,9 @@ def whatif(ctx: cache.Context) -> None:
     if c2.button(tr("重新开始", "Start over"), key="whatif_reset"):
         for k in ("whatif_key", "whatif_ms"):
             st.session_state.pop(k, None)
-        st.rerun()
+        st.rerun(scope="fragment")
     # st_folium's on_change has put the map's answer in the session before this run: apply the
-    # drop or click first, so the map below is drawn with the new positions and levels.
+    # drop or click first, so the figures and the map below show the new positions and levels.
     event = whatif_event(st.session_state.get("map_whatif") or {}, add_mode=add_mode)
     if event is not None:
         kind, pid, lng, lat = event
@@ -227,18 +232,19 @@ def whatif(ctx: cache.Context) -> None:
         except GisError as exc:
             st.session_state["whatif_ms"] = None
             st.error(str(exc))
-    figures = st.container()
+    before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
+    took = st.session_state.get("whatif_ms")
+    if took:
+        n = len(session.log)
+        st.caption(tr(f"第 {n} 次变动：更新用时 {took[0]:.0f} 毫秒，重新评估 {took[1]} 所学校",
+                      f"Change {n}: the update took {took[0]:.0f} ms, {took[1]} schools re-assessed"))
+    else:   # the same line before the first change: the map below does not jump
+        st.caption(tr("拖动警务点到新位置，或打开上方开关后点击地图新增岗亭。",
+                      "Drag a post to a new place, or switch on adding and click the map."))
     whatif_map(ctx, session)
-    with figures:
-        before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
-        took = st.session_state.get("whatif_ms")
-        if took:
-            n = len(session.log)
-            st.caption(tr(f"第 {n} 次变动：更新用时 {took[0]:.0f} 毫秒，重新评估 {took[1]} 所学校",
-                          f"Change {n}: the update took {took[0]:.0f} ms, {took[1]} schools re-assessed"))
-        table = changes_table({"changes": session.changes().to_dict("records")})
-        st.subheader(tr(f"等级变化的学校（{len(table)}）", f"Schools changing level ({len(table)})"))
-        if 0 < len(table) <= 40:     # a plain table reads best beside the map; a grid for long lists
-            st.table(table.set_index(table.columns[0]))
-        elif len(table):
-            st.dataframe(table, hide_index=True, width="stretch")
+    table = changes_table({"changes": session.changes().to_dict("records")})
+    st.subheader(tr(f"等级变化的学校（{len(table)}）", f"Schools changing level ({len(table)})"))
+    if 0 < len(table) <= 40:     # a plain table reads best beside the map; a grid for long lists
+        st.table(table.set_index(table.columns[0]).style.format(precision=1))
+    elif len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
