@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from gis.auth.principal import Principal
 from gis.config import load_settings
 from gis.coverage import assess_campuses
-from gis.errors import ValidationError
+from gis.errors import AccessDeniedError, ValidationError
 from gis.network import load_road_graph
 from gis.siting.adopt import adopt_scenario, discard_scenario
 from gis.siting.scenario import compare_scenarios, from_collection, kpi_table, run_post_scenario
@@ -47,7 +48,7 @@ def test_scenario_save_list_load_compare_and_delete(store, demo_run):
     _, _, result = demo_run
     store.init()
     saved = save_scenario(store, name=" 城区 加两个岗亭 ", kind="kiosk", params=result["summary"]["params"],
-                          result=result, created_by="planner")
+                          result=result, principal=Principal("planner", "planner"))
     assert saved.name == "城区 加两个岗亭" and saved.id is not None
     with pytest.raises(ValidationError, match="同名"):
         save_scenario(store, name="城区 加两个岗亭", kind="kiosk", params={}, result=result)
@@ -144,3 +145,60 @@ def test_exports_carry_no_live_formula_and_planned_posts_are_dashed(tmp_path, de
                              crs="EPSG:4326")
     icons = [f["properties"]["_icon"]["html"] for f in post_features(posts, with_popup=False)["features"]]
     assert "dashed" not in icons[0] and "dashed" in icons[1]
+
+
+READERS = ("viewer", "station", "education", "governance", "cleared")
+NOBODY = ("auditor", "account_admin", "kiosk")
+
+
+def _principal(role: str) -> Principal:
+    return Principal(f"u_{role}", role, jurisdiction_id="demo-post-01" if role == "station" else None,
+                     address="10.0.0.9")
+
+
+def test_scenarios_belong_to_who_saved_them_and_obey_the_roles(store, demo_layers, demo_run):
+    """The store itself refuses (not only the page): planners write, the joint meeting reads,
+    the wall display and the two administrators see nothing; every refusal is audited."""
+    result = demo_run[2]
+    for name in LAYERS:
+        store.write_layer(name, demo_layers[name].drop(columns=["source", "updated_at", "version"]), source="demo")
+    planner = Principal("王规划", "planner", address="10.0.0.8")
+    saved = save_scenario(store, name="城区方案", kind="kiosk", params={}, result=result, principal=planner)
+    assert saved.created_by == "王规划"
+    assert load_scenario(store, "城区方案").created_by == "王规划"
+    assert list_scenarios(store)["created_by"].tolist() == ["王规划"]
+    for role in READERS:
+        who = _principal(role)
+        assert list_scenarios(store, principal=who)["name"].tolist() == ["城区方案"]
+        assert load_scenario(store, "城区方案", principal=who).result == result
+        with pytest.raises(AccessDeniedError, match=who.username):
+            save_scenario(store, name=f"{role} 的方案", kind="kiosk", params={}, result=result, principal=who)
+        with pytest.raises(AccessDeniedError):
+            save_scenario(store, name="城区方案", kind="kiosk", params={}, result={}, overwrite=True, principal=who)
+        for act in (delete_scenario, adopt_scenario, discard_scenario):
+            with pytest.raises(AccessDeniedError):
+                act(store, "城区方案", principal=who)
+    for role in NOBODY:
+        who = _principal(role)
+        with pytest.raises(AccessDeniedError):
+            list_scenarios(store, principal=who)
+        with pytest.raises(AccessDeniedError):
+            load_scenario(store, "城区方案", principal=who)
+        with pytest.raises(AccessDeniedError):
+            save_scenario(store, name="x", kind="kiosk", params={}, result=result, principal=who)
+    # nothing was changed by the refused calls
+    assert list_scenarios(store)["name"].tolist() == ["城区方案"]
+    assert load_scenario(store, "城区方案").result == result
+    assert not store.read_layer("police_posts")["status"].astype(str).eq("planned").any()
+    # the planner converts and discards, acting as themself
+    ids = adopt_scenario(store, "城区方案", principal=planner)
+    posts = store.read_layer("police_posts").set_index("id")
+    assert set(posts.loc[ids, "status"]) == {"planned"}
+    assert discard_scenario(store, "城区方案", principal=planner) == len(ids)
+    assert list_scenarios(store).empty
+    audit = store.read_audit(layer="scenarios")
+    denied = audit[audit["result"] == "denied"]
+    assert set(denied["username"]) == {f"u_{r}" for r in READERS + NOBODY}
+    assert (denied["address"] == "10.0.0.9").all()
+    done = audit[audit["result"] == "ok"]
+    assert set(done["action"]) == {"scenario_save", "scenario_delete"} and set(done["username"]) == {"王规划"}
