@@ -33,8 +33,11 @@ with run_tab, st.form("scenario_form"):
     peak = d1.radio(tr("高峰", "Peak"), ["am", "pm"], horizontal=True,
                     format_func=lambda p: tr("早高峰", "AM") if p == "am" else tr("晚高峰", "PM"))
     limit = d2.number_input(tr("求解时限（秒）", "Time limit (s)"), 1, 600, 30)
+    upload = st.file_uploader(tr("候选点文件（可选，警务室/岗亭；编号/名称/经度/纬度）",
+                                 "Possible sites (optional, posts; id/name/lon/lat)"), type=ui.CANDIDATE_TYPES)
     if st.form_submit_button(tr("求解", "Solve"), type="primary"):
-        st.session_state["scenario_args"] = (kind, model, int(add), float(minutes), peak, int(officers), float(limit))
+        st.session_state["scenario_args"] = (kind, model, int(add), float(minutes), peak, int(officers), float(limit),
+                                             (upload.name, upload.getvalue()) if upload else None)
 
 args = st.session_state.get("scenario_args")
 with run_tab:

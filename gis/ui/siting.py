@@ -30,18 +30,36 @@ MODELS = {"mclp": ("最大覆盖（新增 K 处）", "Maximal covering (add K)")
 LEVEL = {"good": ("良好", "good"), "weak": ("薄弱", "weak"), "critical": ("严重薄弱", "critical")}
 
 
+CANDIDATE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
+
+
+def candidate_file(name: str, data: bytes, graph) -> Any:
+    """A planner's uploaded file of possible sites, read by the CLI's importer
+    (``gis.siting.candidates.file_candidates``): valid rows kept, the others listed with reasons."""
+    from gis.siting.candidates import file_candidates
+    from gis.siting.config import SitingConfig
+
+    safe = Path(name).name or "candidates.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        return file_candidates(path, graph, max_snap_m=SitingConfig.from_settings(cache.get_settings()).max_snap_m)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def run(key: tuple, kind: str, model: str, add: int, minutes: float, peak: str, officers: int,
-        limit: float) -> dict[str, Any]:
-    """Solve one scenario on the stored data (cached by data version and parameters)."""
+        limit: float, candidates: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """Solve one scenario on the stored data (cached by data version, parameters and the
+    candidate file's name and bytes)."""
     from gis.siting import scenario as sc
 
     ctx = cache.Context(*key)
     layers, settings = cache.layers(ctx), cache.get_settings()
     graph = cache.road_graph(*key)
     if kind in ("office", "kiosk"):
+        cands = candidate_file(*candidates, graph) if candidates else None
         return sc.run_post_scenario(layers, graph=graph, settings=settings, kind=kind, model=model, add=add,
-                                    minutes=minutes, peak=peak, time_limit=limit)[1]
+                                    minutes=minutes, peak=peak, time_limit=limit, candidates=cands)[1]
     if kind == "camera":
         return sc.run_camera_scenario(layers, graph=graph, settings=settings, add=add, peak=peak, time_limit=limit)[1]
     return sc.run_crossing_scenario(layers, graph=graph, settings=settings, officers=officers, peak=peak,
@@ -92,6 +110,16 @@ def changes_table(result: dict[str, Any]) -> pd.DataFrame:
                         tr("原得分", "Score before"): frame["score_before"].round(1),
                         tr("新得分", "Score after"): frame["score_after"].round(1)})
     return out
+
+
+def rejected_table(result: dict[str, Any]) -> pd.DataFrame:
+    """The candidate file's rejected rows: the row the planner sees, the id and the reason."""
+    frame = pd.DataFrame(result.get("rejected") or [])
+    if frame.empty:
+        return frame
+    reason = "reason_zh" if current_language() == "zh" else "reason_en"
+    return pd.DataFrame({tr("行号", "Row"): frame["row"], tr("编号", "Id"): frame["id"],
+                         tr("原因", "Reason"): frame[reason]})
 
 
 def scenario_map(ctx: cache.Context, result: dict[str, Any], *, key: str, clicks: bool = False, posts=None):
@@ -152,6 +180,13 @@ def show(ctx: cache.Context, result: dict[str, Any], *, name: str, key: str) -> 
     if result.get("uncoverable"):
         st.subheader(tr("无法覆盖的学校及原因", "Schools out of reach and why"))
         st.dataframe(pd.DataFrame(result["uncoverable"]), hide_index=True, width="stretch")
+    rejected = rejected_table(result)
+    if len(rejected):
+        st.subheader(tr(f"候选点文件中未采用的行（{len(rejected)}）", f"Candidate rows not used ({len(rejected)})"))
+        if len(rejected) <= 40:   # the reasons read in full in a plain table
+            st.table(rejected.set_index(rejected.columns[0]))
+        else:
+            st.dataframe(rejected, hide_index=True, width="stretch")
     exports(ctx, result, name)
 
 
