@@ -202,3 +202,34 @@ def test_scenarios_belong_to_who_saved_them_and_obey_the_roles(store, demo_layer
     assert (denied["address"] == "10.0.0.9").all()
     done = audit[audit["result"] == "ok"]
     assert set(done["action"]) == {"scenario_save", "scenario_delete"} and set(done["username"]) == {"王规划"}
+
+
+def test_a_whatif_session_is_saved_exported_and_planned_like_any_scenario(store, demo_layers, demo_run, tmp_path):
+    from gis.reports.scenario import write_scenario_files
+    from gis.siting.whatif import WhatIf
+
+    graph = demo_run[0]
+    for name in LAYERS:
+        store.write_layer(name, demo_layers[name].drop(columns=["source", "updated_at", "version"]), source="demo")
+    session = WhatIf.build(demo_layers, graph=graph, settings=load_settings(), peak="am")
+    gates = demo_layers["schools"].set_index("id").geometry
+    target = gates.loc["demo-school-03"].representative_point()
+    session.move("demo-post-22", target.x, target.y)
+    far = gates.loc["demo-school-06"].representative_point()
+    session.add(far.x, far.y)
+    result = session.as_result()
+    props = from_collection(result["proposals"])
+    assert dict(zip(props["id"], props["change"], strict=True)) == {"demo-post-22": "moved", "whatif-1": "added"}
+    assert result["kpis"]["after"] == session.kpis() and result["kpis"]["before"] == session.base_kpis()
+    assert {c["school_id"] for c in result["changes"]} == set(session.changes()["school_id"])
+    assert result["levels"]["demo-school-03"] == ["critical", "weak"]
+    planner = Principal("王规划", "planner")
+    save_scenario(store, name="拖动推演", kind="whatif", params=result["summary"]["params"], result=result,
+                  principal=planner)
+    loaded = load_scenario(store, "拖动推演")
+    assert loaded.result == json.loads(json.dumps(result)) and loaded.created_by == "王规划"
+    files = write_scenario_files(loaded.result, tmp_path, name="拖动推演")
+    assert files["pdf"].read_bytes()[:4] == b"%PDF" and files["xlsx"].stat().st_size > 0
+    ids = adopt_scenario(store, "拖动推演", principal=planner)
+    assert len(ids) == 2
+    assert set(store.read_layer("police_posts").set_index("id").loc[ids, "status"]) == {"planned"}

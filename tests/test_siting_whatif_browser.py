@@ -45,11 +45,14 @@ def _caption(page, n: int):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_dragging_a_post_and_clicking_a_kiosk_update_figures_and_levels(start_app, browser, demo_layers):
+    from gis.store import open_store
+    from gis.store.scenarios import list_scenarios
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     gates = demo_layers["schools"].set_index("id").geometry
     target = gates.loc[SCHOOL_ID].representative_point()
     far = gates.loc[FAR_SCHOOL_ID].representative_point()
-    url, _ = start_app(log=ARTIFACTS / "siting_whatif_server.log")
+    url, db_url = start_app(log=ARTIFACTS / "siting_whatif_server.log")
     context = browser.new_context(viewport={"width": 1500, "height": 1400})
     page = context.new_page()
     errors: list[str] = []
@@ -110,5 +113,13 @@ def test_dragging_a_post_and_clicking_a_kiosk_update_figures_and_levels(start_ap
     assert frame.evaluate("() => window.__hxProbe") == 1          # no reload: the planner's view is kept
     assert _after_tiles(page) != tiles_before_add
     page.screenshot(path=str(ARTIFACTS / "siting_whatif_add.png"), full_page=True)
+    # the arrangement is saved as a scenario of the signed-in planner
+    page.get_by_label("推演方案名称").fill("拖动推演")
+    page.get_by_role("button", name="保存为方案").click()
+    page.get_by_text("已保存：拖动推演").wait_for(timeout=60_000)
     assert not errors, errors
     context.close()
+    store = open_store(db_url)
+    saved = list_scenarios(store)
+    store.close()
+    assert saved[["name", "kind", "created_by"]].values.tolist() == [["拖动推演", "whatif", "demo_planner"]]

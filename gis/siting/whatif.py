@@ -243,6 +243,32 @@ class WhatIf:
         """Ids of the posts moved or added in the session, in order of first change."""
         return list(dict.fromkeys(str(entry["moved"]) for entry in self.log))
 
+    def as_result(self) -> dict[str, Any]:
+        """The session as a scenario result (``gis.siting.scenario.build_result``, kind ``whatif``):
+        the posts moved or added are the proposals (at their new places), KPIs and level changes
+        against the start; saved, exported and turned into planned posts like any scenario."""
+        from gis.siting.compare import BeforeAfter
+        from gis.siting.scenario import build_result
+
+        touched = self.touched()
+        ids = self.posts["id"].astype(str)
+        picked = self.posts[ids.isin(touched)]
+        geo = self.posts.geometry.name
+        proposals = gpd.GeoDataFrame({
+            "id": picked["id"].astype(str).to_numpy(),
+            "name": picked["name"].astype(str).to_numpy(),
+            "kind": [str(k) if k in ("office", "kiosk") else "kiosk" for k in picked["kind"]],
+            "change": ["added" if pid.startswith("whatif-") else "moved" for pid in picked["id"].astype(str)],
+        }, geometry=picked[geo].to_numpy(), crs=WGS84)
+        before, after = self.base.reset_index(drop=True), self.current.reset_index(drop=True)
+        ba = BeforeAfter(before=self.base_kpis(), after=self.kpis(), changes=self.changes(),
+                         assessment_before=before, assessment_after=after)
+        summary = {"kind": "whatif", "peak": self.peak, "minutes": self.minutes, "schools": int(len(before)),
+                   "before_covered": ba.before["within"], "after_covered": ba.after["within"],
+                   "sites": int(len(proposals)), "status": "what-if", "solver": "", "gap": None,
+                   "params": {"peak": self.peak, "minutes": self.minutes, "changes": len(self.log)}}
+        return build_result(kind="whatif", summary=summary, proposals=proposals, ba=ba)
+
     def base_kpis(self) -> dict[str, Any]:
         return kpi_figures(self.base.reset_index(drop=True), minutes=self.minutes)
 

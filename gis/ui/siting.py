@@ -283,3 +283,24 @@ def whatif(ctx: cache.Context) -> None:
         st.table(table.set_index(table.columns[0]).style.format(precision=1))
     elif len(table):
         st.dataframe(table, hide_index=True, width="stretch")
+    save_whatif(session)
+
+
+def save_whatif(session) -> None:
+    """Save the session's arrangement as a named scenario (kind ``whatif``), as the signed-in account."""
+    from gis.store.scenarios import save_scenario
+    from gis.ui import auth
+
+    n1, n2 = st.columns([3, 1])
+    name = n1.text_input(tr("推演方案名称", "Name of this arrangement"), key="whatif_name")
+    allowed = auth.allowed_here("write", "scenarios") and bool(session.log)
+    if n2.button(tr("保存为方案", "Save as a scenario"), key="whatif_save", disabled=not allowed):
+        ctx = cache.context()
+        try:
+            result = session.as_result()
+            save_scenario(cache.get_store(ctx.url), name=name, kind="whatif", params=result["summary"]["params"],
+                          result=result, **auth.acting())
+            st.success(tr(f"已保存：{name}（可在「已存方案」中导出或转为规划点位）",
+                          f"Saved: {name} (export it or turn it into planned posts under Saved scenarios)"))
+        except GisError as exc:
+            st.error(str(exc))
