@@ -233,3 +233,32 @@ def test_a_whatif_session_is_saved_exported_and_planned_like_any_scenario(store,
     ids = adopt_scenario(store, "拖动推演", principal=planner)
     assert len(ids) == 2
     assert set(store.read_layer("police_posts").set_index("id").loc[ids, "status"]) == {"planned"}
+
+
+def test_whatif_changes_in_a_row_equal_a_full_reassessment_of_every_school(demo_layers, demo_run):
+    """Only the response is recomputed (the other features are kept from the start): after
+    several moves and additions every school's score, level and reasons equal a full
+    ``assess_campuses`` of the layers as they now stand."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from gis.siting.whatif import WhatIf
+
+    graph, settings = demo_run[0], load_settings()
+    session = WhatIf.build(demo_layers, graph=graph, settings=settings, peak="am")
+    gates = demo_layers["schools"].set_index("id").geometry
+    steps = [("move", "demo-post-22", "demo-school-03"), ("add", None, "demo-school-06"),
+             ("move", "demo-post-01", "osm-n3382563733"), ("move", "demo-post-22", "demo-school-10"),
+             ("add", None, "demo-school-01")]
+    for kind, post, school in steps:
+        p = gates.loc[school].representative_point()
+        session.add(p.x, p.y) if kind == "add" else session.move(post, p.x, p.y)
+    posts = session.posts.drop(columns=[c for c in ("source", "updated_at", "version") if c in session.posts])
+    layers = dict(demo_layers, police_posts=gpd.GeoDataFrame(posts, geometry=posts.geometry.name, crs=4326))
+    full = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak="am")).set_index("school_id")
+    now = session.current.set_index("school_id", drop=True).loc[full.index]
+    assert (now["level"] == full["level"]).all()
+    assert (now["score"].astype(float) - full["score"]).abs().max() < 1e-9
+    assert (now["reasons_zh"] == full["reasons_zh"]).all()
+    assert (now["nearest_post_id"].astype(str) == full["nearest_post_id"].astype(str)).all()
+    assert len(session.changes()) > 0

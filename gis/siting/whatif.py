@@ -1,12 +1,13 @@
 """What-if on the map: move a post or add a kiosk, and see the county's figures change at once.
 
 ``WhatIf.build`` runs the full assessment once (``gis.coverage.assess_campuses``) and keeps the
-travel seconds of every post to every school gate (one compiled Dijkstra per post, at peak).
-A move or an addition then costs one Dijkstra from the new position; the response of each
-gate (fastest post, posts within 1/3/5 minutes) is recomputed from the kept matrix in numpy,
-and only the schools whose response figures change are re-scored, through the public
-``gis.coverage.assess_with_response`` on just those schools and the cameras, crossings and
-risk sites around them. Everything else stands.
+travel seconds of every post to every school gate (one compiled Dijkstra per post, at peak),
+and each school's features that no post move can change (cameras, duty, risks, guards,
+checklist, jurisdiction: ``gis.coverage.campus_features``). A move or an addition then costs
+one Dijkstra from the new position; the response of each gate (fastest post, posts within
+1/3/5 minutes) is recomputed from the kept matrix in numpy, and only the schools whose
+response figures change are re-scored, through the public ``gis.coverage.score_with_response``
+on their kept features. Everything else stands.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ from gis.siting.compare import kpi_figures, level_changes
 from gis.siting.config import SitingConfig
 from gis.siting.posts import active_posts, answering_posts
 from gis.siting.reach import snap_gates, snap_sites
-
-NEAR_M = 1500.0   # cameras, crossings and risk sites this close to a re-scored school are passed along
 
 
 @dataclass
@@ -66,13 +65,14 @@ class WhatIf:
     gates: Any = None
     bands: tuple[float, ...] = (60.0, 180.0, 300.0)
     availability: pd.DataFrame | None = None
+    features: Any = None
     log: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def build(cls, layers: Mapping[str, gpd.GeoDataFrame], *, graph: RoadGraph, settings: Settings | None = None,
               peak: str | None = None, assessment: pd.DataFrame | None = None) -> WhatIf:
         """Assess once and keep the post × gate seconds (the expensive part, done once)."""
-        from gis.coverage import assess_campuses
+        from gis.coverage import assess_campuses, campus_features
 
         config = SitingConfig.from_settings(settings)
         network = NetworkConfig.from_settings(settings)
@@ -94,12 +94,14 @@ class WhatIf:
         if ok.any():
             seconds[ok] = origin_target_seconds(graph, snapped.subset(ok), gates.snapped, peak=peak,
                                                 direction="forward")
+        crs = metric_crs(schools)
+        features = campus_features(layers, settings=settings, crs=crs)
         if assessment is None:
-            assessment = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak=peak))
+            assessment = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak=peak, crs=crs,
+                                                      features=features))
         table = pd.DataFrame(assessment).drop(columns="geometry", errors="ignore").copy()
         table["school_id"] = table["school_id"].astype(str)
         table = table.set_index("school_id", drop=False).reindex(gates.school_ids)
-        crs = metric_crs(schools)
         main = shapely.get_geometry(schools.geometry.to_crs(crs).to_numpy(), 0)
         xy = np.column_stack([shapely.get_x(main), shapely.get_y(main)])
         sc = ScoringConfig.from_settings(settings)
@@ -107,7 +109,7 @@ class WhatIf:
         return cls(graph=graph, settings=settings, peak=peak, minutes=config.minutes, layers=layers, posts=posts,
                    post_seconds=seconds, gate_owner=gates.owner, school_ids=gates.school_ids, base=table.copy(),
                    current=table, crs=crs, school_xy=xy, gates=gates.snapped, bands=bands,
-                   availability=availability)
+                   availability=availability, features=features)
 
     # -- response per school from the kept matrix ---------------------------------------
 
@@ -194,28 +196,16 @@ class WhatIf:
                             changes=self.changes(), kpis=self.kpis(), moved=moved)
 
     def _rescore(self, ids: np.ndarray, response: pd.DataFrame) -> None:
-        """Re-assess just these schools with the public assessment on a cut-out of the layers."""
-        from gis.coverage import assess_with_response
+        """Re-score just these schools: their kept features with the new response figures."""
+        from gis.coverage import score_with_response
 
-        schools = self.layers["schools"]
-        mask = schools["id"].astype(str).isin(set(ids)).to_numpy()
-        sub = {"schools": schools[mask], "police_posts": self.posts}
-        pos = np.flatnonzero(mask)
-        lo, hi = self.school_xy[pos].min(axis=0) - NEAR_M, self.school_xy[pos].max(axis=0) + NEAR_M
-        for name in ("cameras", "crossings", "risk_sites"):
-            frame = self.layers.get(name)
-            if frame is None or len(frame) == 0:
-                continue
-            xy = np.column_stack(shapely.get_coordinates(frame.geometry.to_crs(self.crs).to_numpy()).T)
-            inside = ((xy >= lo) & (xy <= hi)).all(axis=1)
-            if name == "crossings" and "school_id" in frame.columns:
-                own = frame["school_id"].astype(str).isin(set(ids)).to_numpy()
-                blank = frame["school_id"].isna().to_numpy() | (frame["school_id"].astype(str) == "")
-                inside = own | (inside & blank)
-            sub[name] = frame[inside]
         table = response.reset_index(names="school_id")
-        fresh = pd.DataFrame(assess_with_response(sub, response=table, settings=self.settings, crs=self.crs,
-                                                  peak=self.peak, availability=self._availability()))
+        for col in ("snap_m", "off_network", "stranded"):   # the gates' snapping does not move
+            if col in self.base.columns:
+                table[col] = self.base.loc[ids, col].to_numpy()
+        fresh = pd.DataFrame(score_with_response(self.features.subset(ids), response=table, posts=self.posts,
+                                                 settings=self.settings, peak=self.peak,
+                                                 availability=self._availability()))
         fresh = fresh.drop(columns="geometry", errors="ignore")
         fresh["school_id"] = fresh["school_id"].astype(str)
         fresh = fresh.set_index("school_id", drop=False)
