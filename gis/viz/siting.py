@@ -7,7 +7,8 @@ schools they newly reach in the tooltip; reach polygons are drawn dashed blue.
 :class:`DraggablePosts` draws the posts of the what-if as badges the mouse can drag. A drop is
 reported through the channel streamlit-folium already listens to: the marker fires Leaflet.Draw's
 ``draw:edited`` event on the map with itself as the layer, so ``st_folium`` returns it as
-``last_active_drawing`` (a GeoJSON Point whose ``properties.post_id`` names the post). No
+``last_active_drawing`` (a GeoJSON Point whose ``properties.post_id`` names the post), and the
+same value is handed to Streamlit at once instead of after the component's 250 ms debounce. No
 Leaflet.Draw script is needed (nothing to vendor); plain Leaflet markers are draggable.
 """
 
@@ -104,7 +105,20 @@ class DraggablePosts(MacroElement):
                 marker.bindTooltip(p.tooltip);
                 marker.on("dragend", function () {
                     var map = marker._map;
-                    if (map) { map.fire("draw:edited", {layer: marker, layerType: "marker"}); }
+                    if (!map) { return; }
+                    map.fire("draw:edited", {layer: marker, layerType: "marker"});
+                    // streamlit-folium sends after a 250 ms debounce; send the same value now (its
+                    // later call then finds nothing new; if it does, the page ignores a repeated drop)
+                    var gd = window.__GLOBAL_DATA__;
+                    if (window.Streamlit && gd && gd.returned_objects) {
+                        var all = {last_clicked: gd.lat_lng_clicked, last_active_drawing: gd.last_active_drawing};
+                        var data = {};
+                        Object.keys(all).forEach(function (k) {
+                            if (gd.returned_objects.indexOf(k) >= 0) { data[k] = all[k]; }
+                        });
+                        gd.previous_data = data;
+                        window.Streamlit.setComponentValue(data);
+                    }
                 });
                 marker.addTo(group);
             });
