@@ -262,3 +262,17 @@ def test_whatif_changes_in_a_row_equal_a_full_reassessment_of_every_school(demo_
     assert (now["reasons_zh"] == full["reasons_zh"]).all()
     assert (now["nearest_post_id"].astype(str) == full["nearest_post_id"].astype(str)).all()
     assert len(session.changes()) > 0
+
+
+def test_whatif_moving_a_post_closed_at_the_peak_changes_nothing(demo_layers, demo_run):
+    """An office closed in the AM peak answers nowhere, wherever it is dragged."""
+    from gis.siting.whatif import WhatIf
+
+    posts = demo_layers["police_posts"].copy()
+    posts.loc[posts["kind"] == "office", "hours"] = "09:00-17:00"
+    layers = dict(demo_layers, police_posts=posts)
+    session = WhatIf.build(layers, graph=demo_run[0], settings=load_settings(), peak="am")
+    office = posts.loc[posts["kind"] == "office", "id"].iloc[0]
+    target = demo_layers["schools"].set_index("id").geometry.loc["demo-school-03"].representative_point()
+    update = session.move(office, target.x, target.y)
+    assert update.rescored == [] and session.kpis() == session.base_kpis() and session.changes().empty

@@ -164,7 +164,8 @@ class WhatIf:
         i = int(hit[0])
         row = self._row_for(lon, lat)
         old = self._per_school(self.post_seconds)
-        self.post_seconds[i] = row
+        answers = self.availability is None or bool(self.availability["answers"].get(str(post_id), True))
+        self.post_seconds[i] = row if answers else np.inf    # closed at this peak wherever it stands
         geo = self.posts.geometry.name
         self.posts.loc[i, geo] = shapely.Point(lon, lat)
         return self._apply(old, start, moved=str(post_id))
