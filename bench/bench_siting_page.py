@@ -92,11 +92,18 @@ def main() -> int:
     print(f"full county re-assessment ({args.schools} schools): {full_s:.2f} s")
     targets = school_gates(db, args.drops, args.seed)
     server = Server(ROOT, db, tmp / "server.log", args.timeout)
-    drops, updates, rescored, maps = [], [], [], []
+    drops, updates, rescored, maps, sent = [], [], [], [], []
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
             page = browser.new_page(viewport={"width": 1500, "height": 1400})
+            received = [0]
+
+            def on_ws(ws) -> None:
+                ws.on("framereceived", lambda payload: received.__setitem__(
+                    0, received[0] + (len(payload) if isinstance(payload, bytes) else len(payload.encode()))))
+
+            page.on("websocket", on_ws)
             page.goto(f"{server.url}/scenarios", wait_until="domcontentloaded")
             page.get_by_label("用户名").first.wait_for(timeout=args.timeout * 1000)
             page.get_by_label("用户名").first.fill("demo_planner")
@@ -140,6 +147,7 @@ def main() -> int:
                     page.mouse.move(grab[0] + (x1 - grab[0]) * s / 15, grab[1] + (y1 - grab[1]) * s / 15)
                     time.sleep(0.01)
                 frame.evaluate("() => { window.__hxFg = (window.feature_group || []).slice(-1)[0]; }")
+                bytes0 = received[0]
                 t0 = time.perf_counter()
                 page.mouse.up()
                 caption = page.get_by_text(re.compile(rf"第 {done + 1} 次变动：更新用时 \d+ 毫秒"))
@@ -151,10 +159,12 @@ def main() -> int:
                 frame.wait_for_function("() => (window.feature_group || []).slice(-1)[0] !== window.__hxFg",
                                         timeout=args.timeout * 1000)
                 maps.append(time.perf_counter() - t0)
+                time.sleep(0.5)
+                sent.append(received[0] - bytes0)
                 done += 1
                 print(f"drop {done}: figures on the page {drops[-1]:.2f} s after the release "
                       f"(update {updates[-1] * 1e3:.0f} ms, {rescored[-1]} schools re-assessed), "
-                      f"map redrawn {maps[-1]:.2f} s")
+                      f"map redrawn {maps[-1]:.2f} s, {sent[-1] / 1e6:.2f} MB to the browser")
                 time.sleep(1.0)
             browser.close()
     finally:
@@ -170,6 +180,7 @@ def main() -> int:
         "drop_to_figures_median_s": round(med, 3), "drop_to_figures_max_s": round(max(drops), 3),
         "update_median_ms": round(statistics.median(updates) * 1e3, 1),
         "map_redrawn_median_s": round(statistics.median(maps), 3), "map_redrawn_max_s": round(max(maps), 3),
+        "mb_per_drop_median": round(statistics.median(sent) / 1e6, 3),
         "rescored_median": statistics.median(rescored), "full_assessment_s": round(full_s, 2),
         "ratio_full_vs_drop": round(full_s / med, 1), "loadavg_1m": round(load[0], 2)}))
     return 0
