@@ -28,6 +28,9 @@ from gis.viz.features import FeatureCollection, badge, collect, empty_collection
 from gis.viz.maps import TOP_PANE
 
 PROPOSAL_COLOR = "#7b2cbf"
+# which badge lies on top where posts overlap at county zoom: what planners move most (kiosks), then
+# offices, patrol bases, stations; the posts moved or added in the session above all
+DRAG_ORDER = {"kiosk": 600, "office": 400, "patrol_base": 200}
 GLYPHS = {"kiosk": "亭", "office": "室", "camera": "摄", "crossing": "岗", "whatif": "亭"}
 REACH_STYLE = {"color": "#1f77b4", "weight": 1.5, "dashArray": "5 4", "fillColor": "#1f77b4", "fillOpacity": 0.12}
 
@@ -99,7 +102,7 @@ class DraggablePosts(MacroElement):
                                       iconSize: [p.icon.size, p.icon.size],
                                       iconAnchor: [p.icon.size / 2, p.icon.size / 2]});
                 var marker = L.marker([p.lat, p.lng], {icon: icon, draggable: true, autoPan: true,
-                                                       keyboard: false, title: p.title,
+                                                       keyboard: false, title: p.title, zIndexOffset: p.z,
                                                        pane: {{ this.pane|tojson }}});
                 marker.feature = {type: "Feature", properties: {post_id: p.id, name: p.name}};
                 marker.bindTooltip(p.tooltip);
@@ -146,6 +149,7 @@ class DraggablePosts(MacroElement):
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             rows.append({"id": pid, "name": label, "lng": round(pt.x, 7), "lat": round(pt.y, 7),
                          "icon": badge(glyph, color, size=24), "title": label,
+                         "z": 1000 if pid in marked else DRAG_ORDER.get(str(kind), 0),
                          "tooltip": html.escape(label + hint)})
         self.posts = rows
 
