@@ -294,13 +294,18 @@ def save_whatif(session) -> None:
     n1, n2 = st.columns([3, 1])
     name = n1.text_input(tr("推演方案名称", "Name of this arrangement"), key="whatif_name")
     allowed = auth.allowed_here("write", "scenarios") and bool(session.log)
+    saved = st.session_state.pop("whatif_saved", None)
+    if saved:
+        st.success(tr(f"已保存：{saved}（可在「已存方案」中导出或转为规划点位）",
+                      f"Saved: {saved} (export it or turn it into planned posts under Saved scenarios)"))
     if n2.button(tr("保存为方案", "Save as a scenario"), key="whatif_save", disabled=not allowed):
         ctx = cache.context()
         try:
             result = session.as_result()
-            save_scenario(cache.get_store(ctx.url), name=name, kind="whatif", params=result["summary"]["params"],
-                          result=result, **auth.acting())
-            st.success(tr(f"已保存：{name}（可在「已存方案」中导出或转为规划点位）",
-                          f"Saved: {name} (export it or turn it into planned posts under Saved scenarios)"))
+            row = save_scenario(cache.get_store(ctx.url), name=name, kind="whatif",
+                                params=result["summary"]["params"], result=result, **auth.acting())
         except GisError as exc:
             st.error(str(exc))
+        else:
+            st.session_state["whatif_saved"] = row.name
+            st.rerun(scope="app")          # the whole page: 已存方案 lists it at once
