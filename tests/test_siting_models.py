@@ -181,3 +181,36 @@ def test_mclp_by_parts_matches_the_whole_model(seed):
         whole, parts = solve_mclp(p, k), solve_mclp_by_parts(p, k)
         assert parts.objective == pytest.approx(whole.objective)
         assert len(parts.chosen) <= k and parts.status == "optimal"
+
+
+def interval_problem(rng: np.random.Generator, m: int, n: int) -> CoverProblem:
+    """Schools along a road, each candidate reaching a short run of them: many candidates with the
+    same or a smaller run than another (duplicates, dominated) and schools reached by the same
+    candidates (merged) — the cases the exact reductions remove."""
+    cover = np.zeros((n, m), dtype=bool)
+    for j in range(n):
+        start = int(rng.integers(0, m - 1))
+        cover[j, start:start + int(rng.integers(1, 4))] = True
+    return CoverProblem(demand_ids=[str(i) for i in range(m)], weights=rng.integers(1, 30, m).astype(float),
+                        fixed_covered=rng.random(m) < 0.1, cover=sp.csr_matrix(cover),
+                        candidate_ids=[f"c{j}" for j in range(n)])
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reductions_keep_the_optimum_where_they_bite(seed):
+    from gis.siting.solvers import reduce_problem
+
+    rng = np.random.default_rng(500 + seed)
+    p = interval_problem(rng, m=int(rng.integers(10, 16)), n=int(rng.integers(10, 14)))
+    red = reduce_problem(p)
+    assert len(red.candidates) < p.n_candidates                 # the instance is reduced …
+    for k in (1, 2, 3):                                          # … and the optimum is the same
+        best = max(p.value(p.covered_by(list(s))) for s in itertools.combinations(range(p.n_candidates), k))
+        sol = solve_mclp(p, k)
+        assert sol.status == "optimal" and sol.objective == pytest.approx(best)
+        assert p.value(p.covered_by(sol.chosen)) == pytest.approx(best)
+    need = p.reachable()
+    smallest = next(k for k in range(p.n_candidates + 1)
+                    if any((p.covered_by(list(s)) | ~need).all()
+                           for s in itertools.combinations(range(p.n_candidates), k)))
+    assert solve_set_cover(p).objective == smallest

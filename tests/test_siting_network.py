@@ -98,9 +98,19 @@ def test_cli_writes_proposals_summary_and_workbook(demo_store, tmp_path):
     assert {"前后对比", "拟建点位", "等级变化"} <= set(sheets)
     assert (out / "scenario.pdf").read_bytes()[:4] == b"%PDF"
     code = main(["--db", f"sqlite:///{db}", "siting", "--kind", "kiosk", "--model", "setcover", "--minutes", "3",
-                 "--out", str(tmp_path / "cover")])
+                 "--out", str(tmp_path / "cover"), "--save", "全覆盖", "--actor", "张三"])
     cover = json.loads((tmp_path / "cover" / "summary.json").read_text(encoding="utf-8"))
     assert code == 0 and cover["after_covered"] + len(cover["uncoverable"]) == cover["schools"]
+    # who saved: the console's system principal (cli:<user>), or the --actor given
+    from gis.store import open_store
+    from gis.store.scenarios import list_scenarios
+
+    store = open_store(f"sqlite:///{db}")
+    owners = dict(zip(*list_scenarios(store)[["name", "created_by"]].to_numpy().T, strict=True))
+    assert owners["两个岗亭"].startswith("cli:") and owners["全覆盖"] == "张三"
+    audit = store.read_audit(layer="scenarios")
+    assert set(audit["action"]) == {"scenario_save"} and set(audit["actor"]) == {owners["两个岗亭"], "张三"}
+    store.close()
 
 
 def test_cli_bad_input_is_one_line(demo_store, tmp_path, capsys):

@@ -71,3 +71,43 @@ def test_browser_runs_a_scenario_and_sees_before_after_tiles(start_app, browser)
     page.screenshot(path=str(ARTIFACTS / "scenarios.png"), full_page=True)
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_browser_uploads_a_candidate_file_and_sees_rejected_rows(start_app, browser, demo_layers, tmp_path):
+    """A planner's file of possible sites on the page (same importer as ``siting --candidates``):
+    the valid rows are the only candidates, the others are listed with their reasons in Chinese."""
+    gates = demo_layers["schools"].set_index("id").geometry
+    a = gates.loc["demo-school-06"].representative_point()      # critical; a site at its gate helps
+    b = gates.loc["demo-school-03"].representative_point()
+    path = tmp_path / "候选点.csv"
+    path.write_text("编号,名称,经度,纬度\n"
+                    f"C1,城西路口,{a.x:.6f},{a.y:.6f}\n"
+                    f"C2,幼儿园旁,{b.x:.6f},{b.y:.6f}\n"
+                    "C3,缺坐标,,\n"
+                    f"C1,重复编号,{a.x:.6f},{a.y:.6f}\n"
+                    f"C4,远郊,{a.x + 0.3:.6f},{a.y + 0.3:.6f}\n", encoding="utf-8")
+    url, _ = start_app(log=ARTIFACTS / "siting_upload_server.log")
+    context = browser.new_context(viewport={"width": 1600, "height": 1500})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/scenarios", wait_until="domcontentloaded")
+    browser_sign_in(page)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text("候选点.csv").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="求解").click(timeout=60_000)
+    page.locator(".hx-scenario-after").first.wait_for(timeout=180_000)
+    heading = page.get_by_text("候选点文件中未采用的行（3）")
+    heading.wait_for(timeout=60_000)
+    caption = page.get_by_text("候选点 2 个")          # only the two valid rows were candidates
+    caption.first.wait_for(timeout=30_000)
+    table = page.locator('[data-testid="stTable"]').last
+    table.wait_for(timeout=30_000)
+    text = table.inner_text()
+    assert "经纬度缺失或无法识别" in text and "编号 C1 重复" in text and "距最近道路" in text, text
+    assert "C3" in text and "C4" in text and "C2" not in text
+    page.screenshot(path=str(ARTIFACTS / "scenarios_upload.png"), full_page=True)
+    assert not errors, errors
+    context.close()

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from gis.auth.principal import Principal
 from gis.config import load_settings
 from gis.coverage import assess_campuses
-from gis.errors import ValidationError
+from gis.errors import AccessDeniedError, ValidationError
 from gis.network import load_road_graph
 from gis.siting.adopt import adopt_scenario, discard_scenario
 from gis.siting.scenario import compare_scenarios, from_collection, kpi_table, run_post_scenario
@@ -47,7 +48,7 @@ def test_scenario_save_list_load_compare_and_delete(store, demo_run):
     _, _, result = demo_run
     store.init()
     saved = save_scenario(store, name=" 城区 加两个岗亭 ", kind="kiosk", params=result["summary"]["params"],
-                          result=result, created_by="planner")
+                          result=result, principal=Principal("planner", "planner"))
     assert saved.name == "城区 加两个岗亭" and saved.id is not None
     with pytest.raises(ValidationError, match="同名"):
         save_scenario(store, name="城区 加两个岗亭", kind="kiosk", params={}, result=result)
@@ -144,3 +145,134 @@ def test_exports_carry_no_live_formula_and_planned_posts_are_dashed(tmp_path, de
                              crs="EPSG:4326")
     icons = [f["properties"]["_icon"]["html"] for f in post_features(posts, with_popup=False)["features"]]
     assert "dashed" not in icons[0] and "dashed" in icons[1]
+
+
+READERS = ("viewer", "station", "education", "governance", "cleared")
+NOBODY = ("auditor", "account_admin", "kiosk")
+
+
+def _principal(role: str) -> Principal:
+    return Principal(f"u_{role}", role, jurisdiction_id="demo-post-01" if role == "station" else None,
+                     address="10.0.0.9")
+
+
+def test_scenarios_belong_to_who_saved_them_and_obey_the_roles(store, demo_layers, demo_run):
+    """The store itself refuses (not only the page): planners write, the joint meeting reads,
+    the wall display and the two administrators see nothing; every refusal is audited."""
+    result = demo_run[2]
+    for name in LAYERS:
+        store.write_layer(name, demo_layers[name].drop(columns=["source", "updated_at", "version"]), source="demo")
+    planner = Principal("王规划", "planner", address="10.0.0.8")
+    saved = save_scenario(store, name="城区方案", kind="kiosk", params={}, result=result, principal=planner)
+    assert saved.created_by == "王规划"
+    assert load_scenario(store, "城区方案").created_by == "王规划"
+    assert list_scenarios(store)["created_by"].tolist() == ["王规划"]
+    for role in READERS:
+        who = _principal(role)
+        assert list_scenarios(store, principal=who)["name"].tolist() == ["城区方案"]
+        assert load_scenario(store, "城区方案", principal=who).result == result
+        with pytest.raises(AccessDeniedError, match=who.username):
+            save_scenario(store, name=f"{role} 的方案", kind="kiosk", params={}, result=result, principal=who)
+        with pytest.raises(AccessDeniedError):
+            save_scenario(store, name="城区方案", kind="kiosk", params={}, result={}, overwrite=True, principal=who)
+        for act in (delete_scenario, adopt_scenario, discard_scenario):
+            with pytest.raises(AccessDeniedError):
+                act(store, "城区方案", principal=who)
+    for role in NOBODY:
+        who = _principal(role)
+        with pytest.raises(AccessDeniedError):
+            list_scenarios(store, principal=who)
+        with pytest.raises(AccessDeniedError):
+            load_scenario(store, "城区方案", principal=who)
+        with pytest.raises(AccessDeniedError):
+            save_scenario(store, name="x", kind="kiosk", params={}, result=result, principal=who)
+    # nothing was changed by the refused calls
+    assert list_scenarios(store)["name"].tolist() == ["城区方案"]
+    assert load_scenario(store, "城区方案").result == result
+    assert not store.read_layer("police_posts")["status"].astype(str).eq("planned").any()
+    # the planner converts and discards, acting as themself
+    ids = adopt_scenario(store, "城区方案", principal=planner)
+    posts = store.read_layer("police_posts").set_index("id")
+    assert set(posts.loc[ids, "status"]) == {"planned"}
+    assert discard_scenario(store, "城区方案", principal=planner) == len(ids)
+    assert list_scenarios(store).empty
+    audit = store.read_audit(layer="scenarios")
+    denied = audit[audit["result"] == "denied"]
+    assert set(denied["username"]) == {f"u_{r}" for r in READERS + NOBODY}
+    assert (denied["address"] == "10.0.0.9").all()
+    done = audit[audit["result"] == "ok"]
+    assert set(done["action"]) == {"scenario_save", "scenario_delete"} and set(done["username"]) == {"王规划"}
+
+
+def test_a_whatif_session_is_saved_exported_and_planned_like_any_scenario(store, demo_layers, demo_run, tmp_path):
+    from gis.reports.scenario import write_scenario_files
+    from gis.siting.whatif import WhatIf
+
+    graph = demo_run[0]
+    for name in LAYERS:
+        store.write_layer(name, demo_layers[name].drop(columns=["source", "updated_at", "version"]), source="demo")
+    session = WhatIf.build(demo_layers, graph=graph, settings=load_settings(), peak="am")
+    gates = demo_layers["schools"].set_index("id").geometry
+    target = gates.loc["demo-school-03"].representative_point()
+    session.move("demo-post-22", target.x, target.y)
+    far = gates.loc["demo-school-06"].representative_point()
+    session.add(far.x, far.y)
+    result = session.as_result()
+    props = from_collection(result["proposals"])
+    assert dict(zip(props["id"], props["change"], strict=True)) == {"demo-post-22": "moved", "whatif-1": "added"}
+    assert result["kpis"]["after"] == session.kpis() and result["kpis"]["before"] == session.base_kpis()
+    assert {c["school_id"] for c in result["changes"]} == set(session.changes()["school_id"])
+    assert result["levels"]["demo-school-03"] == ["critical", "weak"]
+    planner = Principal("王规划", "planner")
+    save_scenario(store, name="拖动推演", kind="whatif", params=result["summary"]["params"], result=result,
+                  principal=planner)
+    loaded = load_scenario(store, "拖动推演")
+    assert loaded.result == json.loads(json.dumps(result)) and loaded.created_by == "王规划"
+    files = write_scenario_files(loaded.result, tmp_path, name="拖动推演")
+    assert files["pdf"].read_bytes()[:4] == b"%PDF" and files["xlsx"].stat().st_size > 0
+    ids = adopt_scenario(store, "拖动推演", principal=planner)
+    assert len(ids) == 2
+    assert set(store.read_layer("police_posts").set_index("id").loc[ids, "status"]) == {"planned"}
+
+
+def test_whatif_changes_in_a_row_equal_a_full_reassessment_of_every_school(demo_layers, demo_run):
+    """Only the response is recomputed (the other features are kept from the start): after
+    several moves and additions every school's score, level and reasons equal a full
+    ``assess_campuses`` of the layers as they now stand."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from gis.siting.whatif import WhatIf
+
+    graph, settings = demo_run[0], load_settings()
+    session = WhatIf.build(demo_layers, graph=graph, settings=settings, peak="am")
+    gates = demo_layers["schools"].set_index("id").geometry
+    steps = [("move", "demo-post-22", "demo-school-03"), ("add", None, "demo-school-06"),
+             ("move", "demo-post-01", "osm-n3382563733"), ("move", "demo-post-22", "demo-school-10"),
+             ("add", None, "demo-school-01")]
+    for kind, post, school in steps:
+        p = gates.loc[school].representative_point()
+        session.add(p.x, p.y) if kind == "add" else session.move(post, p.x, p.y)
+    posts = session.posts.drop(columns=[c for c in ("source", "updated_at", "version") if c in session.posts])
+    layers = dict(demo_layers, police_posts=gpd.GeoDataFrame(posts, geometry=posts.geometry.name, crs=4326))
+    full = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak="am")).set_index("school_id")
+    now = session.current.set_index("school_id", drop=True).loc[full.index]
+    assert (now["level"] == full["level"]).all()
+    assert (now["score"].astype(float) - full["score"]).abs().max() < 1e-9
+    assert (now["reasons_zh"] == full["reasons_zh"]).all()
+    assert (now["nearest_post_id"].astype(str) == full["nearest_post_id"].astype(str)).all()
+    assert len(session.changes()) > 0
+
+
+def test_whatif_moving_a_post_closed_at_the_peak_changes_nothing(demo_layers, demo_run):
+    """An office closed in the AM peak answers nowhere, wherever it is dragged."""
+    from gis.siting.whatif import WhatIf
+
+    posts = demo_layers["police_posts"].copy()
+    posts.loc[posts["kind"] == "office", "hours"] = "09:00-17:00"
+    layers = dict(demo_layers, police_posts=posts)
+    session = WhatIf.build(layers, graph=demo_run[0], settings=load_settings(), peak="am")
+    office = posts.loc[posts["kind"] == "office", "id"].iloc[0]
+    target = demo_layers["schools"].set_index("id").geometry.loc["demo-school-03"].representative_point()
+    update = session.move(office, target.x, target.y)
+    assert update.rescored == [] and session.kpis() == session.base_kpis() and session.changes().empty

@@ -61,6 +61,9 @@ EDUCATION_LAYERS = frozenset({"schools", "inspections"})  # inspections: the sch
 SCOPED_ROLES = frozenset({"station"})   # write only rows of their own jurisdiction
 READERS = frozenset({"viewer", "planner", "station", "cleared", "education", "governance",
                      "kiosk", "system"})
+# Saved siting scenarios (issue 15): the joint meeting reads them, planners alone write them
+# (a scenario is a county-wide plan: no station scope); the wall display shows none.
+PLANNING_LAYERS = frozenset({"scenarios"})
 
 
 def _why(principal: Principal, action: str, layer: str | None) -> str:
@@ -112,7 +115,8 @@ def require(principal: Principal, action: str, layer: str | None = None,
     restricted = layer in RESTRICTED_LAYERS
     ok = False
     if action == "read":
-        ok = role in READERS and (not restricted or role == "cleared")
+        ok = role in READERS and (not restricted or role == "cleared") \
+            and not (layer in PLANNING_LAYERS and role == "kiosk")
     elif action == "write":
         if restricted:
             ok = role == "cleared"

@@ -34,6 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--officers", type=int, default=None, help="护学岗可用警力（民警+辅警）人数 N")
     parser.add_argument("--solver", choices=("highs", "scipy"), default=None, help="HiGHS 接口")
     parser.add_argument("--save", default=None, metavar="NAME", help="同时以此名称保存方案到数据库")
+    parser.add_argument("--actor", default=None,
+                        help="保存方案时记录的操作人（默认当前系统用户 cli:<user>） / who saves (audit, created_by)")
     parser.add_argument("--out", required=True, type=Path, help="输出目录")
 
 
@@ -89,10 +91,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         msg = f"无法写入输出目录 {args.out}：{exc.strerror or exc} / cannot write to {args.out}"
         raise DataSourceError(msg) from exc
     if args.save:
+        from gis.commands.user import cli_principal
         from gis.store.scenarios import save_scenario
 
         save_scenario(store, name=args.save, kind=args.kind, params=result["summary"].get("params", {}),
-                      result=result, created_by="cli", overwrite=True)
+                      result=result, overwrite=True, principal=cli_principal(), actor=args.actor)
     s = result["summary"]
     gap = s.get("gap")
     if args.kind == "camera":

@@ -10,9 +10,12 @@ Entry points::
 
 from gis.coverage.assess import (
     OUTPUT_COLUMNS,
+    CampusFeatures,
     assess_campuses,
     assess_with_response,
+    campus_features,
     coverage_map_layers,
+    score_with_response,
     summarize_jurisdictions,
 )
 from gis.coverage.cameras import camera_sectors, sector_polygons
@@ -21,7 +24,8 @@ from gis.coverage.export import write_assessment, write_jurisdictions
 from gis.coverage.score import score_campuses
 
 __all__ = [
-    "OUTPUT_COLUMNS", "ComplianceTable", "assess_campuses", "compliance_rates", "write_jurisdictions", "assess_with_response", "camera_sectors",
+    "OUTPUT_COLUMNS", "CampusFeatures", "ComplianceTable", "assess_campuses", "compliance_rates", "write_jurisdictions",
+    "assess_with_response", "camera_sectors", "campus_features", "score_with_response",
     "coverage_map_layers", "score_campuses", "sector_polygons", "summarize_jurisdictions",
     "write_assessment",
 ]

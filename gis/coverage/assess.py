@@ -269,11 +269,100 @@ def compliance_flags(scored: pd.DataFrame, *, scoring: ScoringConfig,
     }, index=scored.index)
 
 
+@dataclass(frozen=True)
+class CampusFeatures:
+    """What the score reads about each school apart from the police response.
+
+    Cameras, boundary, peak-hour duty, risks, guards, technical defence, checklist and the
+    jurisdiction: none of them depends on where the posts stand, so a what-if that moves or
+    adds posts keeps them and re-scores with new response figures only
+    (:func:`score_with_response`).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        One row per school, indexed by school id (``school_id``).
+    main_gate : GeoSeries
+        The main gate of each school (EPSG:4326), same order.
+    """
+
+    frame: pd.DataFrame
+    main_gate: gpd.GeoSeries
+
+    def subset(self, school_ids) -> CampusFeatures:
+        """The rows of these schools (in the given order)."""
+        pos = self.frame.index.get_indexer(pd.Index([str(i) for i in school_ids]))
+        if (pos < 0).any():
+            msg = "学校编号不在评估范围内 / school id not among the assessed schools"
+            raise ValidationError(msg)
+        return CampusFeatures(self.frame.iloc[pos], self.main_gate.iloc[pos])
+
+
+def campus_features(layers: Mapping[str, Any], *, settings: Settings | None = None,
+                    crs: CRS | None = None) -> CampusFeatures:
+    """Every school's features except the response (see :class:`CampusFeatures`)."""
+    cov_cfg = CoverageConfig.from_settings(settings)
+    sc_cfg = ScoringConfig.from_settings(settings)
+    parts = campus_parts(layers, coverage=cov_cfg, scoring=sc_cfg, crs=crs)
+    schools = _check_schools(layers)
+    ids = pd.Index(schools["id"].astype(str).to_numpy(), name="school_id")
+    base = pd.DataFrame({
+        "name": schools["name"].to_numpy(), "kind": schools["kind"].astype(str).to_numpy(),
+    }, index=ids)
+    coverage = pd.DataFrame(parts.coverage.drop(columns="geometry"))
+    coverage["gate_blind_m2"] = coverage["gate_zone_m2"] - coverage["covered_m2"]
+    frame = pd.concat([
+        base, fill_jurisdictions(schools, _layer(layers, "police_posts")), coverage,
+        pd.DataFrame(parts.boundary.drop(columns="geometry")), parts.duty, parts.risks,
+        parts.guards, parts.tech, school_checklist(schools),
+    ], axis=1)
+    main_gate = shapely.get_geometry(parts.gates.to_numpy(), 0)
+    geo = gpd.GeoSeries(main_gate, crs=parts.crs).to_crs(WGS84)
+    geo.index = ids
+    return CampusFeatures(frame, geo)
+
+
+def score_with_response(features: CampusFeatures, *, response: pd.DataFrame | None,
+                        posts: gpd.GeoDataFrame | None = None, settings: Settings | None = None,
+                        peak: str | None = None, availability: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
+    """Score the schools of ``features`` with these response figures (see :func:`assess_with_response`).
+
+    ``posts`` name the nearest post; ``response`` is as for :func:`school_response`.
+    """
+    cov_cfg = CoverageConfig.from_settings(settings)
+    sc_cfg = ScoringConfig.from_settings(settings)
+    ids = features.frame.index
+    resp = (school_response(response, ids) if response is not None
+            else school_response(pd.DataFrame({"school_id": [], "response_s": [],
+                                               "nearest_post_id": []}), ids))
+    if posts is not None:
+        names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
+        resp["nearest_post_name"] = [names.get(str(p)) if pd.notna(p) else None
+                                     for p in resp["nearest_post_id"]]
+    scored = score_campuses(pd.concat([features.frame, resp], axis=1), config=sc_cfg, coverage=cov_cfg)
+    scored = pd.concat([scored, compliance_flags(scored, scoring=sc_cfg, coverage=cov_cfg)], axis=1)
+    scored["peak"] = peak or ""
+    if availability is not None:
+        scored["posts_answering"] = int(availability["answers"].sum())
+        scored["posts_closed"] = ",".join(availability.index[~availability["answers"]].astype(str))
+        scored["posts_hours_assumed"] = ",".join(availability.index[availability["hours_assumed"]].astype(str))
+    scored.index.name = "school_id"
+    scored = scored.reset_index()
+    for col in ("risk_sites_200m", "risk_sites_500m"):
+        if col not in scored.columns:
+            scored[col] = 0
+    cols = [c for c in (*OUTPUT_COLUMNS, *EXTRA_COLUMNS) if c in scored.columns]
+    out = gpd.GeoDataFrame(scored[cols], geometry=features.main_gate.to_numpy(), crs=WGS84)
+    return out.sort_values(["score", "school_id"], kind="stable").reset_index(drop=True)
+
+
 def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | None,
                          settings: Settings | None = None, crs: CRS | None = None,
                          peak: str | None = None,
                          availability: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Assess and score every school given the response times (pure, no road graph).
+
+    :func:`campus_features` then :func:`score_with_response`.
 
     Parameters
     ----------
@@ -297,46 +386,9 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
         :data:`EXTRA_COLUMNS`; geometry is the main gate (EPSG:4326). Sorted by score, weakest
         first.
     """
-    cov_cfg = CoverageConfig.from_settings(settings)
-    sc_cfg = ScoringConfig.from_settings(settings)
-    parts = campus_parts(layers, coverage=cov_cfg, scoring=sc_cfg, crs=crs)
-    schools = _check_schools(layers)
-    ids = pd.Index(schools["id"].astype(str).to_numpy(), name="school_id")
-    resp = (school_response(response, ids) if response is not None
-            else school_response(pd.DataFrame({"school_id": [], "response_s": [],
-                                               "nearest_post_id": []}), ids))
-    posts = _layer(layers, "police_posts")
-    if posts is not None:
-        names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
-        resp["nearest_post_name"] = [names.get(str(p)) if pd.notna(p) else None
-                                     for p in resp["nearest_post_id"]]
-    base = pd.DataFrame({
-        "name": schools["name"].to_numpy(), "kind": schools["kind"].astype(str).to_numpy(),
-    }, index=ids)
-    coverage = pd.DataFrame(parts.coverage.drop(columns="geometry"))
-    coverage["gate_blind_m2"] = coverage["gate_zone_m2"] - coverage["covered_m2"]
-    features = pd.concat([
-        base, fill_jurisdictions(schools, posts), resp, coverage,
-        pd.DataFrame(parts.boundary.drop(columns="geometry")), parts.duty, parts.risks,
-        parts.guards, parts.tech, school_checklist(schools),
-    ], axis=1)
-    scored = score_campuses(features, config=sc_cfg, coverage=cov_cfg)
-    scored = pd.concat([scored, compliance_flags(scored, scoring=sc_cfg, coverage=cov_cfg)], axis=1)
-    scored["peak"] = peak or ""
-    if availability is not None:
-        scored["posts_answering"] = int(availability["answers"].sum())
-        scored["posts_closed"] = ",".join(availability.index[~availability["answers"]].astype(str))
-        scored["posts_hours_assumed"] = ",".join(availability.index[availability["hours_assumed"]].astype(str))
-    scored.index.name = "school_id"
-    scored = scored.reset_index()
-    for col in ("risk_sites_200m", "risk_sites_500m"):
-        if col not in scored.columns:
-            scored[col] = 0
-    cols = [c for c in (*OUTPUT_COLUMNS, *EXTRA_COLUMNS) if c in scored.columns]
-    main_gate = shapely.get_geometry(parts.gates.to_numpy(), 0)
-    geo = gpd.GeoSeries(main_gate, crs=parts.crs).to_crs(WGS84)
-    out = gpd.GeoDataFrame(scored[cols], geometry=geo.to_numpy(), crs=WGS84)
-    return out.sort_values(["score", "school_id"], kind="stable").reset_index(drop=True)
+    features = campus_features(layers, settings=settings, crs=crs)
+    return score_with_response(features, response=response, posts=_layer(layers, "police_posts"),
+                               settings=settings, peak=peak, availability=availability)
 
 
 def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFrame, *,
@@ -373,7 +425,8 @@ def campus_response(graph: Any, posts: gpd.GeoDataFrame, schools: gpd.GeoDataFra
 
 
 def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings | None = None,
-                    peak: str | None = None, crs: CRS | None = None) -> gpd.GeoDataFrame:
+                    peak: str | None = None, crs: CRS | None = None,
+                    features: CampusFeatures | None = None) -> gpd.GeoDataFrame:
     """Assess every school: road response at ``peak``, cameras, duty, risks, guards, technical
     defence and the mandatory rules, scored 0–100 with reasons.
 
@@ -388,6 +441,8 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
         Peak-hour speeds, and only the posts open for the whole peak window (``[routing.windows]``)
         answer. ``None``: free-flow speeds at no particular time (every post with staff answers).
         A post with ``staff`` 0 never answers.
+    features : CampusFeatures, optional
+        :func:`campus_features` of these layers when the caller has them already.
 
     Returns
     -------
@@ -408,8 +463,10 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
     availability = post_availability(posts, window=window)
     answering = posts[availability["answers"].to_numpy()]
     response = campus_response(graph, answering, schools, peak=peak, settings=settings)
-    return assess_with_response(layers, response=response, settings=settings, crs=crs, peak=peak,
-                                availability=availability)
+    if features is None:
+        features = campus_features(layers, settings=settings, crs=crs)
+    return score_with_response(features, response=response, posts=_layer(layers, "police_posts"),
+                               settings=settings, peak=peak, availability=availability)
 
 
 def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float | None = None,

@@ -23,11 +23,12 @@ def planned_source(name: str) -> str:
     return f"scenario:{name}"
 
 
-def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConfig | None = None,
+def adopt_scenario(store, name: str, *, actor: str | None = None, config: SitingConfig | None = None,
                    principal: Principal = SYSTEM) -> list[str]:
     """Write the scenario's proposed posts as planned posts; returns their ids.
 
-    ``principal`` is the acting account (``plan`` and ``write`` on ``police_posts``).
+    ``principal`` is the acting account (``plan``, ``write`` on ``scenarios`` and on
+    ``police_posts``: planners); ``actor`` defaults to its user name.
 
     Raises
     ------
@@ -35,7 +36,8 @@ def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConf
         Unknown scenario, or a kind without posts (cameras, 护学岗 officers).
     """
     require(principal, "plan")
-    scenario: Scenario = load_scenario(store, name)
+    store._require(principal, "write", "scenarios")
+    scenario: Scenario = load_scenario(store, name, principal=principal)
     if scenario.kind not in POST_SCENARIO_KINDS:
         msg = (f"方案“{scenario.name}”是{scenario.kind}方案，没有可转为规划警务点的点位 / scenario {scenario.name!r} "
                f"({scenario.kind}) has no posts to plan")
@@ -55,14 +57,15 @@ def adopt_scenario(store, name: str, *, actor: str = "local", config: SitingConf
     return posts["id"].tolist()
 
 
-def discard_scenario(store, name: str, *, actor: str = "local", principal: Principal = SYSTEM) -> int:
+def discard_scenario(store, name: str, *, actor: str | None = None, principal: Principal = SYSTEM) -> int:
     """Delete the scenario and the planned posts made from it; returns the posts removed."""
     require(principal, "plan")
-    scenario = load_scenario(store, name)
+    store._require(principal, "write", "scenarios")
+    scenario = load_scenario(store, name, principal=principal)
     posts = store.read_layer("police_posts")
     mine = posts[(posts["source"].astype(str) == planned_source(scenario.name))
                  & (posts["status"].astype(str) == "planned")] if len(posts) else posts
     removed = store.delete_rows("police_posts", mine["id"].astype(str).tolist(), actor=actor,
                                 principal=principal) if len(mine) else 0
-    delete_scenario(store, scenario.name)
+    delete_scenario(store, scenario.name, principal=principal, actor=actor)
     return int(removed)

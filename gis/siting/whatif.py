@@ -1,12 +1,13 @@
 """What-if on the map: move a post or add a kiosk, and see the county's figures change at once.
 
 ``WhatIf.build`` runs the full assessment once (``gis.coverage.assess_campuses``) and keeps the
-travel seconds of every post to every school gate (one compiled Dijkstra per post, at peak).
-A move or an addition then costs one Dijkstra from the new position; the response of each
-gate (fastest post, posts within 1/3/5 minutes) is recomputed from the kept matrix in numpy,
-and only the schools whose response figures change are re-scored, through the public
-``gis.coverage.assess_with_response`` on just those schools and the cameras, crossings and
-risk sites around them. Everything else stands.
+travel seconds of every post to every school gate (one compiled Dijkstra per post, at peak),
+and each school's features that no post move can change (cameras, duty, risks, guards,
+checklist, jurisdiction: ``gis.coverage.campus_features``). A move or an addition then costs
+one Dijkstra from the new position; the response of each gate (fastest post, posts within
+1/3/5 minutes) is recomputed from the kept matrix in numpy, and only the schools whose
+response figures change are re-scored, through the public ``gis.coverage.score_with_response``
+on their kept features. Everything else stands.
 """
 
 from __future__ import annotations
@@ -31,8 +32,6 @@ from gis.siting.compare import kpi_figures, level_changes
 from gis.siting.config import SitingConfig
 from gis.siting.posts import active_posts, answering_posts
 from gis.siting.reach import snap_gates, snap_sites
-
-NEAR_M = 1500.0   # cameras, crossings and risk sites this close to a re-scored school are passed along
 
 
 @dataclass
@@ -66,13 +65,14 @@ class WhatIf:
     gates: Any = None
     bands: tuple[float, ...] = (60.0, 180.0, 300.0)
     availability: pd.DataFrame | None = None
+    features: Any = None
     log: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def build(cls, layers: Mapping[str, gpd.GeoDataFrame], *, graph: RoadGraph, settings: Settings | None = None,
               peak: str | None = None, assessment: pd.DataFrame | None = None) -> WhatIf:
         """Assess once and keep the post × gate seconds (the expensive part, done once)."""
-        from gis.coverage import assess_campuses
+        from gis.coverage import assess_campuses, campus_features
 
         config = SitingConfig.from_settings(settings)
         network = NetworkConfig.from_settings(settings)
@@ -94,12 +94,14 @@ class WhatIf:
         if ok.any():
             seconds[ok] = origin_target_seconds(graph, snapped.subset(ok), gates.snapped, peak=peak,
                                                 direction="forward")
+        crs = metric_crs(schools)
+        features = campus_features(layers, settings=settings, crs=crs)
         if assessment is None:
-            assessment = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak=peak))
+            assessment = pd.DataFrame(assess_campuses(layers, graph=graph, settings=settings, peak=peak, crs=crs,
+                                                      features=features))
         table = pd.DataFrame(assessment).drop(columns="geometry", errors="ignore").copy()
         table["school_id"] = table["school_id"].astype(str)
         table = table.set_index("school_id", drop=False).reindex(gates.school_ids)
-        crs = metric_crs(schools)
         main = shapely.get_geometry(schools.geometry.to_crs(crs).to_numpy(), 0)
         xy = np.column_stack([shapely.get_x(main), shapely.get_y(main)])
         sc = ScoringConfig.from_settings(settings)
@@ -107,7 +109,7 @@ class WhatIf:
         return cls(graph=graph, settings=settings, peak=peak, minutes=config.minutes, layers=layers, posts=posts,
                    post_seconds=seconds, gate_owner=gates.owner, school_ids=gates.school_ids, base=table.copy(),
                    current=table, crs=crs, school_xy=xy, gates=gates.snapped, bands=bands,
-                   availability=availability)
+                   availability=availability, features=features)
 
     # -- response per school from the kept matrix ---------------------------------------
 
@@ -162,7 +164,8 @@ class WhatIf:
         i = int(hit[0])
         row = self._row_for(lon, lat)
         old = self._per_school(self.post_seconds)
-        self.post_seconds[i] = row
+        answers = self.availability is None or bool(self.availability["answers"].get(str(post_id), True))
+        self.post_seconds[i] = row if answers else np.inf    # closed at this peak wherever it stands
         geo = self.posts.geometry.name
         self.posts.loc[i, geo] = shapely.Point(lon, lat)
         return self._apply(old, start, moved=str(post_id))
@@ -194,28 +197,16 @@ class WhatIf:
                             changes=self.changes(), kpis=self.kpis(), moved=moved)
 
     def _rescore(self, ids: np.ndarray, response: pd.DataFrame) -> None:
-        """Re-assess just these schools with the public assessment on a cut-out of the layers."""
-        from gis.coverage import assess_with_response
+        """Re-score just these schools: their kept features with the new response figures."""
+        from gis.coverage import score_with_response
 
-        schools = self.layers["schools"]
-        mask = schools["id"].astype(str).isin(set(ids)).to_numpy()
-        sub = {"schools": schools[mask], "police_posts": self.posts}
-        pos = np.flatnonzero(mask)
-        lo, hi = self.school_xy[pos].min(axis=0) - NEAR_M, self.school_xy[pos].max(axis=0) + NEAR_M
-        for name in ("cameras", "crossings", "risk_sites"):
-            frame = self.layers.get(name)
-            if frame is None or len(frame) == 0:
-                continue
-            xy = np.column_stack(shapely.get_coordinates(frame.geometry.to_crs(self.crs).to_numpy()).T)
-            inside = ((xy >= lo) & (xy <= hi)).all(axis=1)
-            if name == "crossings" and "school_id" in frame.columns:
-                own = frame["school_id"].astype(str).isin(set(ids)).to_numpy()
-                blank = frame["school_id"].isna().to_numpy() | (frame["school_id"].astype(str) == "")
-                inside = own | (inside & blank)
-            sub[name] = frame[inside]
         table = response.reset_index(names="school_id")
-        fresh = pd.DataFrame(assess_with_response(sub, response=table, settings=self.settings, crs=self.crs,
-                                                  peak=self.peak, availability=self._availability()))
+        for col in ("snap_m", "off_network", "stranded"):   # the gates' snapping does not move
+            if col in self.base.columns:
+                table[col] = self.base.loc[ids, col].to_numpy()
+        fresh = pd.DataFrame(score_with_response(self.features.subset(ids), response=table, posts=self.posts,
+                                                 settings=self.settings, peak=self.peak,
+                                                 availability=self._availability()))
         fresh = fresh.drop(columns="geometry", errors="ignore")
         fresh["school_id"] = fresh["school_id"].astype(str)
         fresh = fresh.set_index("school_id", drop=False)
@@ -238,6 +229,36 @@ class WhatIf:
     def kpis(self) -> dict[str, Any]:
         """County KPIs now (same figures as the scenario tiles)."""
         return kpi_figures(self.current.reset_index(drop=True), minutes=self.minutes)
+
+    def touched(self) -> list[str]:
+        """Ids of the posts moved or added in the session, in order of first change."""
+        return list(dict.fromkeys(str(entry["moved"]) for entry in self.log))
+
+    def as_result(self) -> dict[str, Any]:
+        """The session as a scenario result (``gis.siting.scenario.build_result``, kind ``whatif``):
+        the posts moved or added are the proposals (at their new places), KPIs and level changes
+        against the start; saved, exported and turned into planned posts like any scenario."""
+        from gis.siting.compare import BeforeAfter
+        from gis.siting.scenario import build_result
+
+        touched = self.touched()
+        ids = self.posts["id"].astype(str)
+        picked = self.posts[ids.isin(touched)]
+        geo = self.posts.geometry.name
+        proposals = gpd.GeoDataFrame({
+            "id": picked["id"].astype(str).to_numpy(),
+            "name": picked["name"].astype(str).to_numpy(),
+            "kind": [str(k) if k in ("office", "kiosk") else "kiosk" for k in picked["kind"]],
+            "change": ["added" if pid.startswith("whatif-") else "moved" for pid in picked["id"].astype(str)],
+        }, geometry=picked[geo].to_numpy(), crs=WGS84)
+        before, after = self.base.reset_index(drop=True), self.current.reset_index(drop=True)
+        ba = BeforeAfter(before=self.base_kpis(), after=self.kpis(), changes=self.changes(),
+                         assessment_before=before, assessment_after=after)
+        summary = {"kind": "whatif", "peak": self.peak, "minutes": self.minutes, "schools": int(len(before)),
+                   "before_covered": ba.before["within"], "after_covered": ba.after["within"],
+                   "sites": int(len(proposals)), "status": "what-if", "solver": "", "gap": None,
+                   "params": {"peak": self.peak, "minutes": self.minutes, "changes": len(self.log)}}
+        return build_result(kind="whatif", summary=summary, proposals=proposals, ba=ba)
 
     def base_kpis(self) -> dict[str, Any]:
         return kpi_figures(self.base.reset_index(drop=True), minutes=self.minutes)

@@ -4,6 +4,12 @@ A scenario is a name, a kind (``office``, ``kiosk``, ``camera``, ``crossing``, `
 parameters of the run and its result, both JSON, plus who saved it and when. Names are unique:
 saving under a taken name raises ``ValidationError`` unless ``overwrite=True``.
 
+Every function takes the acting ``principal`` and asks the one permission check
+(``gis.auth.policy.require``, layer ``scenarios``): planners save and delete; viewers, stations,
+the education bureau and 综治办 read; the wall display, the account and audit administrators
+neither (a refusal is audited and raises ``AccessDeniedError``). ``created_by`` is the acting
+account's name (the command line passes its ``--actor``); saves and deletions are audited.
+
 >>> save_scenario(store, name="城北加两个岗亭", kind="kiosk", params={...}, result={...})
 >>> list_scenarios(store)            # DataFrame: id, name, kind, created_by, created_at
 >>> load_scenario(store, "城北加两个岗亭").result
@@ -20,8 +26,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text, select
 
+from gis.auth.principal import SYSTEM, Principal
 from gis.errors import ValidationError
 from gis.store import codec
+from gis.store.store import _event
+
+LAYER = "scenarios"
 
 MAX_NAME = 120
 
@@ -34,7 +44,7 @@ class Scenario:
     kind: str
     params: dict[str, Any]
     result: dict[str, Any]
-    created_by: str = "local"
+    created_by: str = "system"
     created_at: pd.Timestamp | None = None
     id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -67,20 +77,38 @@ def _dumps(value: Any, what: str) -> str:
         raise ValidationError(msg) from exc
 
 
+def _audit(conn, store, action: str, name: str, principal: Principal, actor: str, stamp) -> None:
+    record = _event(LAYER, name, action, principal, "ok", codec.stamp_to_db(stamp, store.backend))
+    record["actor"] = actor
+    conn.execute(store.tables["audit_log"].insert(), [record])
+
+
 def save_scenario(store, *, name: str, kind: str, params: dict[str, Any], result: dict[str, Any],
-                  created_by: str = "local", overwrite: bool = False) -> Scenario:
-    """Insert (or with ``overwrite`` replace) a scenario; one transaction.
+                  overwrite: bool = False, principal: Principal = SYSTEM, actor: str | None = None) -> Scenario:
+    """Insert (or with ``overwrite`` replace) a scenario; one transaction, audited.
+
+    Parameters
+    ----------
+    principal : Principal
+        The acting account (``write`` on ``scenarios``: planners).
+    actor : str, optional
+        Recorded as ``created_by`` and in the audit trail; default the principal's user name
+        (the command line passes ``--actor``).
 
     Raises
     ------
+    AccessDeniedError
+        The principal may not write scenarios (nothing saved; the refusal is audited).
     ValidationError
         Empty or too long name, a taken name without ``overwrite``, values JSON cannot hold.
     """
+    store._require(principal, "write", LAYER)
+    actor = principal.username if actor is None else str(actor)
     name = _clean_name(name)
     table = _table(store.backend)
     stamp = dt.datetime.now(dt.UTC)
     row = {"name": name, "kind": str(kind), "params": _dumps(params, "参数 params"),
-           "result": _dumps(result, "结果 result"), "created_by": str(created_by),
+           "result": _dumps(result, "结果 result"), "created_by": actor,
            "created_at": codec.stamp_to_db(stamp, store.backend)}
     with store._begin(write=True) as conn:
         query = select(table.c.id).where(table.c.name == name)
@@ -93,12 +121,15 @@ def save_scenario(store, *, name: str, kind: str, params: dict[str, Any], result
             new_id = int(existing)
         else:
             new_id = int(conn.execute(table.insert().values(**row).returning(table.c.id)).scalar())
-    return Scenario(name=name, kind=str(kind), params=params, result=result, created_by=str(created_by),
+        _audit(conn, store, "scenario_overwrite" if existing is not None else "scenario_save", name, principal,
+               actor, stamp)
+    return Scenario(name=name, kind=str(kind), params=params, result=result, created_by=actor,
                     created_at=pd.Timestamp(stamp), id=new_id)
 
 
-def list_scenarios(store) -> pd.DataFrame:
+def list_scenarios(store, *, principal: Principal = SYSTEM) -> pd.DataFrame:
     """``id, name, kind, created_by, created_at``, newest first (results are not read)."""
+    store._require(principal, "read", LAYER)
     table = _table(store.backend)
     query = select(table.c.id, table.c.name, table.c.kind, table.c.created_by, table.c.created_at)
     with store._begin() as conn:
@@ -108,8 +139,9 @@ def list_scenarios(store) -> pd.DataFrame:
     return frame.sort_values(["created_at", "id"], ascending=False).reset_index(drop=True)
 
 
-def load_scenario(store, name: str) -> Scenario:
+def load_scenario(store, name: str, *, principal: Principal = SYSTEM) -> Scenario:
     """The scenario saved under ``name``; ``ValidationError`` naming it when there is none."""
+    store._require(principal, "read", LAYER)
     name = _clean_name(name)
     table = _table(store.backend)
     with store._begin() as conn:
@@ -122,9 +154,14 @@ def load_scenario(store, name: str) -> Scenario:
                     created_by=m["created_by"], created_at=codec.stamp_from_db(m["created_at"]), id=int(m["id"]))
 
 
-def delete_scenario(store, name: str) -> bool:
-    """Delete a scenario; True when one was deleted."""
+def delete_scenario(store, name: str, *, principal: Principal = SYSTEM, actor: str | None = None) -> bool:
+    """Delete a scenario (planners); True when one was deleted (audited)."""
+    store._require(principal, "write", LAYER)
+    actor = principal.username if actor is None else str(actor)
     name = _clean_name(name)
     table = _table(store.backend)
     with store._begin(write=True) as conn:
-        return conn.execute(table.delete().where(table.c.name == name)).rowcount > 0
+        gone = conn.execute(table.delete().where(table.c.name == name)).rowcount > 0
+        if gone:
+            _audit(conn, store, "scenario_delete", name, principal, actor, dt.datetime.now(dt.UTC))
+    return gone

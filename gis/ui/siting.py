@@ -30,18 +30,36 @@ MODELS = {"mclp": ("最大覆盖（新增 K 处）", "Maximal covering (add K)")
 LEVEL = {"good": ("良好", "good"), "weak": ("薄弱", "weak"), "critical": ("严重薄弱", "critical")}
 
 
+CANDIDATE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
+
+
+def candidate_file(name: str, data: bytes, graph) -> Any:
+    """A planner's uploaded file of possible sites, read by the CLI's importer
+    (``gis.siting.candidates.file_candidates``): valid rows kept, the others listed with reasons."""
+    from gis.siting.candidates import file_candidates
+    from gis.siting.config import SitingConfig
+
+    safe = Path(name).name or "candidates.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / safe
+        path.write_bytes(data)
+        return file_candidates(path, graph, max_snap_m=SitingConfig.from_settings(cache.get_settings()).max_snap_m)
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def run(key: tuple, kind: str, model: str, add: int, minutes: float, peak: str, officers: int,
-        limit: float) -> dict[str, Any]:
-    """Solve one scenario on the stored data (cached by data version and parameters)."""
+        limit: float, candidates: tuple[str, bytes] | None = None) -> dict[str, Any]:
+    """Solve one scenario on the stored data (cached by data version, parameters and the
+    candidate file's name and bytes)."""
     from gis.siting import scenario as sc
 
     ctx = cache.Context(*key)
     layers, settings = cache.layers(ctx), cache.get_settings()
     graph = cache.road_graph(*key)
     if kind in ("office", "kiosk"):
+        cands = candidate_file(*candidates, graph) if candidates else None
         return sc.run_post_scenario(layers, graph=graph, settings=settings, kind=kind, model=model, add=add,
-                                    minutes=minutes, peak=peak, time_limit=limit)[1]
+                                    minutes=minutes, peak=peak, time_limit=limit, candidates=cands)[1]
     if kind == "camera":
         return sc.run_camera_scenario(layers, graph=graph, settings=settings, add=add, peak=peak, time_limit=limit)[1]
     return sc.run_crossing_scenario(layers, graph=graph, settings=settings, officers=officers, peak=peak,
@@ -92,6 +110,16 @@ def changes_table(result: dict[str, Any]) -> pd.DataFrame:
                         tr("原得分", "Score before"): frame["score_before"].round(1),
                         tr("新得分", "Score after"): frame["score_after"].round(1)})
     return out
+
+
+def rejected_table(result: dict[str, Any]) -> pd.DataFrame:
+    """The candidate file's rejected rows: the row the planner sees, the id and the reason."""
+    frame = pd.DataFrame(result.get("rejected") or [])
+    if frame.empty:
+        return frame
+    reason = "reason_zh" if current_language() == "zh" else "reason_en"
+    return pd.DataFrame({tr("行号", "Row"): frame["row"], tr("编号", "Id"): frame["id"],
+                         tr("原因", "Reason"): frame[reason]})
 
 
 def scenario_map(ctx: cache.Context, result: dict[str, Any], *, key: str, clicks: bool = False, posts=None):
@@ -152,11 +180,59 @@ def show(ctx: cache.Context, result: dict[str, Any], *, name: str, key: str) -> 
     if result.get("uncoverable"):
         st.subheader(tr("无法覆盖的学校及原因", "Schools out of reach and why"))
         st.dataframe(pd.DataFrame(result["uncoverable"]), hide_index=True, width="stretch")
+    rejected = rejected_table(result)
+    if len(rejected):
+        st.subheader(tr(f"候选点文件中未采用的行（{len(rejected)}）", f"Candidate rows not used ({len(rejected)})"))
+        if len(rejected) <= 40:   # the reasons read in full in a plain table
+            st.table(rejected.set_index(rejected.columns[0]))
+        else:
+            st.dataframe(rejected, hide_index=True, width="stretch")
     exports(ctx, result, name)
 
 
+def whatif_map(ctx: cache.Context, session) -> dict[str, Any]:
+    """The what-if map: schools by their current level, posts as draggable badges (a drop
+    comes back as ``last_active_drawing``), a click as ``last_clicked``."""
+    from gis.viz.features import school_features
+    from gis.viz.siting import DraggablePosts
+
+    lang = current_language()
+    m = views.base_map(ctx, lang, legend=False)
+    data = cache.layers(ctx)
+    schools = maps.feature_group("schools", [school_features(data["schools"], session.current.reset_index(drop=True),
+                                                             lang=lang, with_popup=False)])
+    posts = maps.feature_group("posts", [], cluster=False)
+    DraggablePosts(session.posts, lang=lang, highlight=session.touched(),
+                   revision=st.session_state.get("whatif_rev", 0)).add_to(posts)
+    # both always: the component reads ``returned_objects`` once, when its map is first made
+    return st_folium(m, key="map_whatif", height=520, use_container_width=True,
+                     returned_objects=["last_active_drawing", "last_clicked"],
+                     feature_group_to_add=[schools, posts]) or {}
+
+
+def whatif_event(out: dict[str, Any], *, add_mode: bool) -> tuple[str, str | None, float, float] | None:
+    """The new drop (``move``) or click (``add``) in the map's answer, once each."""
+    from gis.viz.siting import dropped_post
+
+    drop = dropped_post(out.get("last_active_drawing"))
+    if drop is not None and drop != st.session_state.get("whatif_drop"):
+        st.session_state["whatif_drop"] = drop
+        return ("move", *drop)
+    clicked = out.get("last_clicked")
+    if clicked and clicked != st.session_state.get("whatif_last"):
+        st.session_state["whatif_last"] = clicked        # seen, so turning "add" on later adds nothing
+        if add_mode:
+            return ("add", None, float(clicked["lng"]), float(clicked["lat"]))
+    return None
+
+
+@st.fragment
 def whatif(ctx: cache.Context) -> None:
-    """Move a post (choose it, click its new place) or add a kiosk (click) and see the figures."""
+    """Drag a post on the map, or click to add a kiosk, and see the county's figures change.
+
+    A fragment: a drop reruns only this tab, not the page's other tabs. The change is applied
+    and the figures are sent before the map is rebuilt, so they show as soon as they exist.
+    """
     from gis.siting.whatif import WhatIf
 
     data = cache.layers(ctx)
@@ -170,29 +246,66 @@ def whatif(ctx: cache.Context) -> None:
             st.error(str(exc))
             return
         st.session_state["whatif_key"] = state_key
+        st.session_state.pop("whatif_ms", None)
     session = st.session_state["whatif"]
-    posts = session.posts
-    options = ["__add__", *posts["id"].astype(str)]
-    names = dict(zip(posts["id"].astype(str), posts["name"].astype(str), strict=True))
-    target = st.selectbox(tr("点击地图：", "Click on the map to:"), options, key="whatif_target",
-                          format_func=lambda k: tr("新增岗亭", "add a kiosk") if k == "__add__"
-                          else tr(f"移动 {names[k]}", f"move {names[k]}"))
-    result = {"kpis": {"before": session.base_kpis(), "after": session.kpis()},
-              "changes": session.changes().to_dict("records"), "summary": {}}
-    clicked = scenario_map(ctx, result, key="map_whatif", clicks=True, posts=posts)
-    if clicked and clicked != st.session_state.get("whatif_last"):
-        st.session_state["whatif_last"] = clicked
+    c1, c2 = st.columns([3, 1])
+    add_mode = c1.toggle(tr("点击地图新增岗亭（拖动警务点可移动它）", "Click the map to add a kiosk (drag a post to move it)"),
+                         key="whatif_add")
+    if c2.button(tr("重新开始", "Start over"), key="whatif_reset"):
+        for k in ("whatif_key", "whatif_ms"):
+            st.session_state.pop(k, None)
+        st.rerun(scope="fragment")
+    # st_folium's on_change has put the map's answer in the session before this run: apply the
+    # drop or click first, so the figures and the map below show the new positions and levels.
+    event = whatif_event(st.session_state.get("map_whatif") or {}, add_mode=add_mode)
+    if event is not None:
+        kind, pid, lng, lat = event
+        st.session_state["whatif_rev"] = st.session_state.get("whatif_rev", 0) + 1
         try:
-            update = session.add(clicked["lng"], clicked["lat"]) if target == "__add__" \
-                else session.move(target, clicked["lng"], clicked["lat"])
-            st.session_state["whatif_ms"] = update.seconds * 1000
+            update = session.add(lng, lat) if kind == "add" else session.move(pid, lng, lat)
+            st.session_state["whatif_ms"] = (update.seconds * 1000, len(update.rescored))
+        except GisError as exc:
+            st.session_state["whatif_ms"] = None
+            st.error(str(exc))
+    before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
+    took = st.session_state.get("whatif_ms")
+    if took:
+        n = len(session.log)
+        st.caption(tr(f"第 {n} 次变动：更新用时 {took[0]:.0f} 毫秒，重新评估 {took[1]} 所学校",
+                      f"Change {n}: the update took {took[0]:.0f} ms, {took[1]} schools re-assessed"))
+    else:   # the same line before the first change: the map below does not jump
+        st.caption(tr("拖动警务点到新位置，或打开上方开关后点击地图新增岗亭。",
+                      "Drag a post to a new place, or switch on adding and click the map."))
+    whatif_map(ctx, session)
+    table = changes_table({"changes": session.changes().to_dict("records")})
+    st.subheader(tr(f"等级变化的学校（{len(table)}）", f"Schools changing level ({len(table)})"))
+    if 0 < len(table) <= 40:     # a plain table reads best beside the map; a grid for long lists
+        st.table(table.set_index(table.columns[0]).style.format(precision=1))
+    elif len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
+    save_whatif(session)
+
+
+def save_whatif(session) -> None:
+    """Save the session's arrangement as a named scenario (kind ``whatif``), as the signed-in account."""
+    from gis.store.scenarios import save_scenario
+    from gis.ui import auth
+
+    n1, n2 = st.columns([3, 1])
+    name = n1.text_input(tr("推演方案名称", "Name of this arrangement"), key="whatif_name")
+    allowed = auth.allowed_here("write", "scenarios") and bool(session.log)
+    saved = st.session_state.pop("whatif_saved", None)
+    if saved:
+        st.success(tr(f"已保存：{saved}（可在「已存方案」中导出或转为规划点位）",
+                      f"Saved: {saved} (export it or turn it into planned posts under Saved scenarios)"))
+    if n2.button(tr("保存为方案", "Save as a scenario"), key="whatif_save", disabled=not allowed):
+        ctx = cache.context()
+        try:
+            result = session.as_result()
+            row = save_scenario(cache.get_store(ctx.url), name=name, kind="whatif",
+                                params=result["summary"]["params"], result=result, **auth.acting())
         except GisError as exc:
             st.error(str(exc))
-        st.rerun()
-    before_after({"kpis": {"before": session.base_kpis(), "after": session.kpis()}, "summary": {}})
-    if "whatif_ms" in st.session_state:
-        st.caption(tr(f"上次更新用时 {st.session_state['whatif_ms']:.0f} 毫秒",
-                      f"Last update took {st.session_state['whatif_ms']:.0f} ms"))
-    table = changes_table({"changes": session.changes().to_dict("records")})
-    if len(table):
-        st.dataframe(table, hide_index=True, width="stretch")
+        else:
+            st.session_state["whatif_saved"] = row.name
+            st.rerun(scope="app")          # the whole page: 已存方案 lists it at once
