@@ -14,6 +14,8 @@ Origin of the local frame: x0 = 520000, y0 = 3130000.
 
 from __future__ import annotations
 
+import dataclasses
+
 import geopandas as gpd
 import numpy as np
 import pytest
@@ -151,6 +153,25 @@ def test_one_way_split_edge_from_the_far_end(graph, config):
     field = response_field(graph, posts, targets, config=config)
     loop = T_CD + T_DE + T_EA + T_AB + 0.5 * T_BC + 30 / ACCESS
     assert field.loc[0, "response_s"] == pytest.approx(loop, abs=0.02)
+
+
+def test_walk_back_against_a_one_way_only_a_short_way(graph, config):
+    # BC is oneway B→C. A kiosk 40 m past the gate walks back (40 m at access speed) instead
+    # of driving the C→D→E→A→B loop; 120 m past it (> walk_against_oneway_m = 100) it drives.
+    assert config.walk_against_oneway_m == 100
+    targets = local_points({"gate": (1500, -10)})
+    near = response_field(graph, local_points({"K": (1540, -10)}), targets, config=config)
+    assert near.loc[0, "response_s"] == pytest.approx((10 + 40 + 10) / ACCESS, abs=0.02)   # 43.2 s
+    far = response_field(graph, local_points({"K": (1620, -10)}), targets, config=config)
+    loop = 10 / ACCESS + 0.38 * T_BC + T_CD + T_DE + T_EA + T_AB + 0.5 * T_BC + 10 / ACCESS
+    assert far.loc[0, "response_s"] == pytest.approx(loop, abs=0.02)
+    # The same walk ends the kiosk at B when it sits 30 m past it: B→C's node is 30 m behind.
+    m = travel_time_matrix(graph, local_points({"K": (1030, 0), "A": (0, 0)}), config=config)
+    assert m[0, 1] == pytest.approx(30 / ACCESS + T_AB, abs=0.02)      # 93.6 s, not the loop
+    # With the walk switched off, one-way streets are closed to it too.
+    strict = dataclasses.replace(config, walk_against_oneway_m=0.0)
+    closed = response_field(graph, local_points({"K": (1540, -10)}), targets, config=strict)
+    assert closed.loc[0, "response_s"] > 400
 
 
 def test_same_segment_direct_and_redundancy(graph, config):

@@ -84,6 +84,11 @@ class NetworkConfig:
         Speed of the off-road leg between a point and its snapped position.
     max_snap_m : float
         Points farther than this (metres) from every road are reported as off-network.
+    walk_against_oneway_m : float
+        Metres a snapped point may be walked (at ``access_speed_kmh``) against a closed
+        one-way direction of its own segment, to that segment's end or to another point on
+        it: a kiosk just past a gate on a one-way street walks back rather than driving
+        round the block. 0 keeps one-way streets closed to the walk as well.
     nominal_speed_kmh : float
         Speed behind the naive circle: radius = minutes × 60 × speed / 3.6 (metres).
     bands_minutes : tuple of float
@@ -108,6 +113,7 @@ class NetworkConfig:
     default_speed_kmh: float = 30.0
     access_speed_kmh: float = 5.0
     max_snap_m: float = 300.0
+    walk_against_oneway_m: float = 100.0
     nominal_speed_kmh: float = 30.0
     bands_minutes: tuple[float, ...] = (1, 3, 5)
     reach_buffer_m: float = 25.0
@@ -130,6 +136,7 @@ class NetworkConfig:
             default_speed_kmh=float(section.get("default_speed_kmh", 30)),
             access_speed_kmh=float(section.get("access_speed_kmh", 5)),
             max_snap_m=float(section.get("max_snap_m", 300)),
+            walk_against_oneway_m=float(section.get("walk_against_oneway_m", 100)),
             nominal_speed_kmh=float(section.get("nominal_speed_kmh", 30)),
             bands_minutes=tuple(float(m) for m in section.get("bands_minutes", (1, 3, 5))),
             reach_buffer_m=float(section.get("reach_buffer_m", 25)),

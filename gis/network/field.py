@@ -34,7 +34,11 @@ AT_NODE_M = 0.01  # a snapped point this close to a segment end is at that node
 
 @dataclass(frozen=True)
 class Snapped:
-    """Snapped points as plain arrays (one entry per point)."""
+    """Snapped points as plain arrays (one entry per point).
+
+    ``walk_s_per_m`` and ``back_m`` say how a point may leave its segment against a closed
+    one-way direction: on foot, for at most ``back_m`` metres (see ``_partial``).
+    """
 
     ids: np.ndarray
     seg: np.ndarray
@@ -42,30 +46,44 @@ class Snapped:
     access_s: np.ndarray
     xy: np.ndarray
     pxy: np.ndarray
+    walk_s_per_m: np.ndarray
+    back_m: np.ndarray
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> Snapped:
         return cls(ids=frame["point_id"].to_numpy().astype(str), seg=frame["seg"].to_numpy(np.int64),
                    t=frame["t"].to_numpy(float), access_s=frame["access_s"].to_numpy(float),
-                   xy=frame[["x", "y"]].to_numpy(float), pxy=frame[["px", "py"]].to_numpy(float))
+                   xy=frame[["x", "y"]].to_numpy(float), pxy=frame[["px", "py"]].to_numpy(float),
+                   walk_s_per_m=frame["walk_s_per_m"].to_numpy(float),
+                   back_m=frame["back_m"].to_numpy(float))
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def subset(self, mask: np.ndarray) -> Snapped:
         return Snapped(self.ids[mask], self.seg[mask], self.t[mask], self.access_s[mask],
-                       self.xy[mask], self.pxy[mask])
+                       self.xy[mask], self.pxy[mask], self.walk_s_per_m[mask], self.back_m[mask])
 
 
-def _partial(fraction: np.ndarray, times: np.ndarray, length_m: np.ndarray) -> np.ndarray:
+def _partial(fraction: np.ndarray, times: np.ndarray, length_m: np.ndarray,
+             points: Snapped | None = None) -> np.ndarray:
     """Seconds to cover ``fraction`` of segments: ``fraction × times``.
 
     A closed direction (``inf``) stays closed unless the distance is nil (a point lying on
-    the segment's end node is at that node whatever the one-way).
+    the segment's end node is at that node whatever the one-way) or, for the snapped
+    ``points`` the fractions belong to, short enough to walk: at most ``points.back_m``
+    metres at ``points.walk_s_per_m`` (the officer walks back to the gate a few metres
+    behind him instead of driving round the block). Only part of a segment is walked: a
+    point on a segment's end node does not walk the whole segment back, so points on nodes
+    keep the road graph's own times.
     """
     finite = np.isfinite(times)
+    metres = np.abs(fraction) * length_m
     cost = np.where(finite, fraction * np.where(finite, times, 0.0), np.inf)
-    return np.where(np.abs(fraction) * length_m <= AT_NODE_M, 0.0, cost)
+    if points is not None:
+        walk = ~finite & (metres <= points.back_m) & (length_m - metres > AT_NODE_M)
+        cost = np.where(walk, metres * points.walk_s_per_m, cost)
+    return np.where(metres <= AT_NODE_M, 0.0, cost)
 
 
 def source_matrix(graph: RoadGraph, sources: Snapped, peak: str | None = None) -> sp.csr_matrix:
@@ -80,8 +98,8 @@ def source_matrix(graph: RoadGraph, sources: Snapped, peak: str | None = None) -
     seg = sources.seg
     cols = np.stack([graph.seg_b[seg], graph.seg_a[seg]], axis=1)
     length = graph.seg_length_m[seg]
-    vals = np.stack([_partial(1.0 - sources.t, fw[seg], length),
-                     _partial(sources.t, bw[seg], length)], axis=1)
+    vals = np.stack([_partial(1.0 - sources.t, fw[seg], length, sources),
+                     _partial(sources.t, bw[seg], length, sources)], axis=1)
     vals = vals + sources.access_s[:, None]
     ok = np.isfinite(vals)
     counts = ok.sum(axis=1)
@@ -109,8 +127,8 @@ def target_times(graph: RoadGraph, dist: np.ndarray, targets: Snapped,
     fw, bw = graph.segment_times(peak)
     seg = targets.seg
     length = graph.seg_length_m[seg]
-    via_a = dist[..., graph.seg_a[seg]] + _partial(targets.t, fw[seg], length)
-    via_b = dist[..., graph.seg_b[seg]] + _partial(1.0 - targets.t, bw[seg], length)
+    via_a = dist[..., graph.seg_a[seg]] + _partial(targets.t, fw[seg], length, targets)
+    via_b = dist[..., graph.seg_b[seg]] + _partial(1.0 - targets.t, bw[seg], length, targets)
     from_a = via_a <= via_b
     return np.where(from_a, via_a, via_b) + targets.access_s, from_a
 
@@ -128,8 +146,9 @@ def same_segment_pairs(graph: RoadGraph, sources: Snapped, targets: Snapped,
     seg = pairs["seg"].to_numpy()
     delta = targets.t[g] - sources.t[s]
     length = graph.seg_length_m[seg]
-    ahead = np.where(delta >= 0, _partial(delta, fw[seg], length), np.inf)
-    behind = np.where(delta <= 0, _partial(-delta, bw[seg], length), np.inf)
+    walker = sources.subset(s)
+    ahead = np.where(delta >= 0, _partial(delta, fw[seg], length, walker), np.inf)
+    behind = np.where(delta <= 0, _partial(-delta, bw[seg], length, walker), np.inf)
     seconds = np.minimum(ahead, behind) + sources.access_s[s] + targets.access_s[g]
     out = pd.DataFrame({"source": s, "target": g, "seconds": seconds})
     return out[np.isfinite(out["seconds"])].reset_index(drop=True)

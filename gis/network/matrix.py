@@ -37,8 +37,8 @@ def reverse_target_matrix(graph: RoadGraph, targets: Snapped, peak: str | None =
     seg = targets.seg
     length = graph.seg_length_m[seg]
     cols = np.stack([graph.seg_a[seg], graph.seg_b[seg]], axis=1)
-    vals = np.stack([_partial(targets.t, fw[seg], length),
-                     _partial(1.0 - targets.t, bw[seg], length)], axis=1) + targets.access_s[:, None]
+    vals = np.stack([_partial(targets.t, fw[seg], length, targets),
+                     _partial(1.0 - targets.t, bw[seg], length, targets)], axis=1) + targets.access_s[:, None]
     ok = np.isfinite(vals)
     indptr = np.concatenate([base.indptr, base.indptr[-1] + np.cumsum(ok.sum(axis=1))]).astype(np.int32)
     indices = np.concatenate([base.indices, cols[ok].astype(np.int32)])
@@ -52,8 +52,8 @@ def origin_times(graph: RoadGraph, to_node: np.ndarray, origins: Snapped,
     fw, bw = graph.segment_times(peak)
     seg = origins.seg
     length = graph.seg_length_m[seg]
-    via_b = to_node[..., graph.seg_b[seg]] + _partial(1.0 - origins.t, fw[seg], length)
-    via_a = to_node[..., graph.seg_a[seg]] + _partial(origins.t, bw[seg], length)
+    via_b = to_node[..., graph.seg_b[seg]] + _partial(1.0 - origins.t, fw[seg], length, origins)
+    via_a = to_node[..., graph.seg_a[seg]] + _partial(origins.t, bw[seg], length, origins)
     return np.minimum(via_a, via_b) + origins.access_s
 
 
@@ -146,8 +146,9 @@ def _reverse_local(graph: RoadGraph, origins: Snapped, targets: Snapped, out: np
         seg = targets.seg[cols]
         ends = np.stack([local[graph.seg_a[seg]], local[graph.seg_b[seg]]], axis=1)
         length = graph.seg_length_m[seg]
-        vals = np.stack([_partial(targets.t[cols], fw[seg], length),
-                         _partial(1.0 - targets.t[cols], bw[seg], length)], axis=1) + targets.access_s[cols, None]
+        sub_t = targets.subset(cols)
+        vals = np.stack([_partial(sub_t.t, fw[seg], length, sub_t),
+                         _partial(1.0 - sub_t.t, bw[seg], length, sub_t)], axis=1) + sub_t.access_s[:, None]
         ok = np.isfinite(vals) & (ends >= 0)
         m = len(inside)
         indptr = np.concatenate([sub.indptr, sub.indptr[-1] + np.cumsum(ok.sum(axis=1))]).astype(np.int32)
@@ -162,7 +163,7 @@ def _reverse_local(graph: RoadGraph, origins: Snapped, targets: Snapped, out: np
             pad = np.concatenate([dist, np.full((k, 1), np.inf)], axis=1)   # column -1 = outside: inf
             to_a, to_b = pad[:, np.where(a >= 0, a, m)], pad[:, np.where(b >= 0, b, m)]
             olen = graph.seg_length_m[sub_o.seg]
-            via_b = to_b + _partial(1.0 - sub_o.t, fw[sub_o.seg], olen)
-            via_a = to_a + _partial(sub_o.t, bw[sub_o.seg], olen)
+            via_b = to_b + _partial(1.0 - sub_o.t, fw[sub_o.seg], olen, sub_o)
+            via_a = to_a + _partial(sub_o.t, bw[sub_o.seg], olen, sub_o)
             out[np.ix_(near, cols)] = (np.minimum(via_a, via_b) + sub_o.access_s).T
         local[inside] = -1

@@ -100,7 +100,11 @@ def timed_pieces(graph: RoadGraph, dist: np.ndarray, source: Snapped, limit_s: f
     left = limit_s - access
     if left > 0:
         ab = xy[graph.seg_b[seg]] - xy[graph.seg_a[seg]]
+        length = graph.seg_length_m[seg]
+        walk_s = length * source.walk_s_per_m[0]        # the whole piece on foot (seconds)
         for times, room, sign in ((fw[seg], 1.0 - t, 1.0), (bw[seg], t, -1.0)):
+            if not np.isfinite(times) and room * length <= source.back_m[0] and room < 1.0:
+                times = walk_s                              # walked back against the one-way
             if np.isfinite(times) and room > 0:
                 f = min(room, left / max(times, 1e-9))
                 start.append(here[None]), end.append((here + sign * f * ab)[None])

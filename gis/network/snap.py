@@ -24,7 +24,8 @@ from gis.errors import ValidationError
 from gis.network.config import NetworkConfig
 from gis.network.graph import CRS_WGS84, RoadGraph
 
-SNAP_COLUMNS = ("point_id", "seg", "t", "snap_m", "access_s", "x", "y", "px", "py", "snapped", "stranded")
+SNAP_COLUMNS = ("point_id", "seg", "t", "snap_m", "access_s", "walk_s_per_m", "back_m", "x", "y", "px", "py",
+                "snapped", "stranded")
 STRANDED_MARGIN_M = 30.0  # a dropped road must be this much nearer than the main network
 
 
@@ -78,7 +79,9 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     -------
     DataFrame
         Indexed like ``points``: ``point_id``, ``seg``, ``t`` (0–1 from ``seg_a``), ``snap_m``
-        (metres off road), ``access_s`` (seconds for that leg), ``x``/``y`` (projection,
+        (metres off road), ``access_s`` (seconds for that leg), ``walk_s_per_m`` (seconds per
+        metre on foot) and ``back_m`` (metres that may be walked against a one-way of the
+        segment: ``[network] walk_against_oneway_m``), ``x``/``y`` (projection,
         metres), ``px``/``py`` (the point, metres), ``snapped`` (``snap_m <= max_snap_m`` and
         not stranded), ``stranded`` (on a road piece not connected to the main network).
         ``attrs["far_points"]`` lists the ids of points beyond the limit,
@@ -123,6 +126,7 @@ def snap_points(graph: RoadGraph, points: gpd.GeoDataFrame | gpd.GeoSeries, *,
     near = snap_m <= max_snap_m
     frame = pd.DataFrame({
         "point_id": ids, "seg": seg, "t": t, "snap_m": snap_m, "access_s": snap_m / access,
+        "walk_s_per_m": 1.0 / access, "back_m": config.walk_against_oneway_m,
         "x": proj[:, 0], "y": proj[:, 1], "px": px, "py": py, "snapped": near & ~stranded,
         "stranded": stranded,
     }, index=points.index)
