@@ -27,7 +27,6 @@ from gis.reports.monthly import (
     fmt_value,
     jurisdiction_label,
     load_context,
-    report_font,
     station_areas,
 )
 from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
@@ -95,8 +94,7 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
                        settings=None) -> Path:
     """Write the pack for the month of ``figures`` (all 派出所, or the ones named)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}",
-                  font=report_font(figures, ctx.area_name))
+    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}")
     ids = [j for j in figures.jurisdictions["jurisdiction_id"] if j != COUNTY]
     if jurisdictions:
         ids = [j for j in ids if j in jurisdictions]

@@ -28,7 +28,7 @@ from gis.cycle.monthly import COUNTY, INDICATOR_ZH, INDICATORS, WORSE_WHEN_UP, M
 from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
 from gis.io.spreadsheet import open_workbook, write_cell
 from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
-from gis.reports.sheets import ATTRIBUTION, FONT, font_for, new_pdf
+from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
 from gis.schema import ENUM_LABELS_ZH
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
@@ -132,19 +132,6 @@ def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ("" if value is None or pd.isna(value) else str(value))
 
 
-def report_font(figures: MonthlyFigures, area_name: str = "") -> Path:
-    """The font to embed: the GBK subset when it draws every name and item, else the full font."""
-    texts: list[object] = [area_name, *figures.names.values(), *figures.schools["name"]]
-    for col in ("reasons_zh", "weak_reasons_zh"):
-        if col in figures.schools:
-            texts += list(figures.schools[col].dropna())
-    if len(figures.notices):
-        texts += list(figures.notices["items"].dropna()) + list(figures.notices["id"].astype(str))
-    if len(figures.drills) and "notes" in figures.drills:
-        texts += list(figures.drills["notes"].dropna())
-    return font_for(texts)
-
-
 def jurisdiction_label(figures: MonthlyFigures, jid: str) -> str:
     if jid == COUNTY:
         return "全县"
@@ -158,8 +145,7 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     schools = figures.schools if county else figures.schools[figures.schools["jurisdiction_id"].astype(str) == jid]
     ids = set(schools["school_id"].astype(str))
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    pdf = new_pdf(f"生成时间 {stamp}　数据版本 {inputs.data_version}　{ATTRIBUTION}",
-                  font=report_font(figures, inputs.area_name))
+    pdf = new_pdf(f"生成时间 {stamp}　数据版本 {inputs.data_version}　{ATTRIBUTION}")
     pdf.add_page()
     year, mon = figures.month.split("-")
     pdf.set_font(FONT, size=16)
