@@ -225,3 +225,24 @@ def test_holiday_lists_refuse_bad_dates():
         CycleConfig.from_mapping({"makeup_workdays": "2026-10-10"})
     with pytest.raises(ValidationError, match="2026-10-10"):
         CycleConfig.from_mapping({"holidays": ["2026-10-10"], "makeup_workdays": ["2026-10-10"]})
+
+
+def test_demo_stores_past_months_with_an_assessment_history(demo_store):
+    """After `demo` the trend has lines from the first run: ≥ 2 past months with weak campuses,
+    3-minute reach and overdue notices, each snapshot marked demo-generated."""
+    import json
+
+    from gis.cycle import trend
+    from gis.cycle.demo import DEMO_SOURCE
+
+    snaps = demo_store.read_layer("snapshots")
+    assert len(snaps) and set(snaps["source"]) == {DEMO_SOURCE}
+    county = trend(snaps)
+    assert county["weak"].notna().sum() >= 2 and county["share_within_3min"].notna().sum() >= 2
+    assert county["notices_overdue"].notna().sum() >= 2 and county["inspections_month"].notna().sum() >= 2
+    assert (county["weak"] <= county["schools"]).all() and (county["critical"] <= county["weak"]).all()
+    assert county["share_within_3min"].between(0, 1).all()
+    stations = snaps[snaps["jurisdiction_id"] != "全县"]
+    for month, part in stations.groupby("month"):            # the county row is the stations' sum
+        assert county.loc[month, "weak"] == part["weak"].astype(int).sum()
+    assert all(json.loads(f)["assessment"] == DEMO_SOURCE for f in snaps["figures"])
