@@ -125,7 +125,7 @@ def test_pdfs_embed_the_font_and_show_names_and_figures(october):
     assert "雄石派出所 护校安园工作月报" in text and "2025年10月" in text
     assert "本月下发 2，销号 1，月末未销号 2，逾期 1" in text
     assert "本月警务室民警到校 3 次，按每周 2 次应到校 8 次" in text
-    assert "保安不足" in text and "挂牌督办（逾期 21 天）" in text
+    assert "保安不足" in text and "【挂牌督办】逾期 21 天" in text
     assert "演示·城北小学" in text and "10.0" in text          # the drill: 600 s measured = 10.0 min
     county = _text(next(p for p in files["pdf"] if "county" in p.name))
     for name in ("雄石派出所", "东门派出所", "花园派出所"):

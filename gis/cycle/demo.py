@@ -4,7 +4,8 @@ Generated from a fixed seed over the demo layers (schools, 派出所 jurisdictio
 marked ``source = 'demo-generated'``: station and comprehensive inspections at most schools
 (a few behind), a joint inspection per jurisdiction in most months, rectification notices from
 failed items (most closed on review, some still open, a few overdue and escalated), office
-officers' visits where a 警务室 serves the school, and drills with measured police arrival.
+officers' visits where a 警务室 serves the school, drills with measured police arrival, and
+notices to public risk sites (网吧, 摊点) near the schools.
 The same seed and ``today`` give the same rows.
 """
 
@@ -159,11 +160,48 @@ def build_cycle_records(layers: Mapping[str, gpd.GeoDataFrame], *, today: dt.dat
                         visits.append({"id": f"DX{n_vis:06d}", "school_id": sid, "post_id": office,
                                        "officer": str(rng.choice(OFFICERS)), "date": day})
                 monday += dt.timedelta(days=7)
+    notices += _risk_site_notices(layers.get("risk_sites"), today=today, seed=seed, start=n_not + 1,
+                                  config=config)
     frames = {"inspections": pd.DataFrame(ins), "notices": pd.DataFrame(notices),
               "visits": pd.DataFrame(visits), "drills": pd.DataFrame(drills)}
     for frame in frames.values():
         frame["source"] = DEMO_SOURCE
     return frames
+
+
+SITE_ITEMS = {"internet_cafe": "距学校不足200米违规经营，限期停业整改",
+              "stall": "校门口占道经营，限期清理",
+              "entertainment": "接纳未成年人，限期整改"}
+
+
+def _risk_site_notices(risk_sites: gpd.GeoDataFrame | None, *, today: dt.date, seed: int, start: int,
+                       config: CycleConfig) -> list[dict[str, Any]]:
+    """Notices addressed to public risk sites (网吧, 摊点, 娱乐场所) in the last 60 days: most
+    closed, some open, about one in four overdue. Own random stream (the school records stay
+    as they were)."""
+    from gis.schema import sensitive_mask
+
+    if risk_sites is None or not len(risk_sites):
+        return []
+    rng = np.random.default_rng(seed + 1414)
+    sites = risk_sites[~sensitive_mask(risk_sites) & risk_sites["category"].astype(str).isin(SITE_ITEMS)]
+    out = []
+    for rid, cat in zip(sites["id"].astype(str), sites["category"].astype(str), strict=True):
+        if rng.random() > 0.6:
+            continue
+        issued = today - dt.timedelta(days=int(rng.integers(3, 60)))
+        deadline = issued + dt.timedelta(days=int(rng.choice([7, 15, 30])))
+        roll = rng.random()
+        closed_on = None
+        if deadline < today and roll < 0.55:
+            closed_on = min(deadline, today - dt.timedelta(days=1))
+        out.append({"id": f"ZG{start + len(out):05d}", "school_id": None, "risk_site_id": rid, "issued_on": issued,
+                    "deadline": deadline, "items": SITE_ITEMS[cat],
+                    "status": "closed" if closed_on else "rectifying", "closed_on": closed_on,
+                    "reviewed_by": str(rng.choice(INSPECTORS)) if closed_on else None,
+                    "escalated": bool(closed_on is None and (today - deadline).days > config.escalate_after_days),
+                    "origin": "周边清查整治"})
+    return out
 
 
 def sync_demo_records(store, frames: Mapping[str, pd.DataFrame], *, actor: str = "demo"

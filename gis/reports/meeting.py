@@ -17,18 +17,19 @@ import pandas as pd
 from gis.coverage import ComplianceTable, compliance_rates
 from gis.coverage.compliance import AREA_ZH, RATE_FLAGS, RATE_ZH
 from gis.cycle.monthly import COUNTY, INDICATOR_ZH, MonthlyFigures
-from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
+from gis.cycle.rules import STATUS_ZH
 from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
 from gis.reports.monthly import (
     LEVEL_ZH,
     MonthlyContext,
-    _day,
     _heading,
     _table,
     fmt_change,
     fmt_value,
     jurisdiction_label,
     load_context,
+    notice_table,
+    open_sites,
     station_areas,
 )
 from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
@@ -150,7 +151,8 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
             if "level" in schools else set()
         status = pd.Series(dict(zip(schools["school_id"].astype(str), schools["status"], strict=True)))
         png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=ctx.layers["roads"],
-                                   area=areas.get(jid), width_px=1600, height_px=800)
+                                   area=areas.get(jid), sites=open_sites(figures.notices, jid),
+                                   width_px=1600, height_px=800)
         pdf.image(io.BytesIO(png), x=12, w=186, h=93)
         r = figures.row(jid)
         pdf.set_font(FONT, size=9)
@@ -174,15 +176,8 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
         notices = figures.notices
         if len(notices):
             notices = notices[(notices["jurisdiction_id"].astype(str) == jid) & ~notices["closed"].astype(bool)]
-        _table(pdf, ("编号", "学校", "下发", "期限", "整改事项", "状态"),
-               [(str(n["id"]), str(n.get("school_name") or n.get("school_id") or ""), _day(n["issued_on"]),
-                 _day(n["deadline"]), str(n.get("items") or ""),
-                 NOTICE_STATE_ZH.get(n["state"], n["state"])
-                 + (f"（逾期 {n['days_overdue']} 天）" if n["state"] in ("overdue", "escalated") else
-                    f"（剩 {n['days_left']} 天）"))
-                for n in (notices.sort_values("deadline").to_dict("records") if len(notices) else [])],
-               (18, 38, 20, 20, 56, 34), ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"),
-               empty="没有未销号的整改通知书")
+        notice_table(pdf, notices.sort_values("deadline") if len(notices) else notices,
+                     empty="没有未销号的整改通知书", left=True)
         _heading(pdf, "达标情况")
         _rates_table(pdf, meeting_rates(table, schools, jurisdiction_id=jid))
     path.parent.mkdir(parents=True, exist_ok=True)

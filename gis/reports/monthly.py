@@ -33,6 +33,7 @@ from gis.schema import ENUM_LABELS_ZH
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 HEAD = FontFace(emphasis="NONE", fill_color=(225, 232, 240))
+ALERT = FontFace(emphasis="NONE", color=(160, 20, 20), fill_color=(253, 228, 228))   # overdue rows
 PERCENT = {"share_within_3min"}
 
 
@@ -117,15 +118,58 @@ def _heading(pdf: FPDF, text: str, *, need: float = 25.0) -> None:
 
 
 def _table(pdf: FPDF, header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[float, ...],
-           align: tuple[str, ...] | None = None, empty: str = "无") -> None:
+           align: tuple[str, ...] | None = None, empty: str = "无", marked: list[bool] | None = None) -> None:
+    """A table with a heading row; rows whose ``marked`` flag is set stand out (red on pink)."""
     if not rows:
         pdf.cell(0, 6, empty, new_x="LMARGIN", new_y="NEXT")
         return
     with pdf.table(col_widths=widths, line_height=5, headings_style=HEAD, text_align=align or "LEFT",
                    first_row_as_headings=True) as table:
         table.row(header)
-        for cells in rows:
-            table.row(tuple(str(c) for c in cells))
+        for k, cells in enumerate(rows):
+            style = ALERT if marked and marked[k] else None
+            table.row(tuple(str(c) for c in cells), style=style)
+
+
+def notice_cells(r: Mapping[str, Any], *, left: bool = False) -> tuple[str, ...]:
+    """One notice as the reports print it: id, place (a school or a risk site, 〔风险点位〕 marked),
+    issued, deadline, items (left out for a restricted site) and state; ``left``: days left
+    for an open one."""
+    place = _text(r.get("school_name")) or _text(r.get("school_id"))
+    if r.get("place_kind") == "risk_site":
+        place = "〔风险点位〕" + place
+    items = "（受限，不显示）" if r.get("restricted") else _text(r.get("items"))
+    state = NOTICE_STATE_ZH.get(r["state"], r["state"])
+    if r["state"] in ("overdue", "escalated"):
+        state = f"【{state}】逾期 {r['days_overdue']} 天"
+    elif r["state"] == "closed":
+        state += f"（{_day(r.get('closed_on'))}）"
+    elif left:
+        state += f"（剩 {r['days_left']} 天）"
+    return (_text(r["id"]), place, _day(r["issued_on"]), _day(r["deadline"]), items, state)
+
+
+def notice_table(pdf: FPDF, notices: pd.DataFrame, *, empty: str, left: bool = False) -> None:
+    """The notices (overdue and escalated rows stand out), for the monthly report and the pack."""
+    recs = notices.to_dict("records") if len(notices) else []
+    _table(pdf, ("编号", "学校 / 风险点位", "下发", "期限", "整改事项", "状态"),
+           [notice_cells(r, left=left) for r in recs], (18, 40, 20, 20, 52, 36),
+           ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"), empty=empty,
+           marked=[r["state"] in ("overdue", "escalated") for r in recs])
+
+
+def open_sites(notices: pd.DataFrame, jurisdiction_id: str | None = None) -> pd.DataFrame:
+    """Risk sites with open notices for a map (``lon, lat, overdue``), of one 派出所 or all."""
+    if not len(notices) or "place_kind" not in notices:
+        return pd.DataFrame(columns=["lon", "lat", "overdue"])
+    part = notices[(notices["place_kind"] == "risk_site") & ~notices["closed"].astype(bool) & notices["lon"].notna()]
+    if jurisdiction_id is not None:
+        part = part[part["jurisdiction_id"].astype(str) == jurisdiction_id]
+    return part.groupby(["lon", "lat"], as_index=False)["overdue"].any()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
 
 
 def _day(value: Any) -> str:
@@ -160,7 +204,8 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     weak = set(schools.loc[schools.get("level", pd.Series(dtype=object)).isin(["weak", "critical"]),
                            "school_id"].astype(str)) if "level" in schools else set()
     png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=inputs.roads,
-                               area=None if county else inputs.areas.get(jid))
+                               area=None if county else inputs.areas.get(jid),
+                               sites=open_sites(figures.notices, None if county else jid))
     pdf.image(io.BytesIO(png), x=12, w=186, h=104.6)
     pdf.ln(1)
     counts = status.value_counts()
@@ -223,18 +268,12 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     notices = figures.notices
     if len(notices) and not county:
         notices = notices[notices["jurisdiction_id"].astype(str) == jid]
-    n_rows = []
     if len(notices):
-        for r in notices.sort_values(["state", "deadline"]).to_dict("records"):
-            state = NOTICE_STATE_ZH.get(r["state"], r["state"])
-            if r["state"] in ("overdue", "escalated"):
-                state += f"（逾期 {r['days_overdue']} 天）"
-            elif r["state"] == "closed":
-                state += f"（{_day(r.get('closed_on'))}）"
-            n_rows.append((str(r["id"]), str(r.get("school_name") or r.get("school_id") or ""),
-                           _day(r["issued_on"]), _day(r["deadline"]), str(r.get("items") or ""), state))
-    _table(pdf, ("编号", "学校", "下发", "期限", "整改事项", "状态"), n_rows, (18, 38, 20, 20, 56, 34),
-           ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"), empty="本月无整改通知书")
+        notices = notices.sort_values(["state", "deadline"])
+        sites = int((notices["place_kind"] == "risk_site").sum()) if "place_kind" in notices else 0
+        if sites:
+            pdf.cell(0, 5, f"其中发往风险点位（网吧、摊点等）{sites} 份", new_x="LMARGIN", new_y="NEXT")
+    notice_table(pdf, notices, empty="本月无整改通知书")
     # visits and drills
     _heading(pdf, "六、警务室到校与演练")
     pdf.multi_cell(0, 5, f"本月警务室民警到校 {fmt_value('n', row.get('visits'))} 次，按每周 2 次应到校 "

@@ -70,14 +70,16 @@ def cycle(ctx: cache.Context) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def load_layer_collection(url: str, version: int, fingerprint: str, today: str, lang: str) -> dict:
-    from gis.viz.cycle import cycle_features
+    from gis.viz.cycle import cycle_features, risk_notice_features
 
     data = load_cycle(url, version, fingerprint, today)
     layers = cache.load_layers(url, version)
     if not len(data["table"]):
         return features.empty_collection()
-    return cycle_features(layers["schools"], data["table"], inspections=data["records"]["inspections"],
+    coll = cycle_features(layers["schools"], data["table"], inspections=data["records"]["inspections"],
                           notices=data["notices"], lang=lang)
+    sites = risk_notice_features(layers.get("risk_sites"), data["notices"], lang=lang)
+    return {**coll, "features": coll["features"] + sites["features"]}
 
 
 def layer_group(ctx: cache.Context, lang: str):
