@@ -230,12 +230,18 @@ def status_table(ctx: cache.Context, jurisdictions: list[str]) -> pd.DataFrame:
     })
 
 
+def wanted_school(ctx: cache.Context) -> str | None:
+    """The school a popup's "add inspection" link chose (``?school=ID``), when it exists."""
+    wanted = st.query_params.get("school")
+    return wanted if wanted and wanted in school_choices(ctx) else None
+
+
 def add_inspection_form(ctx: cache.Context) -> None:
     from gis.cycle.edits import add_inspection, issue_notice
     from gis.schema import ENUM_LABELS_ZH, INSPECTION_KINDS
 
     names = school_choices(ctx)
-    wanted = st.query_params.get("school")   # from a school's popup on the map
+    wanted = wanted_school(ctx)   # from a school's popup on the map
     ids = list(names)
     with st.form("add_inspection", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)

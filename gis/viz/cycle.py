@@ -58,7 +58,10 @@ def work_block(school_id: str, *, inspections: pd.DataFrame, notices: pd.DataFra
     else:
         block += f"<div>{pick(lang, '无', 'none')}</div>"
     link = f"/records?school={quote(school_id, safe='')}"
-    block += (f'<div class="hx-pop-sub"><a href="{html.escape(link)}" target="_top">'
+    # target=_blank: Streamlit's sandbox on the map's iframe refuses top navigation (the old
+    # target=_top link did nothing) but lets a user's click open a tab; the tab resumes the
+    # session (cookie) and the 检查整改 page opens its add form with ?school= chosen.
+    block += (f'<div class="hx-pop-sub"><a href="{html.escape(link)}" target="_blank" rel="opener">'
               f"{pick(lang, '＋ 新增检查 / 下发通知书', '+ record an inspection / issue a notice')}</a></div>")
     return block
 
