@@ -35,6 +35,8 @@ LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 HEAD = FontFace(emphasis="NONE", fill_color=(225, 232, 240))
 ALERT = FontFace(emphasis="NONE", color=(160, 20, 20), fill_color=(253, 228, 228))   # overdue rows
 PERCENT = {"share_within_3min"}
+COUNTY_ROWS = 60      # the county report lists at most this many schools behind and open notices
+STATE_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2, "open": 3, "closed": 4}
 
 
 @dataclass
@@ -253,8 +255,14 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     _heading(pdf, "四、督导检查完成情况（本学期）")
     kinds = [k for k in ("station", "comprehensive", "joint", "self") if f"{k}_required" in schools]
     order = {"overdue": 0, "missing": 1, "due_soon": 2, "ok": 3}
+    listed = sorted(schools.to_dict("records"), key=lambda r: (order.get(r["status"], 9), r["name"]))
+    if county:      # the county lists the schools behind; every school is in its 派出所's report and the XLSX
+        behind = [r for r in listed if r["status"] in ("overdue", "missing")]
+        listed = behind[:COUNTY_ROWS]
+        pdf.cell(0, 5, f"检查缺项或整改逾期的学校 {len(behind)} 所" + (f"，列出前 {COUNTY_ROWS} 所" if len(behind) >
+                 COUNTY_ROWS else "") + "；各校明细见各派出所月报和 XLSX", new_x="LMARGIN", new_y="NEXT")
     ins_rows = []
-    for r in sorted(schools.to_dict("records"), key=lambda r: (order.get(r["status"], 9), r["name"])):
+    for r in listed:
         ins_rows.append((r["name"], *[f"{r[f'{k}_done']}/{r[f'{k}_required']}" for k in kinds],
                          _day(r.get("last_inspection")), STATUS_ZH.get(r["status"], r["status"]),
                          str(r.get("reasons_zh") or "")))
@@ -269,11 +277,17 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     if len(notices) and not county:
         notices = notices[notices["jurisdiction_id"].astype(str) == jid]
     if len(notices):
-        notices = notices.sort_values(["state", "deadline"])
+        notices = notices.assign(_o=notices["state"].map(STATE_ORDER)).sort_values(["_o", "deadline"])
         sites = int((notices["place_kind"] == "risk_site").sum()) if "place_kind" in notices else 0
         if sites:
             pdf.cell(0, 5, f"其中发往风险点位（网吧、摊点等）{sites} 份", new_x="LMARGIN", new_y="NEXT")
-    notice_table(pdf, notices, empty="本月无整改通知书")
+        if county:      # the open ones, overdue first; all of them are in the 派出所 reports
+            standing = notices[~notices["closed"].astype(bool)]
+            pdf.cell(0, 5, f"未销号 {len(standing)} 份" + (f"，列出前 {COUNTY_ROWS} 份（逾期在前）"
+                                                          if len(standing) > COUNTY_ROWS else "")
+                     + "；全部通知书见各派出所月报", new_x="LMARGIN", new_y="NEXT")
+            notices = standing.head(COUNTY_ROWS)
+    notice_table(pdf, notices, empty="本月无整改通知书" if not county else "没有未销号的整改通知书")
     # visits and drills
     _heading(pdf, "六、警务室到校与演练")
     pdf.multi_cell(0, 5, f"本月警务室民警到校 {fmt_value('n', row.get('visits'))} 次，按每周 2 次应到校 "
