@@ -235,26 +235,50 @@ def load_cycle_demo(store, layers: Mapping[str, Any], *, today: dt.date | None =
     today = today or dt.date.today()
     frames = build_cycle_records(layers, today=today, seed=seed, config=config)
     snaps = demo_snapshots(layers, frames, today=today, config=config or CycleConfig())
-    frames["snapshots"] = with_demo_assessment(snaps, seed=seed)
+    frames["snapshots"] = with_demo_assessment(snaps, seed=seed, anchor=_current_summary(layers))
     return sync_demo_records(store, frames, actor=actor)
 
 
-def with_demo_assessment(snapshots: pd.DataFrame, *, seed: int = 20240901) -> pd.DataFrame:
+def _current_summary(layers: Mapping[str, Any]) -> pd.DataFrame | None:
+    """Today's assessment per 派出所 (:func:`gis.coverage.summarize_jurisdictions`), the anchor
+    of the demo's history; None without roads or posts, or when it cannot be computed."""
+    from gis.errors import GisError
+
+    if any(layers.get(n) is None or not len(layers[n]) for n in ("schools", "police_posts", "roads")):
+        return None
+    try:
+        from gis.config import load_settings
+        from gis.coverage import assess_campuses, summarize_jurisdictions
+        from gis.network import load_road_graph
+
+        settings = load_settings()
+        graph = load_road_graph(layers["roads"], settings=settings)
+        return summarize_jurisdictions(assess_campuses(layers, graph=graph, settings=settings))
+    except (GisError, ValueError, KeyError):
+        return None
+
+
+def with_demo_assessment(snapshots: pd.DataFrame, *, seed: int = 20240901,
+                         anchor: pd.DataFrame | None = None) -> pd.DataFrame:
     """Give the demo's past monthly snapshots generated assessment figures (pure).
 
     The demo has no stored campus assessment for past months, so the trend of weak campuses
     would start with this month. Each 派出所 gets a plausible history instead, improving
-    slowly towards today: weak share about 30 % plus 2.5 points per month back (±4), critical
-    about a third of the weak, 3-minute reach about 62 % minus 1.5 points per month back, mean
-    score about 68 minus 1.2 per month back. The county row is the sum (weak, critical) and
-    the school-weighted mean (shares, score). Each row's ``figures`` says
-    ``"assessment": "demo-generated"``; the rows keep ``source = demo-generated``.
+    slowly towards today's assessment (``anchor``; without it: 30 % weak, 62 % reached within
+    3 minutes, mean score 68): per month back the weak share is 2.5 points higher (±4),
+    critical about a third of the weak, the 3-minute reach 1.5 points lower and the mean score
+    1.2 lower. The county row is the sum (weak, critical) and the school-weighted mean (shares,
+    score). Each row's ``figures`` says ``"assessment": "demo-generated"``; the rows keep
+    ``source = demo-generated``.
 
     Parameters
     ----------
     snapshots : DataFrame
         From :func:`gis.cycle.monthly.demo_snapshots` (``month``, ``jurisdiction_id``, ``schools``).
     seed : int
+    anchor : DataFrame, optional
+        :func:`gis.coverage.summarize_jurisdictions` of today's assessment (``jurisdiction_id``,
+        ``schools``, ``weak``, ``critical``, ``share_within_3min``, ``mean_score``).
     """
     import json
 
@@ -269,15 +293,24 @@ def with_demo_assessment(snapshots: pd.DataFrame, *, seed: int = 20240901) -> pd
     for col in ("weak", "critical", "share_within_3min", "mean_score"):
         out[col] = out[col].astype(object) if col in out else None
     stations = out[out["jurisdiction_id"].astype(str) != COUNTY].sort_values(["jurisdiction_id", "month"])
+    now = {} if anchor is None or not len(anchor) else anchor.set_index(anchor["jurisdiction_id"].astype(str))
     for i in stations.index:
         n = int(out.at[i, "schools"] or 0)
         k = back[out.at[i, "month"]]
-        weak_share = float(np.clip(0.30 + 0.025 * k + rng.normal(0, 0.04), 0.0, 0.9))
+        jid = str(out.at[i, "jurisdiction_id"])
+        base = (0.30, 0.33, 0.62, 68.0)
+        if jid in getattr(now, "index", ()):
+            a = now.loc[jid]
+            total = max(int(a["schools"]), 1)
+            weak_now = (int(a["weak"]) + int(a["critical"])) / total   # summarize: weak excludes critical
+            base = (weak_now, int(a["critical"]) / max(int(a["weak"]) + int(a["critical"]), 1),
+                    float(a["share_within_3min"]), float(a["mean_score"]))
+        weak_share = float(np.clip(base[0] + 0.025 * k + rng.normal(0, 0.04), 0.0, 1.0))
         weak = int(round(n * weak_share))
         out.at[i, "weak"] = weak
-        out.at[i, "critical"] = int(round(weak * float(np.clip(rng.normal(0.33, 0.08), 0.0, 1.0))))
-        out.at[i, "share_within_3min"] = round(float(np.clip(0.62 - 0.015 * k + rng.normal(0, 0.03), 0, 1)), 4)
-        out.at[i, "mean_score"] = round(float(np.clip(68 - 1.2 * k + rng.normal(0, 1.5), 0, 100)), 1)
+        out.at[i, "critical"] = int(round(weak * float(np.clip(base[1] + rng.normal(0, 0.08), 0.0, 1.0))))
+        out.at[i, "share_within_3min"] = round(float(np.clip(base[2] - 0.015 * k + rng.normal(0, 0.03), 0, 1)), 4)
+        out.at[i, "mean_score"] = round(float(np.clip(base[3] - 1.2 * k + rng.normal(0, 1.5), 0, 100)), 1)
     for month in months:
         part = out.loc[stations.index[stations["month"] == month]]
         county = out.index[(out["month"] == month) & (out["jurisdiction_id"].astype(str) == COUNTY)]
