@@ -35,6 +35,7 @@ LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 HEAD = FontFace(emphasis="NONE", fill_color=(225, 232, 240))
 ALERT = FontFace(emphasis="NONE", color=(160, 20, 20), fill_color=(253, 228, 228))   # overdue rows
 PERCENT = {"share_within_3min"}
+KIND_HEAD = {"station": "派出所检查", "joint": "联合督导", "comprehensive": "综治清查", "self": "学校自查"}
 COUNTY_ROWS = 60      # the county report lists at most this many schools behind and open notices
 STATE_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2, "open": 3, "closed": 4}
 
@@ -205,16 +206,18 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     status = pd.Series(dict(zip(schools["school_id"].astype(str), schools["status"], strict=True)))
     weak = set(schools.loc[schools.get("level", pd.Series(dtype=object)).isin(["weak", "critical"]),
                            "school_id"].astype(str)) if "level" in schools else set()
+    sites = open_sites(figures.notices, None if county else jid)
     png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=inputs.roads,
-                               area=None if county else inputs.areas.get(jid),
-                               sites=open_sites(figures.notices, None if county else jid))
+                               area=None if county else inputs.areas.get(jid), sites=sites)
     pdf.image(io.BytesIO(png), x=12, w=186, h=104.6)
     pdf.ln(1)
     counts = status.value_counts()
     pdf.set_font(FONT, size=8.5)
     pdf.cell(0, 5, "图例：" + "　".join(f"{STATUS_ZH[k]} {int(counts.get(k, 0))} 所"
                                          for k in ("ok", "due_soon", "missing", "overdue"))
-             + f"　紫圈为薄弱校园 {len(weak)} 所", new_x="LMARGIN", new_y="NEXT")
+             + f"　紫圈为薄弱校园 {len(weak)} 所"
+             + (f"　三角为有未销号通知书的风险点位 {len(sites)} 处（红色逾期 {int(sites['overdue'].sum())} 处）"
+                if len(sites) else ""), new_x="LMARGIN", new_y="NEXT")
     # indicators
     _heading(pdf, "一、主要指标（本月 / 上月 / 变化）")
     row, change = figures.row(jid), figures.change(jid)
@@ -266,7 +269,7 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
         ins_rows.append((r["name"], *[f"{r[f'{k}_done']}/{r[f'{k}_required']}" for k in kinds],
                          _day(r.get("last_inspection")), STATUS_ZH.get(r["status"], r["status"]),
                          str(r.get("reasons_zh") or "")))
-    _table(pdf, ("学校", *[ENUM_LABELS_ZH.get(k, k) for k in kinds], "最近检查", "状态", "说明"), ins_rows,
+    _table(pdf, ("学校", *[KIND_HEAD.get(k, k) for k in kinds], "最近检查", "状态", "说明"), ins_rows,
            (40, *[18] * len(kinds), 20, 18, 108 - 18 * len(kinds)),
            ("LEFT", *["CENTER"] * len(kinds), "CENTER", "CENTER", "LEFT"))
     # notices
