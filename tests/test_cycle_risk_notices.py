@@ -108,3 +108,22 @@ def test_report_lists_site_notices_without_restricted_details(layers, tmp_path):
     assert "其中发往风险点位" in flat
     assert "受限点位" in flat and "（受限，不显示）" in flat
     assert SECRET not in flat and "城西巷" not in flat
+
+
+def test_station_totals_include_their_site_notices(layers):
+    from gis.cycle import jurisdiction_cycle, school_cycle
+
+    lay, cafe = layers
+    notices = _notices(cafe)
+    cfg = CycleConfig()
+    states = notice_states(notices, as_of=TODAY, config=cfg)
+    states = states.join(notice_places(states, schools=lay["schools"], risk_sites=lay["risk_sites"],
+                                       posts=lay["police_posts"]))
+    table = school_cycle(lay["schools"], {"notices": notices}, as_of=TODAY, config=cfg)
+    plain = jurisdiction_cycle(table, {}, as_of=TODAY, config=cfg).set_index("jurisdiction_id")
+    per = jurisdiction_cycle(table, {}, as_of=TODAY, config=cfg, site_notices=states).set_index("jurisdiction_id")
+    jid = states.set_index("id").loc["r1", "jurisdiction_id"]
+    extra = states[(states["place_kind"] == "risk_site") & (states["jurisdiction_id"] == jid)]
+    assert per.loc[jid, "notices_open"] == plain.loc[jid, "notices_open"] + len(extra)
+    assert per.loc[jid, "notices_overdue"] == plain.loc[jid, "notices_overdue"] + int(extra["overdue"].sum())
+    assert per.loc["全县", "notices_open"] == plain.loc["全县", "notices_open"] + 3      # r1, r2, r3

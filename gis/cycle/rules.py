@@ -296,9 +296,12 @@ def school_weeks_in(first: dt.date, last: dt.date, config: CycleConfig) -> int:
 
 def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame | None], *,
                        as_of: dt.date, config: CycleConfig,
-                       names: Mapping[str, str] | None = None) -> pd.DataFrame:
+                       names: Mapping[str, str] | None = None,
+                       site_notices: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per 派出所 jurisdiction: the school rows of :func:`school_cycle` totalled, plus the
-    month's joint inspections against ``joint_per_month``.
+    month's joint inspections against ``joint_per_month``, plus the notices addressed to risk
+    sites in the jurisdiction (``site_notices``: :func:`notice_states` joined with
+    :func:`notice_places`; rows of other places are ignored) in ``notices_open/overdue/escalated``.
 
     Returns
     -------
@@ -335,16 +338,28 @@ def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame |
             "visits_short": int((g["visits_week"] < g["visits_week_required"]).sum()),
         }
 
+    sites = pd.DataFrame(columns=["jurisdiction_id", "closed", "overdue", "escalate"])
+    if site_notices is not None and len(site_notices) and "place_kind" in site_notices:
+        sites = site_notices[(site_notices["place_kind"] == "risk_site") & ~site_notices["closed"].astype(bool)]
+        sites = sites.assign(jurisdiction_id=sites["jurisdiction_id"].astype(object).fillna("未划定").astype(str))
+
+    def add_sites(row: dict[str, Any], part: pd.DataFrame) -> dict[str, Any]:
+        row["notices_open"] += len(part)
+        row["notices_overdue"] += int(part["overdue"].astype(bool).sum())
+        row["notices_escalated"] += int(part["escalate"].astype(bool).sum())
+        return row
+
     rows = []
     groups = dict(tuple(t.groupby("jurisdiction_id", sort=True)))
     for jid in sorted(set(groups) | set(names)):   # a 派出所 without schools still gets its row
         g = groups.get(jid, t.iloc[0:0])
-        rows.append({"jurisdiction_id": jid, "jurisdiction_name": names.get(jid, jid), **agg(g),
-                     "joint_month_done": int(joint_by.get(jid, 0)) if len(joint_by) else 0,
-                     "joint_month_required": joint_required})
-    total = {"jurisdiction_id": "全县", "jurisdiction_name": "全县 / county", **agg(t),
-             "joint_month_done": sum(r["joint_month_done"] for r in rows),
-             "joint_month_required": joint_required * len(rows)}
+        rows.append(add_sites({"jurisdiction_id": jid, "jurisdiction_name": names.get(jid, jid), **agg(g),
+                               "joint_month_done": int(joint_by.get(jid, 0)) if len(joint_by) else 0,
+                               "joint_month_required": joint_required},
+                              sites[sites["jurisdiction_id"] == jid]))
+    total = add_sites({"jurisdiction_id": "全县", "jurisdiction_name": "全县 / county", **agg(t),
+                       "joint_month_done": sum(r["joint_month_done"] for r in rows),
+                       "joint_month_required": joint_required * len(rows)}, sites)
     rows.append(total)
     return pd.DataFrame(rows)
 

@@ -28,7 +28,7 @@ from gis.cycle.monthly import (
     snapshot_rows,
     trend,
 )
-from gis.cycle.rules import FAILED_ITEMS, NOTICE_STATE_ZH, STATUS_ZH
+from gis.cycle.rules import FAILED_ITEMS, NOTICE_STATE_ZH, STATUS_ZH, notice_places
 from gis.errors import GisError
 from gis.ui import auth, cache
 from gis.ui.i18n import current_language, tr
@@ -58,9 +58,13 @@ def load_cycle(url: str, version: int, fingerprint: str, today: str) -> dict[str
         return {"records": records, "table": pd.DataFrame(), "per": pd.DataFrame(), "notices": pd.DataFrame(),
                 "snapshots": snapshots}
     table = school_cycle(schools, records, as_of=day, config=cfg, posts=posts)
-    per = jurisdiction_cycle(table, records, as_of=day, config=cfg, names=jurisdiction_names(posts))
     notices = notice_states(records.get("notices", pd.DataFrame()), as_of=day, config=cfg) \
         if records.get("notices") is not None else pd.DataFrame()
+    if len(notices):   # where each is addressed: a school or a risk site (restricted ones unnamed)
+        notices = notices.join(notice_places(notices, schools=schools, risk_sites=data.get("risk_sites"),
+                                             posts=posts))
+    per = jurisdiction_cycle(table, records, as_of=day, config=cfg, names=jurisdiction_names(posts),
+                             site_notices=notices)
     return {"records": records, "table": table, "per": per, "notices": notices, "snapshots": snapshots}
 
 
@@ -321,21 +325,24 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
     from gis.cycle.edits import close_notice
 
     notices = cycle(ctx)["notices"]
-    names = school_choices(ctx)
-    table = cycle(ctx)["table"]
     if not len(notices):
         st.info(tr("还没有整改通知书", "No notices yet"))
         return
-    j_of = dict(zip(table["school_id"], table["jurisdiction_id"], strict=True))
     shown = notices[~notices["closed"].astype(bool)] if not st.toggle(tr("含已销号", "Include closed")) \
         else notices
     if jurisdictions:
-        shown = shown[shown["school_id"].astype(str).map(j_of).isin(jurisdictions)]
+        shown = shown[shown["jurisdiction_id"].isin(jurisdictions)]
     shown = shown.sort_values(["deadline", "id"])
+    site = shown["place_kind"] == "risk_site"
+    en = current_language() != "zh"
     view = pd.DataFrame({
-        tr("编号", "Id"): shown["id"], tr("学校", "School"): shown["school_id"].astype(str).map(names),
+        tr("编号", "Id"): shown["id"],
+        tr("学校 / 风险点位", "School / risk site"): [("⚠ " if s else "") + str(n) for s, n in
+                                                     zip(site, shown["place_name_en" if en else "place_name"],
+                                                         strict=True)],
         tr("下发", "Issued"): shown["issued_on"], tr("期限", "Deadline"): shown["deadline"],
-        tr("整改事项", "Items"): shown["items"],
+        tr("整改事项", "Items"): [tr("（受限，不显示）", "(restricted)") if r else i
+                              for r, i in zip(shown["restricted"].astype(bool), shown["items"], strict=True)],
         tr("状态", "State"): shown["state"].map(NOTICE_STATE_ZH) if current_language() == "zh" else shown["state"],
         tr("逾期天数", "Days overdue"): shown["days_overdue"],
     })
@@ -350,7 +357,7 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
         st.caption(tr(f"{row['id']} 已于 {row['closed_on']} 复查销号", f"{row['id']} closed on {row['closed_on']}"))
         return
     with st.form("close_notice"):
-        st.markdown(html.escape(tr(f"复查销号：{row['id']}（{names.get(str(row['school_id']), '')}）",
+        st.markdown(html.escape(tr(f"复查销号：{row['id']}（{row['place_name']}）",
                                    f"Close after review: {row['id']}")))
         c1, c2 = st.columns(2)
         closed_on = c1.date_input(tr("复查日期", "Review date"), value=dt.date.today(), max_value=dt.date.today())
