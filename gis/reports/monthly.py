@@ -388,8 +388,8 @@ def write_monthly_report(figures: MonthlyFigures, out_dir: Path | str, *, inputs
     Parameters
     ----------
     workers : int
-        Processes writing PDFs at once (each PDF parses and subsets the CJK font on its own,
-        about 3 s; the command line uses the machine's cores, the app one).
+        Processes writing PDFs at once (forked after the CJK font is parsed, so each only
+        subsets it; the command line uses the machine's cores, the app one).
 
     Returns
     -------
@@ -405,6 +405,10 @@ def write_monthly_report(figures: MonthlyFigures, out_dir: Path | str, *, inputs
     if workers > 1 and len(jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        from gis.reports.sheets import warm_font
+
+        warm_font()     # parsed once here, inherited by the forked writers
 
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:

@@ -82,6 +82,11 @@ def _codepoints(path: str) -> frozenset[int]:
     return frozenset(_parsed_font(path)[0].cmap)
 
 
+def warm_font(path: Path = FONT_PATH) -> None:
+    """Parse the PDF font now (before forking writers, or at app start)."""
+    _parsed_font(str(path))
+
+
 def add_cached_font(pdf: FPDF, *, family: str = FONT, path: Path = FONT_PATH) -> None:
     """Give ``pdf`` the font ``family`` from the per-process parse (see :func:`_parsed_font`):
     the parsed metrics are shared, the document gets its own subset state and its own
