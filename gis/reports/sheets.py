@@ -134,12 +134,12 @@ class _Document(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def new_pdf(footer: str) -> _Document:
-    """An A4 portrait document with the full CJK font (a subset of it embedded) and a footer
-    (shared by route sheets, monthly reports, meeting packs and scenario sheets). The font is
-    parsed once per process (:func:`add_cached_font`)."""
+def new_pdf(footer: str, *, font: Path = FONT_PATH) -> _Document:
+    """An A4 portrait document with the CJK font (``font``, default the full GB 18030 face; a
+    subset of it embedded) and a footer (shared by route sheets, monthly reports, meeting packs
+    and scenario sheets). The font is parsed once per process (:func:`add_cached_font`)."""
     pdf = _Document(orientation="P", unit="mm", format="A4")
-    add_cached_font(pdf)
+    add_cached_font(pdf, path=font)
     pdf.footer_text = footer
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.set_margins(12, 12, 12)
