@@ -55,6 +55,7 @@ with tabs[0]:
     st.dataframe(cy.status_table(ctx, chosen).drop(columns="school_id"), hide_index=True, width="stretch")
 with tabs[1]:
     cy.notices_section(ctx, chosen)
+    cy.site_notice_form(ctx)
 with tabs[2]:
     cy.add_inspection_form(ctx)
     cy.failed_item_buttons(ctx)

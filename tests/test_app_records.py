@@ -81,3 +81,4 @@ def test_popup_link_and_failed_item_notice(app):
     assert any("尚未下发通知书" in str(m.value) for m in app.markdown)
     assert any(b.key.startswith(f"failed_{rid}_") for b in app.button)   # clicked in the browser test
     store.close()
+

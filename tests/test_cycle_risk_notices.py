@@ -127,3 +127,26 @@ def test_station_totals_include_their_site_notices(layers):
     assert per.loc[jid, "notices_open"] == plain.loc[jid, "notices_open"] + len(extra)
     assert per.loc[jid, "notices_overdue"] == plain.loc[jid, "notices_overdue"] + int(extra["overdue"].sum())
     assert per.loc["全县", "notices_open"] == plain.loc["全县", "notices_open"] + 3      # r1, r2, r3
+
+
+def test_issue_notice_to_a_site_checks_the_site(sqlite_store):
+    import geopandas as gpd
+
+    from gis.cycle.edits import issue_notice
+    from gis.errors import ValidationError
+
+    sites = gpd.GeoDataFrame({"id": ["cafe-1", "secret-1"], "category": ["internet_cafe", "dispute"],
+                              "level": [2, 3], "sensitive": [False, True], "note": [None, SECRET]},
+                             geometry=[Point(117.2, 28.25), Point(117.21, 28.25)], crs=4326).rename_geometry("point")
+    sqlite_store.write_layer("risk_sites", sites, source="test")
+    rid = issue_notice(sqlite_store, risk_site_id="cafe-1", items="限期停业整改", deadline=TODAY,
+                       issued_on=D(2025, 10, 20), today=TODAY)
+    row = sqlite_store.read_layer("notices", ids=[rid]).iloc[0]
+    assert row["risk_site_id"] == "cafe-1" and row["school_id"] is None
+    with pytest.raises(ValidationError, match="受限") as err:
+        issue_notice(sqlite_store, risk_site_id="secret-1", items="x", deadline=TODAY, today=TODAY)
+    assert SECRET not in str(err.value)
+    with pytest.raises(ValidationError, match="学校或风险点位"):
+        issue_notice(sqlite_store, school_id="s1", risk_site_id="cafe-1", items="x", deadline=TODAY, today=TODAY)
+    with pytest.raises(ValidationError, match="学校或风险点位"):
+        issue_notice(sqlite_store, items="x", deadline=TODAY, today=TODAY)

@@ -153,10 +153,36 @@ def test_popup_add_inspection_opens_the_form_with_the_school_chosen(server, brow
     tab = page.get_by_role("tab", name="新增检查")
     tab.wait_for(timeout=60_000)
     assert tab.get_attribute("aria-selected") == "true"
-    form = page.locator('[data-testid="stForm"]').first
+    form = page.locator('[data-testid="stForm"]', has=page.get_by_role("button", name="保存检查记录"))
     form.wait_for(state="visible", timeout=60_000)
     chosen = form.locator('[data-testid="stSelectbox"]').first
     assert chosen.locator("input").first.input_value() == name       # the school is chosen
     assert page.get_by_role("button", name="保存检查记录").is_visible()
     page.close()
     first.close()
+
+
+def test_notice_to_a_risk_site_from_the_notices_tab(server, browser):
+    """The notices tab issues a notice to a public café; it is stored on the site (no school)
+    and the table lists it under the site."""
+    from gis.store import open_store
+
+    url, db = server
+    store = open_store(db)
+    before = set(store.read_layer("notices")["id"])
+    page = browser.new_page(viewport={"width": 1600, "height": 2400})
+    page.goto(f"{url}/records", wait_until="domcontentloaded")
+    browser_sign_in(page)
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    page.get_by_role("tab", name="整改通知书").click()
+    page.get_by_text("向风险点位下发整改通知书").click()
+    page.get_by_label("整改事项").fill("距学校不足200米违规经营，限期停业整改")
+    page.get_by_role("button", name="下发通知书").click()
+    page.get_by_text("下发整改通知书 ZG").first.wait_for(timeout=60_000)
+    notices = store.read_layer("notices")
+    made = notices[~notices["id"].isin(before)]
+    assert len(made) == 1 and made.iloc[0]["school_id"] is None and made.iloc[0]["status"] == "open"
+    assert made.iloc[0]["risk_site_id"] == "demo-risk-01"       # the first site offered
+    assert made.iloc[0]["origin"] == "周边清查整治"
+    store.close()
+    page.close()

@@ -373,6 +373,37 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
                 st.rerun()
 
 
+def site_notice_form(ctx: cache.Context) -> None:
+    """Issue a notice to a public risk site (网吧, 摊点 …); restricted sites are not offered."""
+    from gis.cycle.edits import issue_notice
+    from gis.schema import ENUM_LABELS_ZH, sensitive_mask
+
+    sites = cache.layers(ctx).get("risk_sites")
+    if sites is None or not len(sites):
+        return
+    sites = sites[~sensitive_mask(sites)]
+    labels = {str(i): f"{ENUM_LABELS_ZH.get(str(c), c)} {int(lv) if pd.notna(lv) else ''}级（{i}）"
+              for i, c, lv in zip(sites["id"], sites["category"], sites["level"], strict=True)}
+    with st.expander(tr("向风险点位下发整改通知书（网吧、摊点等）", "Issue a notice to a risk site")), \
+            st.form("site_notice", clear_on_submit=True):
+        c1, c2 = st.columns([2, 1])
+        site = c1.selectbox(tr("风险点位", "Risk site"), list(labels), format_func=lambda i: labels[i])
+        deadline = c2.date_input(tr("整改期限", "Deadline"),
+                                 value=dt.date.today() + dt.timedelta(days=config().notice_default_days))
+        items = st.text_input(tr("整改事项", "Items"), placeholder=tr("如：距学校不足200米违规经营，限期停业整改",
+                                                                  "e.g. café within 200 m of a school"))
+        if st.form_submit_button(tr("下发通知书", "Issue notice")):
+            try:
+                rid = issue_notice(cache.get_store(ctx.url), risk_site_id=site, items=items, deadline=deadline,
+                                   origin="周边清查整治", **auth.acting())
+            except GisError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["cycle_flash"] = tr(f"已向 {labels[site]} 下发整改通知书 {rid}",
+                                                     f"Notice {rid} issued to {site}")
+                st.rerun()
+
+
 @st.cache_data(show_spinner=False, max_entries=2)
 def load_drills(url: str, version: int, fingerprint: str) -> pd.DataFrame:
     from gis.cycle.drills import drill_comparison
