@@ -32,9 +32,9 @@ chosen = st.multiselect(tr("派出所辖区", "Jurisdiction"), stations, format_
 m, groups = views.overview_map(ctx, lang, ["posts", "cycle"], legend_open=False)
 shell.show_map(m, key="records_map", height=480, groups=groups)
 st.caption(tr("✓ 均已完成　! 即将到期　缺 检查缺项　逾 整改逾期（蓝圈：有未销号通知书）。点击学校查看最近检查与未销号通知书，"
-              "弹窗中的链接打开该校的新增检查。",
+              "弹窗中的“新增检查”一键打开本页的新增检查（已选好该校）。",
               "✓ all done · ! due soon · 缺 missing · 逾 overdue notice (blue ring: open notices). Click a school; "
-              "its popup links to recording an inspection."))
+              "its popup's add-inspection link opens the form here with the school chosen."))
 
 shown = per if not chosen else per[per["jurisdiction_id"].isin([*chosen, "全县"])]
 st.dataframe(shown.drop(columns=["jurisdiction_id"]).rename(columns={
@@ -47,12 +47,15 @@ st.dataframe(shown.drop(columns=["jurisdiction_id"]).rename(columns={
     "joint_month_done": tr("本月联合督导", "Joint this month"), "joint_month_required": tr("应联合督导", "Joint due"),
 }), hide_index=True, width="stretch")
 
-tabs = st.tabs([tr("学校检查情况", "Schools"), tr("整改通知书", "Notices"), tr("新增检查", "Add inspection"),
-                tr("演练", "Drills"), tr("月报", "Monthly report")])
+labels = [tr("学校检查情况", "Schools"), tr("整改通知书", "Notices"), tr("新增检查", "Add inspection"),
+          tr("演练", "Drills"), tr("月报", "Monthly report")]
+# a school's popup links here with ?school=ID: open the add form with that school chosen
+tabs = st.tabs(labels, default=labels[2] if cy.wanted_school(ctx) else None)
 with tabs[0]:
     st.dataframe(cy.status_table(ctx, chosen).drop(columns="school_id"), hide_index=True, width="stretch")
 with tabs[1]:
     cy.notices_section(ctx, chosen)
+    cy.site_notice_form(ctx)
 with tabs[2]:
     cy.add_inspection_form(ctx)
     cy.failed_item_buttons(ctx)

@@ -77,7 +77,8 @@ def test_popup_link_and_failed_item_notice(app):
     app.switch_page("pages/records.py")
     app.run()
     assert not app.exception, [e.value for e in app.exception]
-    assert app.selectbox[0].value == school
+    assert next(s for s in app.selectbox if s.label == "学校").value == school
     assert any("尚未下发通知书" in str(m.value) for m in app.markdown)
     assert any(b.key.startswith(f"failed_{rid}_") for b in app.button)   # clicked in the browser test
     store.close()
+

@@ -125,7 +125,7 @@ def test_pdfs_embed_the_font_and_show_names_and_figures(october):
     assert "雄石派出所 护校安园工作月报" in text and "2025年10月" in text
     assert "本月下发 2，销号 1，月末未销号 2，逾期 1" in text
     assert "本月警务室民警到校 3 次，按每周 2 次应到校 8 次" in text
-    assert "保安不足" in text and "挂牌督办（逾期 21 天）" in text
+    assert "保安不足" in text and "【挂牌督办】逾期 21 天" in text
     assert "演示·城北小学" in text and "10.0" in text          # the drill: 600 s measured = 10.0 min
     county = _text(next(p for p in files["pdf"] if "county" in p.name))
     for name in ("雄石派出所", "东门派出所", "花园派出所"):
@@ -181,3 +181,27 @@ def test_report_cli_contract(tmp_path, fixture_store):
     if shutil.which("pdftotext"):
         text = _text(tmp_path / "p.pdf")
         assert "3. 雄石派出所：地图" in text and "东门派出所：地图" not in text   # one 派出所 only
+
+
+def test_meeting_rates_are_the_coverage_rates_plus_inspections():
+    """One source of truth: the pack's rates are gis.coverage.compliance_rates (a blank flag,
+    未填报, counts as not compliant and is counted beside), plus the inspections row."""
+    from gis.coverage import compliance_rates
+    from gis.reports.meeting import meeting_rates
+
+    a = pd.DataFrame({"school_id": ["s1", "s2", "s3", "s4"], "jurisdiction_id": ["P1", "P1", "P1", "P2"],
+                      "area_type": ["urban"] * 4, "level": ["good", "weak", "good", "good"],
+                      "techdef_ok": [True, False, None, True], "networked_ok": [True, True, True, True]})
+    cycle = pd.DataFrame({"school_id": ["s1", "s2", "s3"], "inspections_done": [2, 1, 0],
+                          "inspections_required": [2, 2, 2]})
+    table = compliance_rates(a, settings=load_settings())
+    rates = meeting_rates(table, cycle, jurisdiction_id="P1").set_index("indicator")
+    tech = rates.loc["技防达标率"]
+    assert tech["rate"] == pytest.approx(1 / 3, abs=1e-4)     # s3 blank = not shown to comply (not 1/2)
+    assert tech["unreported"] == 1 and tech["schools"] == 3 and tech["area_type"] == "城区"
+    assert tech["target"] == pytest.approx(0.8) and not tech["met"]
+    assert rates.loc["视频联网率", "rate"] == 1.0
+    assert rates.loc["本学期督导检查完成率", "rate"] == pytest.approx(3 / 6)
+    county = meeting_rates(table, cycle, jurisdiction_id="全县").set_index("indicator")
+    assert county.loc["技防达标率", "rate"] == pytest.approx(2 / 4)
+    assert list(meeting_rates(None, cycle, jurisdiction_id="P1")["indicator"]) == ["本学期督导检查完成率"]

@@ -192,3 +192,57 @@ def test_demo_records_are_plausible_and_fixed(demo_layers):
     assert {"station", "comprehensive", "joint"} <= kinds
     table = school_cycle(demo_layers["schools"], one, as_of=today, config=cfg, posts=demo_layers["police_posts"])
     assert (table["status"] == "ok").any() and (table["status"] != "ok").any()
+
+
+@pytest.mark.parametrize(("month", "due"), [
+    ("2026-02", D(2026, 2, 24)),    # Fri 02-20 inside 春节 (02-15..23) → Tue 02-24
+    ("2026-06", D(2026, 6, 22)),    # Sat 06-20 inside 端午 (06-19..21) → Mon 06-22
+    ("2026-09", D(2026, 9, 20)),    # Sun 09-20, but a make-up working day (调休上班) → kept
+    ("2026-12", D(2026, 12, 21)),   # Sun 12-20, no holiday → Mon 12-21
+    ("2026-03", D(2026, 3, 20)),    # Fri 03-20, plain working day
+])
+def test_due_day_follows_the_2026_holidays_in_the_default_config(month, due):
+    cfg = CycleConfig.from_settings(load_settings())
+    assert len(cfg.holidays) == 33 and len(cfg.makeup_workdays) == 6
+    assert cfg.report_due(month) == due
+
+
+def test_due_day_previous_workday_and_keep_with_holidays():
+    cfg = CycleConfig.from_mapping({"report_weekend": "previous_workday",
+                                    "holidays": [f"2026-02-{d}" for d in range(15, 24)],
+                                    "makeup_workdays": ["2026-02-14"]})
+    assert cfg.report_due("2026-02") == D(2026, 2, 14)    # back past the holiday to the make-up Saturday
+    assert not cfg.is_workday(D(2026, 2, 16)) and cfg.is_workday(D(2026, 2, 14))
+    keep = CycleConfig.from_mapping({"report_weekend": "keep", "holidays": ["2026-02-20"]})
+    assert keep.report_due("2026-02") == D(2026, 2, 20)
+    assert CycleConfig().report_due("2026-02") == D(2026, 2, 20)   # no settings: no holidays known
+
+
+def test_holiday_lists_refuse_bad_dates():
+    with pytest.raises(ValidationError, match="holidays 第 2 项"):
+        CycleConfig.from_mapping({"holidays": ["2026-10-01", "10-02"]})
+    with pytest.raises(ValidationError, match="makeup_workdays"):
+        CycleConfig.from_mapping({"makeup_workdays": "2026-10-10"})
+    with pytest.raises(ValidationError, match="2026-10-10"):
+        CycleConfig.from_mapping({"holidays": ["2026-10-10"], "makeup_workdays": ["2026-10-10"]})
+
+
+def test_demo_stores_past_months_with_an_assessment_history(demo_store):
+    """After `demo` the trend has lines from the first run: ≥ 2 past months with weak campuses,
+    3-minute reach and overdue notices, each snapshot marked demo-generated."""
+    import json
+
+    from gis.cycle import trend
+    from gis.cycle.demo import DEMO_SOURCE
+
+    snaps = demo_store.read_layer("snapshots")
+    assert len(snaps) and set(snaps["source"]) == {DEMO_SOURCE}
+    county = trend(snaps)
+    assert county["weak"].notna().sum() >= 2 and county["share_within_3min"].notna().sum() >= 2
+    assert county["notices_overdue"].notna().sum() >= 2 and county["inspections_month"].notna().sum() >= 2
+    assert (county["weak"] <= county["schools"]).all() and (county["critical"] <= county["weak"]).all()
+    assert county["share_within_3min"].between(0, 1).all()
+    stations = snaps[snaps["jurisdiction_id"] != "全县"]
+    for month, part in stations.groupby("month"):            # the county row is the stations' sum
+        assert county.loc[month, "weak"] == part["weak"].astype(int).sum()
+    assert all(json.loads(f)["assessment"] == DEMO_SOURCE for f in snaps["figures"])

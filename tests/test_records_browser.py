@@ -124,3 +124,65 @@ def test_notice_from_a_gaps_reason_then_closed_changes_the_map(server, browser):
     assert external == []
     page.close()
     store.close()
+
+
+def test_popup_add_inspection_opens_the_form_with_the_school_chosen(server, browser):
+    """One click on a school's popup link: the 检查整改 page opens (a new tab: the map's iframe
+    may not navigate the page) on its add form with that school already chosen, signed in."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1600, "height": 2000})
+    page.goto(f"{url}/records", wait_until="domcontentloaded")
+    browser_sign_in(page)
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator(".leaflet-container").wait_for(state="visible", timeout=60_000)
+    badge = frame.locator('.hx-divicon .hx-badge:text-is("✓"), .hx-divicon .hx-badge:text-is("缺"), '
+                          '.hx-divicon .hx-badge:text-is("!"), .hx-divicon .hx-badge:text-is("逾")').first
+    badge.wait_for(state="attached", timeout=60_000)
+    badge.click(force=True)
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=30_000)
+    name = popup.locator(".hx-pop-title").inner_text().strip()
+    assert popup.locator("text=最近检查").count() == 1
+    link = popup.get_by_role("link", name="＋ 新增检查 / 下发通知书")
+    with page.context.expect_page(timeout=60_000) as opened:
+        link.click()
+    first, page = page, opened.value
+    page.wait_for_url("**/records?school=*", timeout=60_000)
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    tab = page.get_by_role("tab", name="新增检查")
+    tab.wait_for(timeout=60_000)
+    assert tab.get_attribute("aria-selected") == "true"
+    form = page.locator('[data-testid="stForm"]', has=page.get_by_role("button", name="保存检查记录"))
+    form.wait_for(state="visible", timeout=60_000)
+    chosen = form.locator('[data-testid="stSelectbox"]').first
+    assert chosen.locator("input").first.input_value() == name       # the school is chosen
+    assert page.get_by_role("button", name="保存检查记录").is_visible()
+    page.close()
+    first.close()
+
+
+def test_notice_to_a_risk_site_from_the_notices_tab(server, browser):
+    """The notices tab issues a notice to a public café; it is stored on the site (no school)
+    and the table lists it under the site."""
+    from gis.store import open_store
+
+    url, db = server
+    store = open_store(db)
+    before = set(store.read_layer("notices")["id"])
+    page = browser.new_page(viewport={"width": 1600, "height": 2400})
+    page.goto(f"{url}/records", wait_until="domcontentloaded")
+    browser_sign_in(page)
+    page.get_by_role("heading", name="检查整改").wait_for(timeout=90_000)
+    page.get_by_role("tab", name="整改通知书").click()
+    page.get_by_text("向风险点位下发整改通知书").click()
+    page.get_by_label("整改事项").fill("距学校不足200米违规经营，限期停业整改")
+    page.get_by_role("button", name="下发通知书").click()
+    page.get_by_text("下发整改通知书 ZG").first.wait_for(timeout=60_000)
+    notices = store.read_layer("notices")
+    made = notices[~notices["id"].isin(before)]
+    assert len(made) == 1 and made.iloc[0]["school_id"] is None and made.iloc[0]["status"] == "open"
+    assert made.iloc[0]["risk_site_id"] == "demo-risk-01"       # the first site offered
+    assert made.iloc[0]["origin"] == "周边清查整治"
+    store.close()
+    page.close()

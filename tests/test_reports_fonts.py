@@ -16,7 +16,7 @@ from fontTools.ttLib import TTFont
 from shapely.geometry import MultiPoint, Point
 
 from gis.reports import write_route_sheets
-from gis.reports.sheets import FAST_FONT_PATH, FONT_PATH, MISSING_GLYPH, font_for, printable
+from gis.reports.sheets import FAST_FONT_PATH, FONT_PATH, MISSING_GLYPH, font_codepoints, printable
 
 RARE = "𠮷㙍䶮"     # Ext-B U+20BB7, Ext-A U+364D, Ext-A U+4DAE: outside GBK
 TEST_TEXT = f"贵溪市{RARE}小学 护校安园 高峰巡逻路线单 ①②③ —…“”（）《》。，、 ABC abc 0123 ℃ №"
@@ -41,12 +41,35 @@ def test_pdf_font_covers_gb18030_hanzi(cmap):
     assert sum(1 for cp in cmap if 0x20000 <= cp <= 0x2FFFF) > 100    # some Ext-B too (𠮷 …)
 
 
-def test_the_old_gbk_subset_really_lacks_them():
+def test_the_gbk_subset_really_lacks_them():
+    """Why every PDF embeds (a subset of) the full face, not the GBK file."""
     with TTFont(FAST_FONT_PATH, lazy=True) as font:
         gbk = font.getBestCmap()
-    assert all(ord(c) not in gbk for c in RARE)          # why the full font is needed
-    assert font_for(["贵溪市第一小学"]) == FAST_FONT_PATH   # plain GBK text embeds the small one
-    assert font_for([f"城关{RARE}小学"]) == FONT_PATH
+    assert all(ord(c) not in gbk for c in RARE)
+    assert all(ord(c) in font_codepoints() for c in RARE)
+
+
+@pytest.mark.skipif(shutil.which("pdffonts") is None, reason="poppler-utils missing")
+def test_font_parsed_once_and_each_document_embeds_its_own_subset(tmp_path):
+    """The face is parsed once per process; each document still gets a fresh subset of it:
+    both PDFs' text extracts and each embeds a small subset."""
+    from gis.reports.sheets import FONT, _parsed_font, new_pdf
+
+    texts = [f"城关{RARE}小学 第一份", "城南派出所 整改通知书 第二份"]
+    paths = []
+    for k, text in enumerate(texts):
+        pdf = new_pdf("页脚")
+        pdf.add_page()
+        pdf.set_font(FONT, size=12)
+        pdf.cell(0, 8, text)
+        paths.append(pdf.output(str(tmp_path / f"d{k}.pdf")) or tmp_path / f"d{k}.pdf")
+    assert _parsed_font.cache_info().currsize >= 1 and _parsed_font.cache_info().hits >= 1
+    for path, text in zip(paths, texts, strict=True):
+        assert text.replace(" ", "") in _text(path).replace(" ", "")
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout.splitlines()
+        row = next(line for line in fonts if "NotoSansCJK" in line)
+        assert row.split()[0].startswith("MPDFAA+") and row.split()[-5:-2] == ["yes", "yes", "yes"]
+        assert path.stat().st_size < 200_000      # a small subset, not the 16 MB face
 
 
 def test_printable_shortens_and_marks_missing_glyphs():

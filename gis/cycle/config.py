@@ -64,7 +64,14 @@ class CycleConfig:
     report_due_day : int
         Day of the month the monthly report is due (每月20日).
     report_weekend : str
-        ``keep``, ``next_workday`` or ``previous_workday`` when the due day is a weekend.
+        ``keep``, ``next_workday`` or ``previous_workday`` when the due day is not a working
+        day (a weekend or a public holiday, see :meth:`is_workday`).
+    holidays : tuple of datetime.date
+        Public holidays (放假), not working days even on a weekday. The defaults in
+        ``default_config.toml`` are the State Council's 2026 arrangement (国办 2025-11-04);
+        ``CycleConfig()`` built without settings knows none.
+    makeup_workdays : tuple of datetime.date
+        Make-up working days (调休上班), working days even on a Saturday or Sunday.
     report_remind_days : int
         The overview starts reminding this many days before the due day.
     drill_gap_s, drill_gap_ratio : float
@@ -89,6 +96,8 @@ class CycleConfig:
     escalate_after_days: int = 15
     report_due_day: int = 20
     report_weekend: str = "next_workday"
+    holidays: tuple[dt.date, ...] = ()
+    makeup_workdays: tuple[dt.date, ...] = ()
     report_remind_days: int = 3
     drill_gap_s: float = 120.0
     drill_gap_ratio: float = 0.5
@@ -160,6 +169,14 @@ class CycleConfig:
                        f"[cycle] report_weekend must be one of {', '.join(WEEKEND_RULES)}")
                 raise ValidationError(msg)
             values["report_weekend"] = rule
+        for key in ("holidays", "makeup_workdays"):
+            if key in section:
+                values[key] = _day_list(section[key], key)
+        both = sorted(set(values.get("holidays", ())) & set(values.get("makeup_workdays", ())))
+        if both:
+            msg = (f"[cycle] {both[0].isoformat()} 同时列在 holidays 和 makeup_workdays 中，请只保留一处 / "
+                   f"[cycle] {both[0].isoformat()} is in both holidays and makeup_workdays; keep one")
+            raise ValidationError(msg)
         config = cls(**values)
         if not 1 <= config.report_due_day <= 28:
             msg = ("[cycle] report_due_day 应在 1–28 之间 / [cycle] report_due_day must be 1..28")
@@ -192,16 +209,28 @@ class CycleConfig:
         started = [s for s in self.semester_list(day) if s.start <= day]
         return started[-1] if started else None
 
+    def is_workday(self, day: dt.date) -> bool:
+        """A working day: a make-up working day (调休上班), else Monday–Friday that is not a
+        public holiday."""
+        if day in self.makeup_workdays:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
     def report_due(self, month: str) -> dt.date:
-        """Due day of the monthly report of ``month`` (``YYYY-MM``), weekend rule applied."""
+        """Due day of the monthly report of ``month`` (``YYYY-MM``): ``report_due_day``, moved by
+        ``report_weekend`` to the next (or previous) working day when it is a weekend or a
+        public holiday (:meth:`is_workday`)."""
         year, mon = parse_month(month)
         due = dt.date(year, mon, self.report_due_day)
         if self.report_weekend == "keep":
             return due
         step = 1 if self.report_weekend == "next_workday" else -1
-        while due.weekday() >= 5:
+        for _ in range(366):
+            if self.is_workday(due):
+                return due
             due += dt.timedelta(days=step)
-        return due
+        msg = "[cycle] 一年内没有工作日，请检查 holidays / [cycle] no working day within a year: check holidays"
+        raise ValidationError(msg)
 
 
 def parse_month(month: str) -> tuple[int, int]:
@@ -228,6 +257,22 @@ def _day(value: Any, key: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     return dt.date.fromisoformat(str(value))
+
+
+def _day_list(value: Any, key: str) -> tuple[dt.date, ...]:
+    if isinstance(value, str) or not hasattr(value, "__iter__"):
+        msg = (f"[cycle] {key} 应为日期列表，如 [\"2026-10-01\"] / "
+               f"[cycle] {key} must be a list of dates like [\"2026-10-01\"]")
+        raise ValidationError(msg)
+    days = []
+    for k, item in enumerate(value):
+        try:
+            days.append(_day(item, key))
+        except (TypeError, ValueError) as exc:
+            msg = (f"[cycle] {key} 第 {k + 1} 项应写成 YYYY-MM-DD，收到 {item!r} / "
+                   f"[cycle] {key} item {k + 1} must be YYYY-MM-DD, got {item!r}")
+            raise ValidationError(msg) from exc
+    return tuple(sorted(set(days)))
 
 
 def _count(value: Any, key: str) -> int:

@@ -4,7 +4,8 @@ Generated from a fixed seed over the demo layers (schools, 派出所 jurisdictio
 marked ``source = 'demo-generated'``: station and comprehensive inspections at most schools
 (a few behind), a joint inspection per jurisdiction in most months, rectification notices from
 failed items (most closed on review, some still open, a few overdue and escalated), office
-officers' visits where a 警务室 serves the school, and drills with measured police arrival.
+officers' visits where a 警务室 serves the school, drills with measured police arrival, and
+notices to public risk sites (网吧, 摊点) near the schools.
 The same seed and ``today`` give the same rows.
 """
 
@@ -159,11 +160,48 @@ def build_cycle_records(layers: Mapping[str, gpd.GeoDataFrame], *, today: dt.dat
                         visits.append({"id": f"DX{n_vis:06d}", "school_id": sid, "post_id": office,
                                        "officer": str(rng.choice(OFFICERS)), "date": day})
                 monday += dt.timedelta(days=7)
+    notices += _risk_site_notices(layers.get("risk_sites"), today=today, seed=seed, start=n_not + 1,
+                                  config=config)
     frames = {"inspections": pd.DataFrame(ins), "notices": pd.DataFrame(notices),
               "visits": pd.DataFrame(visits), "drills": pd.DataFrame(drills)}
     for frame in frames.values():
         frame["source"] = DEMO_SOURCE
     return frames
+
+
+SITE_ITEMS = {"internet_cafe": "距学校不足200米违规经营，限期停业整改",
+              "stall": "校门口占道经营，限期清理",
+              "entertainment": "接纳未成年人，限期整改"}
+
+
+def _risk_site_notices(risk_sites: gpd.GeoDataFrame | None, *, today: dt.date, seed: int, start: int,
+                       config: CycleConfig) -> list[dict[str, Any]]:
+    """Notices addressed to public risk sites (网吧, 摊点, 娱乐场所) in the last 60 days: most
+    closed, some open, about one in four overdue. Own random stream (the school records stay
+    as they were)."""
+    from gis.schema import sensitive_mask
+
+    if risk_sites is None or not len(risk_sites):
+        return []
+    rng = np.random.default_rng(seed + 1414)
+    sites = risk_sites[~sensitive_mask(risk_sites) & risk_sites["category"].astype(str).isin(SITE_ITEMS)]
+    out = []
+    for rid, cat in zip(sites["id"].astype(str), sites["category"].astype(str), strict=True):
+        if rng.random() > 0.6:
+            continue
+        issued = today - dt.timedelta(days=int(rng.integers(3, 60)))
+        deadline = issued + dt.timedelta(days=int(rng.choice([7, 15, 30])))
+        roll = rng.random()
+        closed_on = None
+        if deadline < today and roll < 0.55:
+            closed_on = min(deadline, today - dt.timedelta(days=1))
+        out.append({"id": f"ZG{start + len(out):05d}", "school_id": None, "risk_site_id": rid, "issued_on": issued,
+                    "deadline": deadline, "items": SITE_ITEMS[cat],
+                    "status": "closed" if closed_on else "rectifying", "closed_on": closed_on,
+                    "reviewed_by": str(rng.choice(INSPECTORS)) if closed_on else None,
+                    "escalated": bool(closed_on is None and (today - deadline).days > config.escalate_after_days),
+                    "origin": "周边清查整治"})
+    return out
 
 
 def sync_demo_records(store, frames: Mapping[str, pd.DataFrame], *, actor: str = "demo"
@@ -196,8 +234,101 @@ def load_cycle_demo(store, layers: Mapping[str, Any], *, today: dt.date | None =
 
     today = today or dt.date.today()
     frames = build_cycle_records(layers, today=today, seed=seed, config=config)
-    frames["snapshots"] = demo_snapshots(layers, frames, today=today, config=config or CycleConfig())
+    snaps = demo_snapshots(layers, frames, today=today, config=config or CycleConfig())
+    frames["snapshots"] = with_demo_assessment(snaps, seed=seed, anchor=_current_summary(layers))
     return sync_demo_records(store, frames, actor=actor)
+
+
+def _current_summary(layers: Mapping[str, Any]) -> pd.DataFrame | None:
+    """Today's assessment per 派出所 (:func:`gis.coverage.summarize_jurisdictions`), the anchor
+    of the demo's history; None without roads or posts, or when it cannot be computed."""
+    from gis.errors import GisError
+
+    if any(layers.get(n) is None or not len(layers[n]) for n in ("schools", "police_posts", "roads")):
+        return None
+    try:
+        from gis.config import load_settings
+        from gis.coverage import assess_campuses, summarize_jurisdictions
+        from gis.network import load_road_graph
+
+        settings = load_settings()
+        graph = load_road_graph(layers["roads"], settings=settings)
+        return summarize_jurisdictions(assess_campuses(layers, graph=graph, settings=settings))
+    except (GisError, ValueError, KeyError):
+        return None
+
+
+def with_demo_assessment(snapshots: pd.DataFrame, *, seed: int = 20240901,
+                         anchor: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Give the demo's past monthly snapshots generated assessment figures (pure).
+
+    The demo has no stored campus assessment for past months, so the trend of weak campuses
+    would start with this month. Each 派出所 gets a plausible history instead, improving
+    slowly towards today's assessment (``anchor``; without it: 30 % weak, 62 % reached within
+    3 minutes, mean score 68): per month back the weak share is 2.5 points higher (±4),
+    critical about a third of the weak, the 3-minute reach 1.5 points lower and the mean score
+    1.2 lower. The county row is the sum (weak, critical) and the school-weighted mean (shares,
+    score). Each row's ``figures`` says ``"assessment": "demo-generated"``; the rows keep
+    ``source = demo-generated``.
+
+    Parameters
+    ----------
+    snapshots : DataFrame
+        From :func:`gis.cycle.monthly.demo_snapshots` (``month``, ``jurisdiction_id``, ``schools``).
+    seed : int
+    anchor : DataFrame, optional
+        :func:`gis.coverage.summarize_jurisdictions` of today's assessment (``jurisdiction_id``,
+        ``schools``, ``weak``, ``critical``, ``share_within_3min``, ``mean_score``).
+    """
+    import json
+
+    from gis.cycle.monthly import COUNTY
+
+    if snapshots is None or not len(snapshots):
+        return snapshots
+    out = snapshots.copy()
+    rng = np.random.default_rng(seed + 141)
+    months = sorted(out["month"].unique())
+    back = {m: len(months) - k for k, m in enumerate(months)}          # 1 = last month
+    for col in ("weak", "critical", "share_within_3min", "mean_score"):
+        out[col] = out[col].astype(object) if col in out else None
+    stations = out[out["jurisdiction_id"].astype(str) != COUNTY].sort_values(["jurisdiction_id", "month"])
+    now = {} if anchor is None or not len(anchor) else anchor.set_index(anchor["jurisdiction_id"].astype(str))
+    for i in stations.index:
+        n = int(out.at[i, "schools"] or 0)
+        k = back[out.at[i, "month"]]
+        jid = str(out.at[i, "jurisdiction_id"])
+        base = (0.30, 0.33, 0.62, 68.0)
+        if jid in getattr(now, "index", ()):
+            a = now.loc[jid]
+            total = max(int(a["schools"]), 1)
+            weak_now = (int(a["weak"]) + int(a["critical"])) / total   # summarize: weak excludes critical
+            base = (weak_now, int(a["critical"]) / max(int(a["weak"]) + int(a["critical"]), 1),
+                    float(a["share_within_3min"]), float(a["mean_score"]))
+        weak_share = float(np.clip(base[0] + 0.025 * k + rng.normal(0, 0.04), 0.0, 1.0))
+        weak = int(round(n * weak_share))
+        out.at[i, "weak"] = weak
+        out.at[i, "critical"] = int(round(weak * float(np.clip(base[1] + rng.normal(0, 0.08), 0.0, 1.0))))
+        out.at[i, "share_within_3min"] = round(float(np.clip(base[2] - 0.015 * k + rng.normal(0, 0.03), 0, 1)), 4)
+        out.at[i, "mean_score"] = round(float(np.clip(base[3] - 1.2 * k + rng.normal(0, 1.5), 0, 100)), 1)
+    for month in months:
+        part = out.loc[stations.index[stations["month"] == month]]
+        county = out.index[(out["month"] == month) & (out["jurisdiction_id"].astype(str) == COUNTY)]
+        n = part["schools"].astype(float)
+        if not len(county) or not n.sum():
+            continue
+        c = county[0]
+        out.at[c, "weak"] = int(part["weak"].sum())
+        out.at[c, "critical"] = int(part["critical"].sum())
+        out.at[c, "share_within_3min"] = round(float((part["share_within_3min"].astype(float) * n).sum() / n.sum()), 4)
+        out.at[c, "mean_score"] = round(float((part["mean_score"].astype(float) * n).sum() / n.sum()), 1)
+    if "figures" in out:
+        for i in out.index:
+            figures = json.loads(out.at[i, "figures"] or "{}")
+            figures.update({k: out.at[i, k] for k in ("weak", "critical", "share_within_3min", "mean_score")},
+                           assessment="demo-generated")
+            out.at[i, "figures"] = json.dumps(figures, ensure_ascii=False, sort_keys=True)
+    return out
 
 
 def clear_cycle_demo(store, *, actor: str = "demo") -> dict[str, int]:

@@ -36,6 +36,16 @@ def _school(store, school_id: str, **kwargs: Any) -> None:
         raise ValidationError(msg)
 
 
+def _public_site(store, site_id: str, **kwargs: Any) -> None:
+    from gis.schema import sensitive_mask
+
+    sites = store.read_layer("risk_sites", ids=[site_id], **kwargs)
+    if sites.empty or bool(sensitive_mask(sites).any()):
+        msg = (f"风险点位“{site_id}”不存在或为受限点位，不能在此下发 / risk site {site_id!r} does not exist "
+               f"or is restricted")
+        raise ValidationError(msg)
+
+
 def _not_future(day: dt.date, label: str, today: dt.date) -> None:
     if day > today:
         msg = f"{label} {day.isoformat()} 晚于今天，不能登记未来的记录 / {label}: {day} is in the future"
@@ -62,12 +72,16 @@ def add_inspection(store, *, school_id: str, day: dt.date, kind: str, unit: str 
     return rid
 
 
-def issue_notice(store, *, school_id: str, items: str, deadline: dt.date, issued_on: dt.date | None = None,
-                 origin: str = "", actor: str = "local", today: dt.date | None = None, **kwargs: Any) -> str:
-    """Issue a 《治安隐患限期整改通知书》 for a school; returns its id.
+def issue_notice(store, *, school_id: str | None = None, items: str, deadline: dt.date,
+                 issued_on: dt.date | None = None, origin: str = "", actor: str = "local",
+                 today: dt.date | None = None, risk_site_id: str | None = None, **kwargs: Any) -> str:
+    """Issue a 《治安隐患限期整改通知书》 for a school or a risk site; returns its id.
 
     Parameters
     ----------
+    school_id, risk_site_id : str
+        Exactly one: the school, or a public risk site (网吧, 摊点 …; a site with restricted
+        details is refused without naming it).
     items : str
         What must be rectified (e.g. the assessment reason, verbatim).
     deadline : datetime.date
@@ -77,7 +91,13 @@ def issue_notice(store, *, school_id: str, items: str, deadline: dt.date, issued
     """
     today = today or dt.date.today()
     issued_on = issued_on or today
-    _school(store, school_id, **kwargs)
+    if (school_id is None) == (risk_site_id is None):
+        msg = "整改通知书须指定学校或风险点位之一 / a notice names either a school or a risk site"
+        raise ValidationError(msg)
+    if school_id is not None:
+        _school(store, school_id, **kwargs)
+    else:
+        _public_site(store, risk_site_id, **kwargs)
     _not_future(issued_on, "下发日期", today)
     if not str(items).strip():
         msg = "整改事项不能为空 / the notice needs its items"
@@ -87,7 +107,8 @@ def issue_notice(store, *, school_id: str, items: str, deadline: dt.date, issued
                f"the issue date")
         raise ValidationError(msg)
     rid = next_id(store.read_layer("notices", **kwargs)["id"], NOTICE_PREFIX, issued_on)
-    row = pd.DataFrame([{"id": rid, "school_id": school_id, "issued_on": issued_on, "deadline": deadline,
+    row = pd.DataFrame([{"id": rid, "school_id": school_id, "risk_site_id": risk_site_id,
+                         "issued_on": issued_on, "deadline": deadline,
                          "items": str(items).strip(), "status": "open", "escalated": False,
                          "origin": origin or None}])
     store.write_layer("notices", row, source="user", actor=actor, **kwargs)

@@ -27,6 +27,7 @@ from gis.cycle.rules import (
     as_dates,
     jurisdiction_cycle,
     month_bounds,
+    notice_places,
     notice_states,
     office_service,
     records_frame,
@@ -81,7 +82,9 @@ class MonthlyFigures:
         joined with the assessment's ``score, level, response_s`` and its reasons as
         ``weak_reasons_zh, weak_reasons_en`` when given.
     notices : DataFrame
-        The notices issued in the month or still open at its end, with their state.
+        The notices issued in the month or still open at its end, with their state and where
+        they are addressed (:func:`gis.cycle.rules.notice_places`: a school or a risk site;
+        ``school_name`` is the place's name, ``restricted`` hides a restricted site's items).
     drills : DataFrame
         The month's drills.
     previous : DataFrame or None
@@ -186,11 +189,14 @@ def monthly_figures(layers: Mapping[str, gpd.GeoDataFrame], records: Mapping[str
     def per_j(frame: pd.DataFrame) -> pd.Series:
         if not len(frame):
             return pd.Series(dtype=int)
+        if "place_kind" in frame:      # notices: the school's or the risk site's 派出所
+            return frame["jurisdiction_id"].astype(object).fillna("未划定").value_counts()
         return frame["school_id"].astype(str).map(school_j).fillna("未划定").value_counts()
 
     ins = records_frame(records, "inspections")
     ins_m = in_month(ins, "date")
     notices = notice_states(records_frame(records, "notices"), as_of=as_of, config=config)
+    notices = notices.join(notice_places(notices, schools=schools, risk_sites=layers.get("risk_sites"), posts=posts))
     opened = in_month(notices, "issued_on")
     closed = in_month(notices, "closed_on")
     standing = notices[[(not c) and d is not None and d <= as_of
@@ -249,8 +255,7 @@ def monthly_figures(layers: Mapping[str, gpd.GeoDataFrame], records: Mapping[str
     school_names = dict(zip(table["school_id"], table["name"], strict=True))
     shown = notices[[s in set(opened.index) | set(standing.index) | set(closed.index) for s in notices.index]] \
         if len(notices) else notices
-    shown = shown.assign(school_name=shown["school_id"].astype(str).map(school_names),
-                         jurisdiction_id=shown["school_id"].astype(str).map(school_j)) if len(shown) else shown
+    shown = shown.assign(school_name=shown["place_name"]) if len(shown) else shown
     drills_m = drills_m.assign(school_name=drills_m["school_id"].astype(str).map(school_names),
                                jurisdiction_id=drills_m["school_id"].astype(str).map(school_j)) \
         if len(drills_m) else drills_m

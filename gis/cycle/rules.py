@@ -296,9 +296,12 @@ def school_weeks_in(first: dt.date, last: dt.date, config: CycleConfig) -> int:
 
 def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame | None], *,
                        as_of: dt.date, config: CycleConfig,
-                       names: Mapping[str, str] | None = None) -> pd.DataFrame:
+                       names: Mapping[str, str] | None = None,
+                       site_notices: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per 派出所 jurisdiction: the school rows of :func:`school_cycle` totalled, plus the
-    month's joint inspections against ``joint_per_month``.
+    month's joint inspections against ``joint_per_month``, plus the notices addressed to risk
+    sites in the jurisdiction (``site_notices``: :func:`notice_states` joined with
+    :func:`notice_places`; rows of other places are ignored) in ``notices_open/overdue/escalated``.
 
     Returns
     -------
@@ -335,15 +338,111 @@ def jurisdiction_cycle(table: pd.DataFrame, records: Mapping[str, pd.DataFrame |
             "visits_short": int((g["visits_week"] < g["visits_week_required"]).sum()),
         }
 
+    sites = pd.DataFrame(columns=["jurisdiction_id", "closed", "overdue", "escalate"])
+    if site_notices is not None and len(site_notices) and "place_kind" in site_notices:
+        sites = site_notices[(site_notices["place_kind"] == "risk_site") & ~site_notices["closed"].astype(bool)]
+        sites = sites.assign(jurisdiction_id=sites["jurisdiction_id"].astype(object).fillna("未划定").astype(str))
+
+    def add_sites(row: dict[str, Any], part: pd.DataFrame) -> dict[str, Any]:
+        row["notices_open"] += len(part)
+        row["notices_overdue"] += int(part["overdue"].astype(bool).sum())
+        row["notices_escalated"] += int(part["escalate"].astype(bool).sum())
+        return row
+
     rows = []
     groups = dict(tuple(t.groupby("jurisdiction_id", sort=True)))
     for jid in sorted(set(groups) | set(names)):   # a 派出所 without schools still gets its row
         g = groups.get(jid, t.iloc[0:0])
-        rows.append({"jurisdiction_id": jid, "jurisdiction_name": names.get(jid, jid), **agg(g),
-                     "joint_month_done": int(joint_by.get(jid, 0)) if len(joint_by) else 0,
-                     "joint_month_required": joint_required})
-    total = {"jurisdiction_id": "全县", "jurisdiction_name": "全县 / county", **agg(t),
-             "joint_month_done": sum(r["joint_month_done"] for r in rows),
-             "joint_month_required": joint_required * len(rows)}
+        rows.append(add_sites({"jurisdiction_id": jid, "jurisdiction_name": names.get(jid, jid), **agg(g),
+                               "joint_month_done": int(joint_by.get(jid, 0)) if len(joint_by) else 0,
+                               "joint_month_required": joint_required},
+                              sites[sites["jurisdiction_id"] == jid]))
+    total = add_sites({"jurisdiction_id": "全县", "jurisdiction_name": "全县 / county", **agg(t),
+                       "joint_month_done": sum(r["joint_month_done"] for r in rows),
+                       "joint_month_required": joint_required * len(rows)}, sites)
     rows.append(total)
     return pd.DataFrame(rows)
+
+
+RESTRICTED_PLACE_ZH = "受限点位（详情仅授权民警可见）"
+RESTRICTED_PLACE_EN = "restricted site (details for cleared officers only)"
+
+
+def notice_places(notices: pd.DataFrame, *, schools: gpd.GeoDataFrame,
+                  risk_sites: gpd.GeoDataFrame | None = None,
+                  posts: gpd.GeoDataFrame | None = None) -> pd.DataFrame:
+    """Where each notice is addressed: a school or a risk site, its name and its 派出所.
+
+    A notice on a risk site (``risk_site_id``, no ``school_id``) belongs to the 派出所 whose
+    jurisdiction polygon holds the site, else to the jurisdiction of the school nearest to it.
+    A risk site with restricted details (:func:`gis.schema.is_sensitive`: still counted in its
+    派出所) or not visible to the reader (not in ``risk_sites``: counted in the county only) is
+    named only :data:`RESTRICTED_PLACE_ZH`, has no point, and ``restricted`` tells callers to
+    leave out the notice's items: nothing of the register reaches a map, a report or a log.
+
+    Parameters
+    ----------
+    notices : DataFrame
+        The stored notices (``school_id``, ``risk_site_id``).
+    schools, risk_sites, posts : GeoDataFrame
+        The layers (``posts``: stations' ``jurisdiction`` polygons).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``notices``: ``place_kind`` (``school``, ``risk_site``), ``place_id``,
+        ``place_name`` (zh), ``place_name_en``, ``jurisdiction_id`` (None when unknown),
+        ``restricted`` (bool), ``lon``, ``lat`` (the site's point; None for schools and
+        restricted sites).
+    """
+    from gis.schema import sensitive_mask
+
+    cols = ["place_kind", "place_id", "place_name", "place_name_en", "jurisdiction_id", "restricted", "lon", "lat"]
+    if notices is None or not len(notices):
+        return pd.DataFrame(columns=cols, index=getattr(notices, "index", None))
+    school_name = dict(zip(schools["id"].astype(str), schools["name"].astype(str), strict=True))
+    school_j = dict(zip(schools["id"].astype(str), schools["jurisdiction_id"], strict=True)) \
+        if "jurisdiction_id" in schools else {}
+    sites: dict[str, dict[str, Any]] = {}
+    if risk_sites is not None and len(risk_sites):
+        hidden = sensitive_mask(risk_sites).to_numpy()
+        areas = []
+        if posts is not None and len(posts) and "jurisdiction" in posts:
+            st = posts[posts["kind"].astype(str) == "station"]
+            areas = [(str(i), g) for i, g in zip(st["id"], st["jurisdiction"], strict=True)
+                     if g is not None and not g.is_empty]
+        gates = [(str(s), main_gate(g), school_j.get(str(s))) for s, g in
+                 zip(schools["id"], schools.geometry, strict=True)]
+        gates = [(s, g, j) for s, g, j in gates if g is not None and j is not None and not pd.isna(j)]
+        for rid, cat, level, pt, secret in zip(risk_sites["id"].astype(str), risk_sites["category"].astype(str),
+                                               risk_sites["level"], risk_sites.geometry, hidden, strict=True):
+            if pt is None or pt.is_empty:
+                continue
+            jid = next((a for a, poly in areas if poly.covers(pt)), None)
+            if jid is None and gates:
+                jid = str(min(gates, key=lambda t: (t[1].x - pt.x) ** 2 + (t[1].y - pt.y) ** 2)[2])
+            if secret:
+                sites[rid] = {"name": RESTRICTED_PLACE_ZH, "name_en": RESTRICTED_PLACE_EN, "jurisdiction_id": jid,
+                              "lon": None, "lat": None, "restricted": True}
+                continue
+            label = ENUM_LABELS_ZH.get(cat, cat)
+            lvl = "" if pd.isna(level) else f" {int(level)}级"
+            sites[rid] = {"name": f"{label}{lvl}（{rid}）", "name_en": f"{cat} level {level} ({rid})",
+                          "jurisdiction_id": jid, "lon": float(pt.x), "lat": float(pt.y), "restricted": False}
+    rows = []
+    sids = notices["school_id"] if "school_id" in notices else pd.Series(None, index=notices.index)
+    rids = notices["risk_site_id"] if "risk_site_id" in notices else pd.Series(None, index=notices.index)
+    for sid, rid in zip(sids, rids, strict=True):
+        sid = None if sid is None or pd.isna(sid) or str(sid) == "" else str(sid)
+        rid = None if rid is None or pd.isna(rid) or str(rid) == "" else str(rid)
+        if sid is not None or rid is None:
+            j = school_j.get(sid) if sid else None
+            rows.append(("school", sid, school_name.get(sid, sid or ""), school_name.get(sid, sid or ""),
+                         None if j is None or pd.isna(j) else str(j), False, None, None))
+        elif rid in sites:
+            site = sites[rid]
+            rows.append(("risk_site", rid, site["name"], site["name_en"], site["jurisdiction_id"],
+                         site["restricted"], site["lon"], site["lat"]))
+        else:
+            rows.append(("risk_site", rid, RESTRICTED_PLACE_ZH, RESTRICTED_PLACE_EN, None, True, None, None))
+    return pd.DataFrame(rows, columns=cols, index=notices.index)

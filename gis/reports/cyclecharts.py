@@ -3,7 +3,8 @@
 Both render with the vendored CJK font (registered with matplotlib once), no tiles, no network.
 The map: our roads in grey, the 派出所 jurisdiction outline, schools coloured by cycle status
 (all done / due soon / missing / overdue notice) with weak campuses ringed and overdue ones
-marked "!". The trend: weak campuses, overdue notices and inspections done per month.
+marked "!", and risk sites with open rectification notices as triangles (overdue ones red).
+The trend: weak campuses, overdue notices and inspections done per month.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pandas as pd
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
-from shapely.geometry import box  # noqa: E402
+from shapely.geometry import Point, box  # noqa: E402
 
 from gis.reports.routemap import map_frame  # noqa: E402
 from gis.reports.sheets import FAST_FONT_PATH as FONT_PATH  # noqa: E402  (our labels: GBK)
@@ -40,14 +41,17 @@ def cjk_font() -> font_manager.FontProperties:
 
 
 def _png(fig) -> bytes:
+    """The figure as PNG bytes, fast zlib level 1: the PDF writer decodes and recompresses the
+    image anyway (same PDF size), and level 6 took about three times as long."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
     plt.close(fig)
     return buf.getvalue()
 
 
 def jurisdiction_map_png(*, schools: gpd.GeoDataFrame, status: pd.Series, weak: set[str] | None = None,
                          roads: gpd.GeoDataFrame | None = None, area=None, lang: str = "zh",
+                         sites: pd.DataFrame | None = None,
                          width_px: int = 1600, height_px: int = 900, dpi: int = 200) -> bytes:
     """PNG of a jurisdiction (or the county) with its schools by cycle status.
 
@@ -63,10 +67,18 @@ def jurisdiction_map_png(*, schools: gpd.GeoDataFrame, status: pd.Series, weak: 
         Road lines for the base map (clipped to the frame).
     area : shapely geometry, optional
         The jurisdiction polygon (outlined).
+    sites : DataFrame, optional
+        Risk sites with open notices: ``lon``, ``lat``, ``overdue`` (bool) — triangles, the
+        overdue ones red and larger (restricted sites have no point and are not drawn).
     """
     font = cjk_font()
     pts = gpd.GeoSeries([main_gate(g) for g in schools.geometry], crs="EPSG:4326")
     parts = [g for g in pts if g is not None]
+    site_pts = [] if sites is None or not len(sites) else \
+        [(float(x), float(y), bool(o)) for x, y, o in zip(sites["lon"], sites["lat"], sites["overdue"], strict=True)
+         if x is not None and not pd.isna(x)]
+    if site_pts and area is None:
+        parts += [Point(x, y) for x, y, _ in site_pts]
     if area is not None and not area.is_empty:
         parts.append(area)
     if parts:
@@ -94,14 +106,21 @@ def jurisdiction_map_png(*, schools: gpd.GeoDataFrame, status: pd.Series, weak: 
         if xs:
             ax.scatter(xs, ys, s=42, color=colour, edgecolors="white", linewidths=0.6, zorder=4,
                        label=STATUS_LABELS[key][0 if lang == "zh" else 1])
+    ringed = [g for sid, g in zip(ids, pts, strict=True) if g is not None and sid in weak]
+    if ringed:      # one scatter for all rings (one call per school cost ~10 ms each)
+        ax.scatter([g.x for g in ringed], [g.y for g in ringed], s=150, facecolors="none", edgecolors="#7b2cbf",
+                   linewidths=1.2, zorder=3)
     for sid, g in zip(ids, pts, strict=True):
-        if g is None:
-            continue
-        if sid in weak:
-            ax.scatter([g.x], [g.y], s=150, facecolors="none", edgecolors="#7b2cbf", linewidths=1.2, zorder=3)
-        if status.get(sid) == "overdue":
+        if g is not None and status.get(sid) == "overdue":
             ax.annotate("!", (g.x, g.y), xytext=(4, 3), textcoords="offset points", color="#c92a2a",
                         fontsize=8, fontweight="bold", zorder=5)
+    for overdue in (False, True):
+        xy = [(x, y) for x, y, o in site_pts if o == overdue]
+        if xy:
+            ax.scatter([p[0] for p in xy], [p[1] for p in xy], marker="^", s=90 if overdue else 48,
+                       color="#c92a2a" if overdue else "#f08c00", edgecolors="black", linewidths=0.6, zorder=5,
+                       label=("风险点位：整改逾期" if overdue else "风险点位：整改中") if lang == "zh"
+                       else ("risk site: notice overdue" if overdue else "risk site: open notice"))
     handles, labels = ax.get_legend_handles_labels()
     if weak:
         handles.append(plt.Line2D([], [], marker="o", linestyle="", markerfacecolor="none",

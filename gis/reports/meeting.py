@@ -14,80 +14,76 @@ from pathlib import Path
 
 import pandas as pd
 
+from gis.coverage import ComplianceTable, compliance_rates
+from gis.coverage.compliance import AREA_ZH, RATE_FLAGS, RATE_ZH
 from gis.cycle.monthly import COUNTY, INDICATOR_ZH, MonthlyFigures
-from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
+from gis.cycle.rules import STATUS_ZH
 from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
 from gis.reports.monthly import (
     LEVEL_ZH,
     MonthlyContext,
-    _day,
     _heading,
     _table,
     fmt_change,
     fmt_value,
     jurisdiction_label,
     load_context,
-    report_font,
+    notice_table,
+    open_sites,
     station_areas,
 )
 from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
 
-# The rates of the assessment's per-school flags against the seeds' targets ([compliance],
-# gis.coverage.config.ComplianceConfig); an area type without a target is reported, not judged.
-RATES = (("techdef_rate", "techdef_ok", "技防达标率"), ("networked_rate", "networked_ok", "视频联网率"),
-         ("guard_rate", "guards_ok", "专职保安按规定配备率"), ("police_am_rate", "police_am", "早高峰见警率"),
-         ("police_pm_rate", "police_pm", "晚高峰见警率"), ("alarm_rate", "alarm_ok", "一键报警接入率"))
-AREA_ZH = {"urban": "城区", "town": "镇区", "rural": "乡村"}
 SUMMARY_KEYS = ("schools", "weak", "critical", "share_within_3min", "inspections_done", "inspections_required",
                 "notices_open", "notices_overdue", "notices_escalated", "visits", "drills")
 
 
-def compliance_rates(assessment: pd.DataFrame | None, cycle: pd.DataFrame, *, settings=None) -> pd.DataFrame:
-    """Rates against the targets, by area type, for the schools of ``cycle``.
+def meeting_rates(table: ComplianceTable | None, cycle: pd.DataFrame, *, jurisdiction_id: str) -> pd.DataFrame:
+    """The pack's rates for one 派出所 (or ``全县``): the rows of :func:`gis.coverage.compliance_rates`
+    (one source of truth: a school left blank, 未填报, counts as not compliant and is counted
+    beside the rate) and one more row, the inspections done against required this semester.
+
+    Parameters
+    ----------
+    table : ComplianceTable or None
+        From :func:`gis.coverage.compliance_rates` over the whole assessment (computed once);
+        None without an assessment.
+    cycle : DataFrame
+        The schools of the jurisdiction from :func:`gis.cycle.monthly_figures` (``inspections_done``,
+        ``inspections_required``).
 
     Returns
     -------
     DataFrame
-        ``indicator`` (zh), ``area_type`` (zh), ``schools`` (with a known value), ``rate`` (0–1),
-        ``target`` (0–1 or None: no fixed target), ``met`` (bool or None); plus one row
-        本学期督导检查完成率 (inspections done / required, target 100 %).
+        ``indicator`` (zh), ``area_type`` (zh), ``schools``, ``rate`` (0–1), ``target`` (0–1 or
+        None), ``met`` (bool or None), ``unreported`` (schools left blank).
     """
-    from gis.coverage.config import ComplianceConfig
-
-    targets = ComplianceConfig.from_settings(settings)
     rows = []
-    if assessment is not None and len(assessment):
-        a = pd.DataFrame(assessment)
-        a = a[a["school_id"].astype(str).isin(set(cycle["school_id"].astype(str)))]
-        area = (a["area_type"] if "area_type" in a else pd.Series(None, index=a.index)).fillna("town").astype(str)
-        for rate, column, label in RATES:
-            if column not in a:
-                continue
-            for kind in ("urban", "town", "rural"):
-                values = a.loc[area == kind, column]
-                known = values[values.notna()].astype(bool)
-                if not len(values):
-                    continue
-                share = float(known.mean()) if len(known) else 0.0
-                target = targets.target(rate, kind)
-                rows.append({"indicator": label, "area_type": AREA_ZH[kind], "schools": len(known),
-                             "rate": share, "target": target,
-                             "met": None if target is None else bool(share >= target - 1e-9)})
+    if table is not None:
+        part = table.by_area[table.by_area["jurisdiction_id"].astype(str) == str(jurisdiction_id)]
+        if (part["area_type"] != "all").sum() == 1:      # one area type: its "合计" row repeats it
+            part = part[part["area_type"] != "all"]
+        for rate in RATE_FLAGS:
+            for r in part.to_dict("records"):
+                rows.append({"indicator": RATE_ZH[rate], "area_type": AREA_ZH.get(r["area_type"], r["area_type"]),
+                             "schools": int(r["schools"]), "rate": float(r[rate]), "target": r[f"{rate}_target"],
+                             "met": r[f"{rate}_met"], "unreported": int(r[f"{rate}_unreported"])})
     required = int(cycle["inspections_required"].sum()) if len(cycle) else 0
     done = int(cycle["inspections_done"].sum()) if len(cycle) else 0
     share = done / required if required else 1.0
     rows.append({"indicator": "本学期督导检查完成率", "area_type": "全部", "schools": len(cycle), "rate": share,
-                 "target": 1.0, "met": share >= 1.0})
-    return pd.DataFrame(rows, columns=["indicator", "area_type", "schools", "rate", "target", "met"])
+                 "target": 1.0, "met": share >= 1.0, "unreported": 0})
+    return pd.DataFrame(rows, columns=["indicator", "area_type", "schools", "rate", "target", "met", "unreported"])
 
 
 def _rates_table(pdf, rates: pd.DataFrame) -> None:
-    _table(pdf, ("指标", "区域", "学校", "达到", "目标", "结论"),
+    _table(pdf, ("指标", "区域", "学校", "达到", "目标", "未填报", "结论"),
            [(r["indicator"], r["area_type"], str(r["schools"]), f"{r['rate'] * 100:.0f}%",
              "—" if r["target"] is None or pd.isna(r["target"]) else f"{r['target'] * 100:.0f}%",
-             "无固定目标" if r["met"] is None else ("达标" if r["met"] else "未达标"))
+             str(r["unreported"]) if r["unreported"] else "",
+             "无固定目标" if r["met"] is None or pd.isna(r["met"]) else ("达标" if r["met"] else "未达标"))
             for r in rates.to_dict("records")],
-           (70, 16, 14, 20, 20, 46), ("LEFT", "CENTER", "CENTER", "CENTER", "CENTER", "CENTER"))
+           (60, 16, 14, 18, 18, 16, 44), ("LEFT", "CENTER", "CENTER", "CENTER", "CENTER", "CENTER", "CENTER"))
 
 
 def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyContext,
@@ -95,8 +91,7 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
                        settings=None) -> Path:
     """Write the pack for the month of ``figures`` (all 派出所, or the ones named)."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}",
-                  font=report_font(figures, ctx.area_name))
+    pdf = new_pdf(f"联席会议材料　生成时间 {stamp}　数据版本 {ctx.data_version}　{ATTRIBUTION}")
     ids = [j for j in figures.jurisdictions["jurisdiction_id"] if j != COUNTY]
     if jurisdictions:
         ids = [j for j in ids if j in jurisdictions]
@@ -140,7 +135,9 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
         _heading(pdf, "月度趋势", need=72)
         pdf.image(io.BytesIO(trend_png(trend)), x=12, w=186, h=60.5)
     _heading(pdf, "二、达标情况（对照县局方案目标）")
-    _rates_table(pdf, compliance_rates(ctx.assessment, figures.schools, settings=settings))
+    table = compliance_rates(ctx.assessment, settings=settings) \
+        if ctx.assessment is not None and len(ctx.assessment) else None     # once for the county and every 派出所
+    _rates_table(pdf, meeting_rates(table, figures.schools, jurisdiction_id=COUNTY))
     areas = station_areas(ctx.layers["police_posts"])
     for k, jid in enumerate(ids):
         pdf.add_page()
@@ -154,7 +151,8 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
             if "level" in schools else set()
         status = pd.Series(dict(zip(schools["school_id"].astype(str), schools["status"], strict=True)))
         png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=ctx.layers["roads"],
-                                   area=areas.get(jid), width_px=1600, height_px=800)
+                                   area=areas.get(jid), sites=open_sites(figures.notices, jid),
+                                   width_px=1600, height_px=800)
         pdf.image(io.BytesIO(png), x=12, w=186, h=93)
         r = figures.row(jid)
         pdf.set_font(FONT, size=9)
@@ -178,17 +176,10 @@ def write_meeting_pack(figures: MonthlyFigures, path: Path, *, ctx: MonthlyConte
         notices = figures.notices
         if len(notices):
             notices = notices[(notices["jurisdiction_id"].astype(str) == jid) & ~notices["closed"].astype(bool)]
-        _table(pdf, ("编号", "学校", "下发", "期限", "整改事项", "状态"),
-               [(str(n["id"]), str(n.get("school_name") or n.get("school_id") or ""), _day(n["issued_on"]),
-                 _day(n["deadline"]), str(n.get("items") or ""),
-                 NOTICE_STATE_ZH.get(n["state"], n["state"])
-                 + (f"（逾期 {n['days_overdue']} 天）" if n["state"] in ("overdue", "escalated") else
-                    f"（剩 {n['days_left']} 天）"))
-                for n in (notices.sort_values("deadline").to_dict("records") if len(notices) else [])],
-               (18, 38, 20, 20, 56, 34), ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"),
-               empty="没有未销号的整改通知书")
+        notice_table(pdf, notices.sort_values("deadline") if len(notices) else notices,
+                     empty="没有未销号的整改通知书", left=True)
         _heading(pdf, "达标情况")
-        _rates_table(pdf, compliance_rates(ctx.assessment, schools, settings=settings))
+        _rates_table(pdf, meeting_rates(table, schools, jurisdiction_id=jid))
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
     return path

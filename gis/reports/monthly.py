@@ -28,12 +28,16 @@ from gis.cycle.monthly import COUNTY, INDICATOR_ZH, INDICATORS, WORSE_WHEN_UP, M
 from gis.cycle.rules import NOTICE_STATE_ZH, STATUS_ZH
 from gis.io.spreadsheet import open_workbook, write_cell
 from gis.reports.cyclecharts import jurisdiction_map_png, trend_png
-from gis.reports.sheets import ATTRIBUTION, FONT, font_for, new_pdf
+from gis.reports.sheets import ATTRIBUTION, FONT, new_pdf
 from gis.schema import ENUM_LABELS_ZH
 
 LEVEL_ZH = {"good": "良好", "weak": "薄弱", "critical": "严重薄弱"}
 HEAD = FontFace(emphasis="NONE", fill_color=(225, 232, 240))
+ALERT = FontFace(emphasis="NONE", color=(160, 20, 20), fill_color=(253, 228, 228))   # overdue rows
 PERCENT = {"share_within_3min"}
+KIND_HEAD = {"station": "派出所检查", "joint": "联合督导", "comprehensive": "综治清查", "self": "学校自查"}
+COUNTY_ROWS = 60      # the county report lists at most this many schools behind and open notices
+STATE_ORDER = {"escalated": 0, "overdue": 1, "due_soon": 2, "open": 3, "closed": 4}
 
 
 @dataclass
@@ -117,32 +121,62 @@ def _heading(pdf: FPDF, text: str, *, need: float = 25.0) -> None:
 
 
 def _table(pdf: FPDF, header: tuple[str, ...], rows: list[tuple[str, ...]], widths: tuple[float, ...],
-           align: tuple[str, ...] | None = None, empty: str = "无") -> None:
+           align: tuple[str, ...] | None = None, empty: str = "无", marked: list[bool] | None = None) -> None:
+    """A table with a heading row; rows whose ``marked`` flag is set stand out (red on pink)."""
     if not rows:
         pdf.cell(0, 6, empty, new_x="LMARGIN", new_y="NEXT")
         return
     with pdf.table(col_widths=widths, line_height=5, headings_style=HEAD, text_align=align or "LEFT",
                    first_row_as_headings=True) as table:
         table.row(header)
-        for cells in rows:
-            table.row(tuple(str(c) for c in cells))
+        for k, cells in enumerate(rows):
+            style = ALERT if marked and marked[k] else None
+            table.row(tuple(str(c) for c in cells), style=style)
+
+
+def notice_cells(r: Mapping[str, Any], *, left: bool = False) -> tuple[str, ...]:
+    """One notice as the reports print it: id, place (a school or a risk site, 〔风险点位〕 marked),
+    issued, deadline, items (left out for a restricted site) and state; ``left``: days left
+    for an open one."""
+    place = _text(r.get("school_name")) or _text(r.get("school_id"))
+    if r.get("place_kind") == "risk_site":
+        place = "〔风险点位〕" + place
+    items = "（受限，不显示）" if r.get("restricted") else _text(r.get("items"))
+    state = NOTICE_STATE_ZH.get(r["state"], r["state"])
+    if r["state"] in ("overdue", "escalated"):
+        state = f"【{state}】逾期 {r['days_overdue']} 天"
+    elif r["state"] == "closed":
+        state += f"（{_day(r.get('closed_on'))}）"
+    elif left:
+        state += f"（剩 {r['days_left']} 天）"
+    return (_text(r["id"]), place, _day(r["issued_on"]), _day(r["deadline"]), items, state)
+
+
+def notice_table(pdf: FPDF, notices: pd.DataFrame, *, empty: str, left: bool = False) -> None:
+    """The notices (overdue and escalated rows stand out), for the monthly report and the pack."""
+    recs = notices.to_dict("records") if len(notices) else []
+    _table(pdf, ("编号", "学校 / 风险点位", "下发", "期限", "整改事项", "状态"),
+           [notice_cells(r, left=left) for r in recs], (18, 40, 20, 20, 52, 36),
+           ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"), empty=empty,
+           marked=[r["state"] in ("overdue", "escalated") for r in recs])
+
+
+def open_sites(notices: pd.DataFrame, jurisdiction_id: str | None = None) -> pd.DataFrame:
+    """Risk sites with open notices for a map (``lon, lat, overdue``), of one 派出所 or all."""
+    if not len(notices) or "place_kind" not in notices:
+        return pd.DataFrame(columns=["lon", "lat", "overdue"])
+    part = notices[(notices["place_kind"] == "risk_site") & ~notices["closed"].astype(bool) & notices["lon"].notna()]
+    if jurisdiction_id is not None:
+        part = part[part["jurisdiction_id"].astype(str) == jurisdiction_id]
+    return part.groupby(["lon", "lat"], as_index=False)["overdue"].any()
+
+
+def _text(value: Any) -> str:
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA else str(value)
 
 
 def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, dt.date) else ("" if value is None or pd.isna(value) else str(value))
-
-
-def report_font(figures: MonthlyFigures, area_name: str = "") -> Path:
-    """The font to embed: the GBK subset when it draws every name and item, else the full font."""
-    texts: list[object] = [area_name, *figures.names.values(), *figures.schools["name"]]
-    for col in ("reasons_zh", "weak_reasons_zh"):
-        if col in figures.schools:
-            texts += list(figures.schools[col].dropna())
-    if len(figures.notices):
-        texts += list(figures.notices["items"].dropna()) + list(figures.notices["id"].astype(str))
-    if len(figures.drills) and "notes" in figures.drills:
-        texts += list(figures.drills["notes"].dropna())
-    return font_for(texts)
 
 
 def jurisdiction_label(figures: MonthlyFigures, jid: str) -> str:
@@ -158,8 +192,7 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     schools = figures.schools if county else figures.schools[figures.schools["jurisdiction_id"].astype(str) == jid]
     ids = set(schools["school_id"].astype(str))
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    pdf = new_pdf(f"生成时间 {stamp}　数据版本 {inputs.data_version}　{ATTRIBUTION}",
-                  font=report_font(figures, inputs.area_name))
+    pdf = new_pdf(f"生成时间 {stamp}　数据版本 {inputs.data_version}　{ATTRIBUTION}")
     pdf.add_page()
     year, mon = figures.month.split("-")
     pdf.set_font(FONT, size=16)
@@ -173,15 +206,18 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     status = pd.Series(dict(zip(schools["school_id"].astype(str), schools["status"], strict=True)))
     weak = set(schools.loc[schools.get("level", pd.Series(dtype=object)).isin(["weak", "critical"]),
                            "school_id"].astype(str)) if "level" in schools else set()
+    sites = open_sites(figures.notices, None if county else jid)
     png = jurisdiction_map_png(schools=layer, status=status, weak=weak, roads=inputs.roads,
-                               area=None if county else inputs.areas.get(jid))
+                               area=None if county else inputs.areas.get(jid), sites=sites)
     pdf.image(io.BytesIO(png), x=12, w=186, h=104.6)
     pdf.ln(1)
     counts = status.value_counts()
     pdf.set_font(FONT, size=8.5)
     pdf.cell(0, 5, "图例：" + "　".join(f"{STATUS_ZH[k]} {int(counts.get(k, 0))} 所"
                                          for k in ("ok", "due_soon", "missing", "overdue"))
-             + f"　紫圈为薄弱校园 {len(weak)} 所", new_x="LMARGIN", new_y="NEXT")
+             + f"　紫圈为薄弱校园 {len(weak)} 所"
+             + (f"　三角为有未销号通知书的风险点位 {len(sites)} 处（红色逾期 {int(sites['overdue'].sum())} 处）"
+                if len(sites) else ""), new_x="LMARGIN", new_y="NEXT")
     # indicators
     _heading(pdf, "一、主要指标（本月 / 上月 / 变化）")
     row, change = figures.row(jid), figures.change(jid)
@@ -222,12 +258,18 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     _heading(pdf, "四、督导检查完成情况（本学期）")
     kinds = [k for k in ("station", "comprehensive", "joint", "self") if f"{k}_required" in schools]
     order = {"overdue": 0, "missing": 1, "due_soon": 2, "ok": 3}
+    listed = sorted(schools.to_dict("records"), key=lambda r: (order.get(r["status"], 9), r["name"]))
+    if county:      # the county lists the schools behind; every school is in its 派出所's report and the XLSX
+        behind = [r for r in listed if r["status"] in ("overdue", "missing")]
+        listed = behind[:COUNTY_ROWS]
+        pdf.cell(0, 5, f"检查缺项或整改逾期的学校 {len(behind)} 所" + (f"，列出前 {COUNTY_ROWS} 所" if len(behind) >
+                 COUNTY_ROWS else "") + "；各校明细见各派出所月报和 XLSX", new_x="LMARGIN", new_y="NEXT")
     ins_rows = []
-    for r in sorted(schools.to_dict("records"), key=lambda r: (order.get(r["status"], 9), r["name"])):
+    for r in listed:
         ins_rows.append((r["name"], *[f"{r[f'{k}_done']}/{r[f'{k}_required']}" for k in kinds],
                          _day(r.get("last_inspection")), STATUS_ZH.get(r["status"], r["status"]),
                          str(r.get("reasons_zh") or "")))
-    _table(pdf, ("学校", *[ENUM_LABELS_ZH.get(k, k) for k in kinds], "最近检查", "状态", "说明"), ins_rows,
+    _table(pdf, ("学校", *[KIND_HEAD.get(k, k) for k in kinds], "最近检查", "状态", "说明"), ins_rows,
            (40, *[18] * len(kinds), 20, 18, 108 - 18 * len(kinds)),
            ("LEFT", *["CENTER"] * len(kinds), "CENTER", "CENTER", "LEFT"))
     # notices
@@ -237,18 +279,18 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     notices = figures.notices
     if len(notices) and not county:
         notices = notices[notices["jurisdiction_id"].astype(str) == jid]
-    n_rows = []
     if len(notices):
-        for r in notices.sort_values(["state", "deadline"]).to_dict("records"):
-            state = NOTICE_STATE_ZH.get(r["state"], r["state"])
-            if r["state"] in ("overdue", "escalated"):
-                state += f"（逾期 {r['days_overdue']} 天）"
-            elif r["state"] == "closed":
-                state += f"（{_day(r.get('closed_on'))}）"
-            n_rows.append((str(r["id"]), str(r.get("school_name") or r.get("school_id") or ""),
-                           _day(r["issued_on"]), _day(r["deadline"]), str(r.get("items") or ""), state))
-    _table(pdf, ("编号", "学校", "下发", "期限", "整改事项", "状态"), n_rows, (18, 38, 20, 20, 56, 34),
-           ("LEFT", "LEFT", "CENTER", "CENTER", "LEFT", "LEFT"), empty="本月无整改通知书")
+        notices = notices.assign(_o=notices["state"].map(STATE_ORDER)).sort_values(["_o", "deadline"])
+        sites = int((notices["place_kind"] == "risk_site").sum()) if "place_kind" in notices else 0
+        if sites:
+            pdf.cell(0, 5, f"其中发往风险点位（网吧、摊点等）{sites} 份", new_x="LMARGIN", new_y="NEXT")
+        if county:      # the open ones, overdue first; all of them are in the 派出所 reports
+            standing = notices[~notices["closed"].astype(bool)]
+            pdf.cell(0, 5, f"未销号 {len(standing)} 份" + (f"，列出前 {COUNTY_ROWS} 份（逾期在前）"
+                                                          if len(standing) > COUNTY_ROWS else "")
+                     + "；全部通知书见各派出所月报", new_x="LMARGIN", new_y="NEXT")
+            notices = standing.head(COUNTY_ROWS)
+    notice_table(pdf, notices, empty="本月无整改通知书" if not county else "没有未销号的整改通知书")
     # visits and drills
     _heading(pdf, "六、警务室到校与演练")
     pdf.multi_cell(0, 5, f"本月警务室民警到校 {fmt_value('n', row.get('visits'))} 次，按每周 2 次应到校 "
@@ -346,8 +388,8 @@ def write_monthly_report(figures: MonthlyFigures, out_dir: Path | str, *, inputs
     Parameters
     ----------
     workers : int
-        Processes writing PDFs at once (each PDF parses and subsets the CJK font on its own,
-        about 3 s; the command line uses the machine's cores, the app one).
+        Processes writing PDFs at once (forked after the CJK font is parsed, so each only
+        subsets it; the command line uses the machine's cores, the app one).
 
     Returns
     -------
@@ -363,6 +405,10 @@ def write_monthly_report(figures: MonthlyFigures, out_dir: Path | str, *, inputs
     if workers > 1 and len(jobs) > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+
+        from gis.reports.sheets import warm_font
+
+        warm_font()     # parsed once here, inherited by the forked writers
 
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)),
                                  mp_context=multiprocessing.get_context("fork")) as pool:

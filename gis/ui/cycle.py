@@ -28,7 +28,7 @@ from gis.cycle.monthly import (
     snapshot_rows,
     trend,
 )
-from gis.cycle.rules import FAILED_ITEMS, NOTICE_STATE_ZH, STATUS_ZH
+from gis.cycle.rules import FAILED_ITEMS, NOTICE_STATE_ZH, STATUS_ZH, notice_places
 from gis.errors import GisError
 from gis.ui import auth, cache
 from gis.ui.i18n import current_language, tr
@@ -58,9 +58,13 @@ def load_cycle(url: str, version: int, fingerprint: str, today: str) -> dict[str
         return {"records": records, "table": pd.DataFrame(), "per": pd.DataFrame(), "notices": pd.DataFrame(),
                 "snapshots": snapshots}
     table = school_cycle(schools, records, as_of=day, config=cfg, posts=posts)
-    per = jurisdiction_cycle(table, records, as_of=day, config=cfg, names=jurisdiction_names(posts))
     notices = notice_states(records.get("notices", pd.DataFrame()), as_of=day, config=cfg) \
         if records.get("notices") is not None else pd.DataFrame()
+    if len(notices):   # where each is addressed: a school or a risk site (restricted ones unnamed)
+        notices = notices.join(notice_places(notices, schools=schools, risk_sites=data.get("risk_sites"),
+                                             posts=posts))
+    per = jurisdiction_cycle(table, records, as_of=day, config=cfg, names=jurisdiction_names(posts),
+                             site_notices=notices)
     return {"records": records, "table": table, "per": per, "notices": notices, "snapshots": snapshots}
 
 
@@ -70,14 +74,16 @@ def cycle(ctx: cache.Context) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def load_layer_collection(url: str, version: int, fingerprint: str, today: str, lang: str) -> dict:
-    from gis.viz.cycle import cycle_features
+    from gis.viz.cycle import cycle_features, risk_notice_features
 
     data = load_cycle(url, version, fingerprint, today)
     layers = cache.load_layers(url, version)
     if not len(data["table"]):
         return features.empty_collection()
-    return cycle_features(layers["schools"], data["table"], inspections=data["records"]["inspections"],
+    coll = cycle_features(layers["schools"], data["table"], inspections=data["records"]["inspections"],
                           notices=data["notices"], lang=lang)
+    sites = risk_notice_features(layers.get("risk_sites"), data["notices"], lang=lang)
+    return {**coll, "features": coll["features"] + sites["features"]}
 
 
 def layer_group(ctx: cache.Context, lang: str):
@@ -228,12 +234,18 @@ def status_table(ctx: cache.Context, jurisdictions: list[str]) -> pd.DataFrame:
     })
 
 
+def wanted_school(ctx: cache.Context) -> str | None:
+    """The school a popup's "add inspection" link chose (``?school=ID``), when it exists."""
+    wanted = st.query_params.get("school")
+    return wanted if wanted and wanted in school_choices(ctx) else None
+
+
 def add_inspection_form(ctx: cache.Context) -> None:
     from gis.cycle.edits import add_inspection, issue_notice
     from gis.schema import ENUM_LABELS_ZH, INSPECTION_KINDS
 
     names = school_choices(ctx)
-    wanted = st.query_params.get("school")   # from a school's popup on the map
+    wanted = wanted_school(ctx)   # from a school's popup on the map
     ids = list(names)
     with st.form("add_inspection", clear_on_submit=True):
         c1, c2, c3 = st.columns(3)
@@ -313,21 +325,24 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
     from gis.cycle.edits import close_notice
 
     notices = cycle(ctx)["notices"]
-    names = school_choices(ctx)
-    table = cycle(ctx)["table"]
     if not len(notices):
         st.info(tr("还没有整改通知书", "No notices yet"))
         return
-    j_of = dict(zip(table["school_id"], table["jurisdiction_id"], strict=True))
     shown = notices[~notices["closed"].astype(bool)] if not st.toggle(tr("含已销号", "Include closed")) \
         else notices
     if jurisdictions:
-        shown = shown[shown["school_id"].astype(str).map(j_of).isin(jurisdictions)]
+        shown = shown[shown["jurisdiction_id"].isin(jurisdictions)]
     shown = shown.sort_values(["deadline", "id"])
+    site = shown["place_kind"] == "risk_site"
+    en = current_language() != "zh"
     view = pd.DataFrame({
-        tr("编号", "Id"): shown["id"], tr("学校", "School"): shown["school_id"].astype(str).map(names),
+        tr("编号", "Id"): shown["id"],
+        tr("学校 / 风险点位", "School / risk site"): [("⚠ " if s else "") + str(n) for s, n in
+                                                     zip(site, shown["place_name_en" if en else "place_name"],
+                                                         strict=True)],
         tr("下发", "Issued"): shown["issued_on"], tr("期限", "Deadline"): shown["deadline"],
-        tr("整改事项", "Items"): shown["items"],
+        tr("整改事项", "Items"): [tr("（受限，不显示）", "(restricted)") if r else i
+                              for r, i in zip(shown["restricted"].astype(bool), shown["items"], strict=True)],
         tr("状态", "State"): shown["state"].map(NOTICE_STATE_ZH) if current_language() == "zh" else shown["state"],
         tr("逾期天数", "Days overdue"): shown["days_overdue"],
     })
@@ -342,7 +357,7 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
         st.caption(tr(f"{row['id']} 已于 {row['closed_on']} 复查销号", f"{row['id']} closed on {row['closed_on']}"))
         return
     with st.form("close_notice"):
-        st.markdown(html.escape(tr(f"复查销号：{row['id']}（{names.get(str(row['school_id']), '')}）",
+        st.markdown(html.escape(tr(f"复查销号：{row['id']}（{row['place_name']}）",
                                    f"Close after review: {row['id']}")))
         c1, c2 = st.columns(2)
         closed_on = c1.date_input(tr("复查日期", "Review date"), value=dt.date.today(), max_value=dt.date.today())
@@ -355,6 +370,37 @@ def notices_section(ctx: cache.Context, jurisdictions: list[str]) -> None:
                 st.error(str(exc))
             else:
                 st.session_state["cycle_flash"] = tr(f"{row['id']} 已销号", f"{row['id']} closed")
+                st.rerun()
+
+
+def site_notice_form(ctx: cache.Context) -> None:
+    """Issue a notice to a public risk site (网吧, 摊点 …); restricted sites are not offered."""
+    from gis.cycle.edits import issue_notice
+    from gis.schema import ENUM_LABELS_ZH, sensitive_mask
+
+    sites = cache.layers(ctx).get("risk_sites")
+    if sites is None or not len(sites):
+        return
+    sites = sites[~sensitive_mask(sites)]
+    labels = {str(i): f"{ENUM_LABELS_ZH.get(str(c), c)} {int(lv) if pd.notna(lv) else ''}级（{i}）"
+              for i, c, lv in zip(sites["id"], sites["category"], sites["level"], strict=True)}
+    with st.expander(tr("向风险点位下发整改通知书（网吧、摊点等）", "Issue a notice to a risk site")), \
+            st.form("site_notice", clear_on_submit=True):
+        c1, c2 = st.columns([2, 1])
+        site = c1.selectbox(tr("风险点位", "Risk site"), list(labels), format_func=lambda i: labels[i])
+        deadline = c2.date_input(tr("整改期限", "Deadline"),
+                                 value=dt.date.today() + dt.timedelta(days=config().notice_default_days))
+        items = st.text_input(tr("整改事项", "Items"), placeholder=tr("如：距学校不足200米违规经营，限期停业整改",
+                                                                  "e.g. café within 200 m of a school"))
+        if st.form_submit_button(tr("下发通知书", "Issue notice")):
+            try:
+                rid = issue_notice(cache.get_store(ctx.url), risk_site_id=site, items=items, deadline=deadline,
+                                   origin="周边清查整治", **auth.acting())
+            except GisError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["cycle_flash"] = tr(f"已向 {labels[site]} 下发整改通知书 {rid}",
+                                                     f"Notice {rid} issued to {site}")
                 st.rerun()
 
 

@@ -3,7 +3,8 @@
 Schools at their main gate as badges by cycle status — ✓ all done (green), ! due soon
 (amber), 缺 missing (orange), 逾 an overdue notice (red, larger) — and a blue ring count of
 open notices. Popups list the school's last inspections and its open notices with deadlines.
-Every user string is escaped.
+Risk sites with open notices are diamonds (amber 整, red 逾 when overdue); restricted sites
+are never drawn. Every user string is escaped.
 """
 
 from __future__ import annotations
@@ -57,7 +58,10 @@ def work_block(school_id: str, *, inspections: pd.DataFrame, notices: pd.DataFra
     else:
         block += f"<div>{pick(lang, '无', 'none')}</div>"
     link = f"/records?school={quote(school_id, safe='')}"
-    block += (f'<div class="hx-pop-sub"><a href="{html.escape(link)}" target="_top">'
+    # target=_blank: Streamlit's sandbox on the map's iframe refuses top navigation (the old
+    # target=_top link did nothing) but lets a user's click open a tab; the tab resumes the
+    # session (cookie) and the 检查整改 page opens its add form with ?school= chosen.
+    block += (f'<div class="hx-pop-sub"><a href="{html.escape(link)}" target="_blank" rel="opener">'
               f"{pick(lang, '＋ 新增检查 / 下发通知书', '+ record an inspection / issue a notice')}</a></div>")
     return block
 
@@ -120,3 +124,66 @@ def work_popups(schools: gpd.GeoDataFrame, *, inspections: pd.DataFrame, notices
     """School id → the work block for the schools layer's popup."""
     return {str(s): work_block(str(s), inspections=inspections, notices=notices, lang=lang)
             for s in schools["id"]}
+
+
+SITE_STYLE = {False: ("#f08c00", "整", 22), True: ("#c92a2a", "逾", 30)}   # open / overdue
+
+
+def risk_notice_features(risk_sites: gpd.GeoDataFrame | None, notices: pd.DataFrame, *,
+                         lang: str = "zh") -> FeatureCollection:
+    """Risk sites (网吧, 摊点 …) with open rectification notices: a diamond per site, amber
+    "整" while open, red and larger "逾" when one is overdue; the popup lists the open notices.
+
+    Only public risk sites are drawn: a site with restricted details
+    (:func:`gis.schema.is_sensitive`) or absent from ``risk_sites`` (the register) gets no
+    marker, and a site's ``note`` is never shown.
+
+    Parameters
+    ----------
+    risk_sites : GeoDataFrame
+        The ``risk_sites`` layer as the reader sees it.
+    notices : DataFrame
+        :func:`gis.cycle.notice_states` output (``risk_site_id``, ``closed``, ``overdue``).
+    """
+    from gis.schema import sensitive_mask
+
+    if risk_sites is None or not len(risk_sites) or notices is None or not len(notices) \
+            or "risk_site_id" not in notices:
+        return empty_collection()
+    rid = notices["risk_site_id"].astype(object)
+    open_n = notices[rid.notna() & (rid.astype(str) != "") & ~notices["closed"].astype(bool)]
+    if not len(open_n):
+        return empty_collection()
+    by_site = {str(k): g for k, g in open_n.groupby(open_n["risk_site_id"].astype(str))}
+    public = risk_sites[~sensitive_mask(risk_sites) & risk_sites["id"].astype(str).isin(by_site)]
+
+    def props(row: Mapping[str, Any]) -> dict[str, Any] | None:
+        sid = str(row["id"])
+        mine = by_site[sid]
+        overdue = bool(mine["overdue"].astype(bool).any())
+        colour, glyph, size = SITE_STYLE[overdue]
+        cat = str(row.get("category"))
+        kind = ENUM_LABELS_ZH.get(cat, cat) if lang == "zh" else cat
+        level = row.get("level")
+        title = pick(lang, f"风险点位 {kind}（{sid}）", f"Risk site {kind} ({sid})")
+        facts = [(pick(lang, "类别", "Category"), esc(kind)),
+                 (pick(lang, "风险等级", "Level"), esc("" if pd.isna(level) else int(level))),
+                 (pick(lang, "未销号 / 逾期通知书", "Notices open / overdue"),
+                  f'<b style="color:{colour}">{len(mine)} / {int(mine["overdue"].astype(bool).sum())}</b>')]
+        items = []
+        for r in mine.sort_values("deadline").to_dict("records"):
+            state = NOTICE_STATE_ZH[r["state"]] if lang == "zh" else NOTICE_STATE_EN[r["state"]]
+            late = (pick(lang, f"，逾期 {r['days_overdue']} 天", f", {r['days_overdue']} days late")
+                    if r["overdue"] else "")
+            items.append(f"<li>{esc(r['id'])} {esc(r.get('items'))} — {pick(lang, '期限', 'due')} "
+                         f"{esc(r['deadline'])}（{esc(state)}{esc(late)}）</li>")
+        extra = (f'<div class="hx-pop-sub">{pick(lang, "未销号整改通知书", "Open rectification notices")}</div>'
+                 f'<ul class="hx-reasons">{"".join(items)}</ul>')
+        status = pick(lang, "整改逾期" if overdue else "整改中", "notice overdue" if overdue else "notice open")
+        return {"_icon": badge(glyph, colour, size=size, shape="diamond"),
+                "_tooltip": html.escape(f"{title}：{status}"),
+                "_popup": fact_table(title, facts, extra=extra),
+                "status": "site_overdue" if overdue else "site_open", "open_notices": len(mine),
+                "overdue_notices": int(mine["overdue"].astype(bool).sum()), "risk_site_id": sid}
+
+    return collect(public, props)
