@@ -213,11 +213,11 @@ def write_monthly_pdf(figures: MonthlyFigures, jid: str, path: Path, *, inputs: 
     pdf.ln(1)
     counts = status.value_counts()
     pdf.set_font(FONT, size=8.5)
-    pdf.cell(0, 5, "图例：" + "　".join(f"{STATUS_ZH[k]} {int(counts.get(k, 0))} 所"
-                                         for k in ("ok", "due_soon", "missing", "overdue"))
-             + f"　紫圈为薄弱校园 {len(weak)} 所"
-             + (f"　三角为有未销号通知书的风险点位 {len(sites)} 处（红色逾期 {int(sites['overdue'].sum())} 处）"
-                if len(sites) else ""), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.5, "图例：" + "　".join(f"{STATUS_ZH[k]} {int(counts.get(k, 0))} 所"
+                                              for k in ("ok", "due_soon", "missing", "overdue"))
+                   + f"　紫圈为薄弱校园 {len(weak)} 所"
+                   + (f"　三角为有未销号通知书的风险点位 {len(sites)} 处（红色逾期 {int(sites['overdue'].sum())} 处）"
+                      if len(sites) else ""), new_x="LMARGIN", new_y="NEXT")
     # indicators
     _heading(pdf, "一、主要指标（本月 / 上月 / 变化）")
     row, change = figures.row(jid), figures.change(jid)
