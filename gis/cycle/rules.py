@@ -200,7 +200,7 @@ def school_cycle(schools: gpd.GeoDataFrame, records: Mapping[str, pd.DataFrame |
     last_ins = ins.groupby("school_id")["day"].max() if len(ins) else pd.Series(dtype=object)
     notices = notice_states(records_frame(records, "notices"), as_of=as_of, config=config)
     open_n = notices[~notices["closed"].astype(bool)] if len(notices) else notices
-    by_school = open_n.groupby(open_n["school_id"].astype(str)) if len(open_n) else None
+    by_school = dict(tuple(open_n.groupby(open_n["school_id"].astype(str)))) if len(open_n) else {}
     offices = office_service(schools, posts, config=config)
     visits = records_frame(records, "visits")
     vis = visits.assign(day=as_dates(visits["date"]), school_id=visits["school_id"].astype(str))
@@ -241,8 +241,8 @@ def school_cycle(schools: gpd.GeoDataFrame, records: Mapping[str, pd.DataFrame |
         need_visits = config.visits_per_week if (office is not None and week_in_term) else 0
         row["visits_week_required"] = need_visits
         row["visits_week"] = int(week_counts.get(sid, 0)) if len(week_counts) else 0
-        if by_school is not None and sid in by_school.groups:
-            mine = by_school.get_group(sid)
+        if sid in by_school:
+            mine = by_school[sid]
             row["notices_open"] = len(mine)
             row["notices_overdue"] = int(mine["overdue"].sum())
             row["notices_escalated"] = int(mine["escalate"].sum())

@@ -224,15 +224,19 @@ def keep_cookie() -> None:
 
     Under ``streamlit run serve.py`` the server sets it HttpOnly (``gis.ui.session_route``:
     the page posts the token once to ``/_hx/session``); under ``streamlit run app.py`` the
-    page sets it itself (SameSite=Strict, not HttpOnly).
+    page sets it itself (SameSite=Strict, not HttpOnly). The script goes into a slot drawn on
+    every run, so the page's own elements keep their places (and tabs and maps their state)
+    on the run that sets the cookie.
     """
+    slot = st.empty()
     token = st.session_state.get(TOKEN_KEY)
     if not token or not st.session_state.pop("hx_set_cookie", False):
         return
-    if session_route.enabled():
-        _post_script(session_route.SESSION_PATH, {"token": token})
-    else:
-        _cookie_script(f"{COOKIE}={token}; Path=/; SameSite=Strict")
+    with slot.container():
+        if session_route.enabled():
+            _post_script(session_route.SESSION_PATH, {"token": token})
+        else:
+            _cookie_script(f"{COOKIE}={token}; Path=/; SameSite=Strict")
 
 
 def _clear_cookie() -> None:
