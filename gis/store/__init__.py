@@ -28,6 +28,8 @@ the ``note`` of risk sites is logged as ``(restricted)``.
 ``display_url`` (password masked).
 """
 
-from gis.store.store import Store, WriteResult, check_rows, open_store
+from gis.store.rows import check_rows
+from gis.store.store import Store, open_store
+from gis.store.writes import WriteResult
 
 __all__ = ["Store", "WriteResult", "check_rows", "open_store"]

@@ -29,7 +29,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, T
 from gis.auth.principal import SYSTEM, Principal
 from gis.errors import ValidationError
 from gis.store import codec
-from gis.store.store import _event
+from gis.store.audit import _event
 
 LAYER = "scenarios"
 
