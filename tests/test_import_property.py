@@ -11,7 +11,8 @@ import openpyxl
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gis.io.importer import prepare_import, write_quarantine
+from gis.io.importer import prepare_import
+from gis.io.quarantine import write_quarantine
 from gis.io.values import is_blank
 
 HEADERS = ["编号", "学校名称", "学段", "在校人数", "是否寄宿", "经度", "纬度", "方向角"]

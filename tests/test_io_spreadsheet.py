@@ -21,7 +21,8 @@ from geodesy import at
 from gis.config import load_settings
 from gis.coverage.assess import assess_with_response
 from gis.coverage.export import write_assessment
-from gis.io.importer import prepare_import, write_quarantine
+from gis.io.importer import prepare_import
+from gis.io.quarantine import write_quarantine
 from gis.io.spreadsheet import (
     FORMULA_START,
     csv_bytes,

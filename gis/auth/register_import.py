@@ -26,7 +26,8 @@ from pathlib import Path
 from gis.auth.policy import require
 from gis.auth.principal import SYSTEM, Principal
 from gis.errors import AccessDeniedError
-from gis.io.importer import ImportPreview, Rejection, prepare_import
+from gis.io.importer import prepare_import
+from gis.io.preview import ImportPreview, Rejection
 from gis.io.safe_zip import ZipLimits
 from gis.schema import ENUM_LABELS_ZH, get_layer
 

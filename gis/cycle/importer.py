@@ -20,9 +20,11 @@ from typing import Any
 import pandas as pd
 
 from gis.errors import ValidationError
+from gis.io.attributes import parse_attributes
 from gis.io.china_crs import parse_crs
 from gis.io.headers import COORD_TARGETS, match_headers
-from gis.io.importer import ImportPreview, Rejection, apply_store_checks, parse_attributes
+from gis.io.importer import apply_store_checks
+from gis.io.preview import ImportPreview, Rejection
 from gis.io.safe_zip import ZipLimits
 from gis.io.tables import read_table
 from gis.schema import IMPORTABLE_RECORDS, get_layer

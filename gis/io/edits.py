@@ -23,8 +23,8 @@ from shapely.geometry import MultiPoint, Point
 
 from gis.auth.principal import SYSTEM, Principal
 from gis.io import values as V
+from gis.io.attributes import parse_attributes
 from gis.io.china_crs import in_bounds
-from gis.io.importer import parse_attributes
 from gis.schema import ENUM_LABELS_ZH, get_layer, main_gate
 
 CRS_WGS84 = "EPSG:4326"

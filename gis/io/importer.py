@@ -9,341 +9,49 @@ one transaction (upsert by id; unchanged rows untouched, so re-importing the sam
 changes nothing) and ``write_quarantine`` puts every rejected row, untouched, into a file
 next to the input with a ``原因/reason`` column. Nothing is lost: every non-blank input
 row is either accepted or quarantined.
+
+The parts live in their own modules: ``gis.io.preview`` (``Rejection``, ``ImportPreview``,
+``ImportOutcome``), ``gis.io.attributes`` (parsing cells), ``gis.io.coordinates`` (points
+and geometries to WGS-84) and ``gis.io.quarantine`` (the quarantine file).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import math
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from shapely.geometry import MultiPoint, Point
-from shapely.geometry.base import BaseGeometry
 
 from gis.auth import policy
 from gis.auth.principal import SYSTEM, Principal
 from gis.errors import ValidationError
-from gis.io import values as V
-from gis.io.china_crs import (
-    CHINA_BOUNDS,
-    CoordSystem,
-    haversine_m,
-    in_bounds,
-    parse_crs,
-    to_wgs84,
-)
-from gis.io.headers import COORD_TARGETS, match_headers, target_label
+from gis.io.attributes import parse_attributes
+from gis.io.china_crs import CoordSystem, parse_crs
+from gis.io.coordinates import _build_geometries, _first_point
+from gis.io.headers import COORD_TARGETS, match_headers
 from gis.io.offset_check import offset_warning, suspect_offset
-from gis.io.roads import DEFAULT_ROAD_CLASS, check_undeclared_crs, fill_road_defaults
+from gis.io.preview import (
+    CRS_WGS84,
+    REFERENCES,
+    Dangling,
+    ImportOutcome,
+    ImportPreview,
+    Rejection,
+    _rows_text,
+)
+from gis.io.quarantine import _write_quarantine_somewhere, quarantine_path_for, write_quarantine
+from gis.io.roads import DEFAULT_ROAD_CLASS, fill_road_defaults
 from gis.io.safe_zip import ZipLimits
-from gis.io.spreadsheet import write_csv_rows, write_xlsx
 from gis.io.tables import RawTable, read_table
-from gis.schema import Field, Layer, get_layer
+from gis.schema import Layer, get_layer
 
-CRS_WGS84 = "EPSG:4326"
-REASON_COLUMN = "原因/reason"
-ROW_COLUMN = "源行号/source_row"
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why one source row was rejected.
-
-    Attributes
-    ----------
-    row : int
-        Row number in the source file as the planner sees it (Excel row / CSV line /
-        feature number).
-    field : str
-        The layer field (or ``lon``/``lat``/``geometry``/``id``) at fault.
-    zh, en : str
-        Problem and fix.
-    """
-
-    row: int
-    field: str
-    zh: str
-    en: str
-
-    def text(self, layer_name: str | None = None) -> str:
-        label = _label(layer_name, self.field) if layer_name else self.field
-        return f"第 {self.row} 行 {label}（{self.field}）：{self.zh} / row {self.row}, {self.field}: {self.en}"
-
-
-@dataclass(frozen=True)
-class Dangling:
-    """An accepted row whose reference (``jurisdiction_id``, ``school_id``) points at nothing."""
-
-    row: int
-    field: str
-    value: str
-    target: str
-
-    def text(self) -> str:
-        label = REFERENCE_LABELS.get(self.target, self.target)
-        return (f"第 {self.row} 行 {self.field}=“{self.value}”：{label}中没有此编号（已导入，请核对或先导入{label}） / "
-                f"row {self.row}: {self.field} {self.value!r} matches no {self.target} id (imported; check it "
-                f"or import {self.target} first)")
-
-
-# Reference fields: layer → field → the layer whose ids it must name.
-REFERENCES: dict[str, dict[str, str]] = {"schools": {"jurisdiction_id": "police_posts"},
-                                         "crossings": {"school_id": "schools"}}
-REFERENCE_LABELS = {"police_posts": "警务点", "schools": "学校"}
-
-
-@dataclass
-class ImportPreview:
-    """Everything ``prepare_import`` found, before anything is written.
-
-    Attributes
-    ----------
-    records : GeoDataFrame
-        Accepted rows: ``id``, the mapped fields and the geometry fields, EPSG:4326, index =
-        source row number.
-    rejections : dict
-        Source row number → list of ``Rejection``.
-    new_ids, existing_ids : list of str
-        Accepted ids not yet / already in the database (the latter are updates or unchanged).
-    """
-
-    layer: str
-    table: RawTable
-    mapping: dict[str, str]
-    crs: CoordSystem
-    records: gpd.GeoDataFrame
-    rejections: dict[int, list[Rejection]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    new_ids: list[str] = field(default_factory=list)
-    existing_ids: list[str] = field(default_factory=list)
-    dangling: list[Dangling] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return len(self.table.frame)
-
-    @property
-    def accepted(self) -> int:
-        return len(self.records)
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejections)
-
-    def reasons(self) -> pd.DataFrame:
-        """One line per problem: row, field, zh, en."""
-        lines = [{"row": r.row, "field": r.field, "label": _label(self.layer, r.field), "zh": r.zh, "en": r.en}
-                 for rows in self.rejections.values() for r in rows]
-        return pd.DataFrame(lines, columns=["row", "field", "label", "zh", "en"])
-
-    def mapping_frame(self) -> pd.DataFrame:
-        """Column → target → label, for showing the mapping."""
-        return pd.DataFrame([{"column": c, "target": t, "label": _label(self.layer, t)}
-                             for c, t in self.mapping.items()], columns=["column", "target", "label"])
-
-
-@dataclass(frozen=True)
-class ImportOutcome:
-    """What ``commit_import`` did."""
-
-    inserted: list[str]
-    updated: list[str]
-    unchanged: list[str]
-    rejected: int
-    committed: bool
-    quarantine: Path | None = None
-    quarantine_note: str = ""
-
-
-def _label(layer_name: str | None, target: str) -> str:
-    if target in ("geometry", "row"):
-        return {"geometry": "几何", "row": "整行"}[target]
-    try:
-        return target_label(layer_name, target) if layer_name else target
-    except KeyError:
-        return target
-
-
-# -- parsing one row --------------------------------------------------------------------
-
-def _split(message: str) -> tuple[str, str]:
-    zh, sep, en = str(message).partition(" / ")
-    return (zh, en) if sep else (zh, zh)
-
-
-def parse_cell(fld: Field, value: Any) -> Any:
-    """Parse one cell for ``fld`` (kinds of ``gis.schema``); raises ``ValueError``."""
-    V.check_scalar(value)
-    if fld.name == "id":
-        return V.parse_id(value)
-    if fld.name == "level":
-        number = V.parse_level(value)
-    elif fld.kind == "text":
-        return V.parse_text(value)
-    elif fld.kind == "int":
-        number = V.parse_int(value)
-    elif fld.kind == "float":
-        number = V.parse_number(value)
-    elif fld.kind == "bool":
-        return V.parse_bool(value)
-    elif fld.kind == "enum":
-        return V.parse_enum(value, fld.choices)
-    elif fld.kind == "window":
-        return V.parse_window(value)
-    elif fld.kind == "datetime":
-        return V.parse_datetime(value)
-    elif fld.kind == "date":   # a calendar day (the campaign's records)
-        text = V.parse_datetime(value)
-        return None if text is None else dt.date.fromisoformat(text[:10])
-    else:
-        msg = f"字段类型 {fld.kind} 不能从单元格读取 / field kind {fld.kind} is not a cell"
-        raise ValueError(msg)
-    if number is not None and ((fld.low is not None and number < fld.low)
-                               or (fld.high is not None and number > fld.high)):
-        msg = (f"{number:g} 超出范围，应在 {fld.low:g}–{fld.high:g} 之间 / "
-               f"{number:g} is out of range: use a value between {fld.low:g} and {fld.high:g}")
-        raise ValueError(msg)
-    return number
-
-
-@functools.lru_cache(maxsize=16)
-def _fields_by_name(layer_name: str) -> dict[str, Field]:
-    return {f.name: f for f in get_layer(layer_name).fields}
-
-
-@functools.lru_cache(maxsize=16)
-def _required_fields(layer_name: str) -> tuple[Field, ...]:
-    return tuple(f for f in get_layer(layer_name).attribute_fields if f.required)
-
-
-def parse_attributes(layer: Layer, cells: Mapping[str, Any], row: int) -> tuple[dict[str, Any], list[Rejection]]:
-    """Parse the attribute cells of one row (``{field: raw}``); return values and problems."""
-    values: dict[str, Any] = {}
-    problems: list[Rejection] = []
-    fields = _fields_by_name(layer.name)
-    for name, raw in cells.items():
-        fld = fields[name]
-        try:
-            values[name] = parse_cell(fld, raw)
-        except (ValueError, TypeError, ArithmeticError) as exc:
-            if fld.sensitive:      # never echo a restricted field's value
-                zh, en = "（受限字段）取值无效", "(restricted field) invalid value"
-            else:
-                zh, en = _split(str(exc))
-            problems.append(Rejection(row, name, f"{zh}；请改正该单元格", f"{en}; correct the cell"))
-    if layer.name == "schools" and values.get("kind") is None and "kind" not in {p.field for p in problems}:
-        guess = V.infer_school_kind(values.get("name"))
-        if guess:
-            values["kind"] = guess
-            values["_kind_inferred"] = True
-    for fld in _required_fields(layer.name):
-        if values.get(fld.name) is None and fld.name not in {p.field for p in problems}:
-            problems.append(Rejection(row, fld.name, f"必填项“{fld.zh}”为空；请填写",
-                                      f"required field {fld.name} is empty; fill it in"))
-    return values, problems
-
-
-# -- coordinates -------------------------------------------------------------------------
-
-def _parse_pairs(raw: Any) -> list[tuple[float, float]]:
-    """``"117.1,28.2"`` / ``"117.1 28.2; 117.2 28.3"`` / DMS pairs → list of (x, y)."""
-    text = V.normalize_text(raw)
-    text = text.strip("()[]")
-    parts = [p for p in re.split(r"[;；|]", text) if p.strip()]
-    pairs = []
-    for part in parts:
-        bits = [b for b in re.split(r"\s*,\s*|\s+", part.strip().strip("()[]")) if b]
-        if len(bits) != 2:
-            msg = (f"“{V.normalize_text(raw)[:40]}”不是“经度,纬度”坐标对 / "
-                   f"{V.normalize_text(raw)[:40]!r} is not a 'lon,lat' pair")
-            raise ValueError(msg)
-        x, y = V.parse_coordinate(bits[0]), V.parse_coordinate(bits[1])
-        pairs.append((x, y))
-    if not pairs:
-        raise ValueError("坐标为空 / empty coordinates")
-    return pairs
-
-
-def _raw_points(row_cells: Mapping[str, Any], row: int) -> tuple[list[tuple[float, float]] | None,
-                                                                  BaseGeometry | None, list[Rejection]]:
-    """Coordinates of one table row: (pairs, wkt geometry, problems)."""
-    problems: list[Rejection] = []
-    if "wkt" in row_cells and not V.is_blank(row_cells["wkt"]):
-        try:
-            return None, shapely.from_wkt(V.normalize_text(row_cells["wkt"])), []
-        except shapely.errors.GEOSException:
-            return None, None, [Rejection(row, "wkt", "几何 WKT 文本无法解析；请检查格式（例：POINT (117.1 28.2)）",
-                                          "the WKT text cannot be parsed; e.g. POINT (117.1 28.2)")]
-    if "coords" in row_cells and not V.is_blank(row_cells["coords"]):
-        try:
-            return _parse_pairs(row_cells["coords"]), None, []
-        except ValueError as exc:
-            zh, en = _split(str(exc))
-            return None, None, [Rejection(row, "coords", f"{zh}；请写成 经度,纬度", f"{en}; write lon,lat")]
-    values = {}
-    for key in ("lon", "lat"):
-        raw = row_cells.get(key)
-        if V.is_blank(raw):
-            problems.append(Rejection(row, key, f"{'经度' if key == 'lon' else '纬度'}为空；请填写坐标",
-                                      f"{key} is empty; fill in the coordinate"))
-            continue
-        try:
-            values[key] = V.parse_coordinate(raw)
-        except ValueError as exc:
-            zh, en = _split(str(exc))
-            problems.append(Rejection(row, key, zh, en))
-    if problems:
-        return None, None, problems
-    return [(values["lon"], values["lat"])], None, []
-
-
-def convert_points(xy: np.ndarray, system: CoordSystem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Convert an (n, 2) array to WGS-84, fixing swapped pairs.
-
-    Returns
-    -------
-    lonlat : ndarray (n, 2)
-    swapped : ndarray of bool
-        Pairs that were only inside China with x and y exchanged (fixed).
-    inside : ndarray of bool
-        Pairs inside China after conversion (as given or swapped).
-    """
-    if len(xy) == 0:
-        empty = np.zeros(0, dtype=bool)
-        return np.zeros((0, 2)), empty, empty
-    x, y = xy[:, 0], xy[:, 1]
-    if system.is_geographic:
-        as_given = in_bounds(x, y)
-        as_swapped = in_bounds(y, x) & ~as_given
-        x2 = np.where(as_swapped, y, x)
-        y2 = np.where(as_swapped, x, y)
-        lon, lat = to_wgs84(x2, y2, system)
-    else:
-        lon1, lat1 = to_wgs84(x, y, system)
-        lon2, lat2 = to_wgs84(y, x, system)
-        as_given = in_bounds(lon1, lat1)
-        as_swapped = in_bounds(lon2, lat2) & ~as_given
-        lon = np.where(as_swapped, lon2, lon1)
-        lat = np.where(as_swapped, lat2, lat1)
-    inside = in_bounds(lon, lat)
-    return np.column_stack([lon, lat]), as_swapped, inside
-
-
-def _transform_geometry(geom: BaseGeometry, system: CoordSystem) -> BaseGeometry:
-    def fn(coords: np.ndarray) -> np.ndarray:
-        lon, lat = to_wgs84(coords[:, 0], coords[:, 1], system)
-        return np.column_stack([lon, lat])
-
-    return shapely.transform(geom, fn)
+# quarantine_path_for and write_quarantine are re-exported: gis/ui/editing.py imports them from here.
+__all__ = ["ImportOutcome", "ImportPreview", "apply_store_checks", "commit_import", "prepare_import",
+           "quarantine_path_for", "read_extent", "read_references", "read_roads", "write_quarantine"]
 
 
 # -- the preview -------------------------------------------------------------------------
@@ -527,151 +235,6 @@ def _dangling(layer_name: str, records: pd.DataFrame, references: Mapping[str, A
     return sorted(found, key=lambda d: (d.row, d.field))
 
 
-def _rows_text(rows: list, limit: int = 12) -> str:
-    text = "、".join(str(r) for r in rows[:limit])
-    return text + (f" 等 {len(rows)} 行" if len(rows) > limit else "")
-
-
-def _build_geometries(layer: Layer, table: RawTable, coord_columns: dict[str, str], system: CoordSystem,
-                      rejections: dict[int, list[Rejection]], extent) -> tuple[dict[int, dict], list[str]]:
-    """Geometry fields per row (``{row: {field: geom}}``); problems go into ``rejections``."""
-    geom_field = layer.geometry_fields[0]
-    result: dict[int, dict[str, BaseGeometry]] = {}
-    warnings: list[str] = []
-    frame = table.frame
-
-    def reject(row: int, name: str, zh: str, en: str) -> None:
-        rejections.setdefault(row, []).append(Rejection(row, name, zh, en))
-
-    if table.geometry is not None:
-        series = gpd.GeoSeries(table.geometry, crs=table.crs)
-        if series.crs is not None and not series.crs.equals(CRS_WGS84) and series.crs.to_epsg() != 4490:
-            series = series.to_crs(CRS_WGS84)
-            warnings.append(f"已从文件坐标系 {table.crs} 转换为 WGS-84 / reprojected from the file's CRS")
-        elif series.crs is None and system.kind != "epsg":
-            warnings += check_undeclared_crs(series, declared=system.kind)
-        if series.crs is None and system.kind == "epsg":
-            series = gpd.GeoSeries([None if g is None else _transform_geometry(g, system) for g in series],
-                                   index=series.index)
-        if system.kind in ("gcj02", "bd09"):
-            series = gpd.GeoSeries([None if g is None else _transform_geometry(g, system) for g in series],
-                                   index=series.index)
-            warnings.append(f"已将 {system.label.upper()} 坐标转换为 WGS-84 / converted {system.label} to WGS-84")
-        for row, geom in zip(frame.index, series, strict=True):
-            _accept_geometry(layer, int(row), geom, result, reject, extent)
-        return result, warnings
-
-    rows, pairs, wkts = [], [], {}
-    positions = {t: frame.columns.get_loc(c) for t, c in coord_columns.items()}
-    for row, cells in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):
-        row = int(row)
-        row_cells = {t: cells[i] for t, i in positions.items()}
-        points, wkt_geom, problems = _raw_points(row_cells, row)
-        for p in problems:
-            rejections.setdefault(row, []).append(p)
-        if wkt_geom is not None:
-            wkts[row] = wkt_geom
-        elif points:
-            for pair in points:
-                rows.append(row)
-                pairs.append(pair)
-    xy = np.array(pairs, dtype=float).reshape(-1, 2)
-    lonlat, swapped, inside = convert_points(xy, system)
-    if system.kind != "wgs84":
-        warnings.append(f"已将 {system.label.upper()} 坐标转换为 WGS-84 / converted {system.label} to WGS-84")
-    swapped_rows = sorted({r for r, s in zip(rows, swapped, strict=True) if s})
-    if swapped_rows:
-        warnings.append(f"经纬度填反，已自动互换：第 {_rows_text(swapped_rows)} 行 / longitude and latitude were "
-                        f"swapped and have been fixed on rows {_rows_text(swapped_rows)}")
-    points_by_row: dict[int, list[Point]] = {}
-    for row, (lon, lat), ok, (x, y) in zip(rows, lonlat, inside, xy, strict=True):
-        if not ok:
-            reject(row, "lon", f"坐标 ({x:g}, {y:g}) 不在中国境内（交换经纬度后也不在）；请核对坐标或 --crs 坐标系",
-                   f"({x:g}, {y:g}) is outside China even with lon/lat swapped; check the values or --crs")
-            continue
-        points_by_row.setdefault(row, []).append(Point(float(lon), float(lat)))
-    for row, pts in points_by_row.items():
-        if row in rejections and any(p.field in ("lon", "lat") for p in rejections[row]):
-            continue
-        geom = MultiPoint(pts) if geom_field.kind == "multipoint" else pts[0]
-        if geom_field.kind == "point" and len(pts) > 1:
-            reject(row, geom_field.name, "只能有一个坐标点；请只保留一个", "only one point is allowed; keep one")
-            continue
-        _accept_geometry(layer, row, geom, result, reject, extent)
-    for row, geom in wkts.items():
-        if system.kind != "wgs84":
-            geom = _transform_geometry(geom, system)
-        _accept_geometry(layer, row, geom, result, reject, extent)
-    return result, warnings
-
-
-def _accept_geometry(layer: Layer, row: int, geom: BaseGeometry | None, result: dict, reject, extent) -> None:
-    """Check one geometry and place it in the right geometry field(s)."""
-    main = layer.geometry_fields[0]
-    if geom is None or geom.is_empty:
-        reject(row, main.name, "没有几何/坐标；请补上位置", "no geometry; add the location")
-        return
-    if geom.has_z:
-        geom = shapely.force_2d(geom)
-    fields: dict[str, BaseGeometry] = {}
-    gtype = geom.geom_type
-    if main.kind in ("point", "multipoint") and gtype in ("Polygon", "MultiPolygon"):
-        extra = next((f for f in layer.geometry_fields[1:] if f.kind == "polygon"), None)
-        if extra is not None and layer.name == "schools":
-            fields[extra.name] = geom
-        centre = geom.representative_point()
-        fields[main.name] = MultiPoint([centre]) if main.kind == "multipoint" else centre
-    elif main.kind == "multipoint" and gtype in ("Point", "MultiPoint"):
-        fields[main.name] = MultiPoint([geom]) if gtype == "Point" else geom
-    elif (main.kind, gtype) in (("point", "Point"), ("line", "LineString"), ("line", "MultiLineString")):
-        fields[main.name] = geom
-    else:
-        reject(row, main.name, f"几何类型 {gtype} 不适用于此图层；应为 {main.kind}",
-               f"geometry type {gtype} does not fit this layer; expected {main.kind}")
-        return
-    for name, g in fields.items():
-        if not g.is_valid:
-            reason = shapely.is_valid_reason(g)
-            reject(row, name, f"几何无效（{reason}）；请修正图形", f"invalid geometry ({reason}); fix the shape")
-            return
-        coords = shapely.get_coordinates(g)
-        if len(coords) == 1:
-            x, y = coords[0]
-            if not (math.isfinite(x) and math.isfinite(y)):
-                reject(row, name, "坐标含无效数值；请改正", "coordinates hold invalid numbers; correct them")
-                return
-            if _inside(x, y, CHINA_BOUNDS) and (extent is None or name != main.name or _inside(x, y, extent)):
-                continue
-        if not np.isfinite(coords).all():
-            reject(row, name, "坐标含无效数值；请改正", "coordinates hold invalid numbers; correct them")
-            return
-        if not in_bounds(coords[:, 0], coords[:, 1]).all():
-            reject(row, name, "坐标不在中国境内；请核对坐标或 --crs 坐标系",
-                   "coordinates are outside China; check the values or --crs")
-            return
-        if extent is not None and name == main.name:
-            outside = ~in_bounds(coords[:, 0], coords[:, 1], extent)
-            if outside.any():
-                lon, lat = coords[outside][0]
-                cx, cy = (extent[0] + extent[2]) / 2, (extent[1] + extent[3]) / 2
-                km = float(haversine_m(lon, lat, cx, cy)) / 1000
-                reject(row, name, f"位置 ({lon:.5f}, {lat:.5f}) 在本县道路数据范围之外（距中心约 {km:.1f} 公里）；"
-                       f"请核对坐标或坐标系", f"({lon:.5f}, {lat:.5f}) lies outside the county's road data "
-                       f"(about {km:.1f} km from its centre); check the coordinates or --crs")
-                return
-    result[row] = fields
-
-
-def _first_point(geom: BaseGeometry | None) -> Point | None:
-    if geom is None or geom.is_empty:
-        return None
-    return geom.geoms[0] if geom.geom_type == "MultiPoint" else geom if geom.geom_type == "Point" else None
-
-
-def _inside(x: float, y: float, bounds) -> bool:
-    return bounds[0] <= x <= bounds[2] and bounds[1] <= y <= bounds[3]
-
-
 def apply_store_checks(layer: Layer, records: gpd.GeoDataFrame,
                         rejections: dict[int, list[Rejection]]) -> gpd.GeoDataFrame:
     """Run every check the store makes on a write (``gis.store.check_rows``) and move the
@@ -723,7 +286,7 @@ def _records_frame(layer: Layer, rows: list[int], parsed: dict[int, dict], geoms
     return gpd.GeoDataFrame(frame, geometry=layer.geometry_column, crs=CRS_WGS84)
 
 
-# -- commit and quarantine ----------------------------------------------------------------
+# -- commit --------------------------------------------------------------------------------
 
 def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor: str = "local",
                   quarantine: bool = True, quarantine_path: Path | None = None,
@@ -759,92 +322,6 @@ def commit_import(store, preview: ImportPreview, *, strict: bool = False, actor:
                              f"updated, {preview.rejected} rejected")
     return ImportOutcome(list(result.inserted), list(result.updated), list(result.unchanged),
                          preview.rejected, committed=True, quarantine=qpath, quarantine_note=note)
-
-
-def default_quarantine_dir() -> Path:
-    """``data/quarantine/`` of the project (the fallback for unwritable input folders)."""
-    from gis.config import DATA_DIR
-
-    return DATA_DIR / "quarantine"
-
-
-def _write_quarantine_somewhere(preview: ImportPreview, out: Path | None,
-                                fallback_dir: Path | None) -> tuple[Path | None, str]:
-    target = out or quarantine_path_for(preview.table.path, preview.table.family)
-    try:
-        return write_quarantine(preview, target), ""
-    except OSError as first:
-        reason = first.strerror or type(first).__name__
-    folder = Path(fallback_dir) if fallback_dir is not None else default_quarantine_dir()
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    fallback = folder / f"{target.stem}.{stamp}{target.suffix}"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        written = write_quarantine(preview, fallback)
-    except OSError as second:
-        note = (f"隔离文件无法写入 {target}（{reason}），也无法写入 {folder}（{second.strerror or second}）；"
-                f"被拒绝的行仍在原文件中 / could not write the quarantine file to {target} ({reason}) nor to "
-                f"{folder}: the rejected rows are still in the input file")
-        return None, note
-    note = (f"输入文件所在文件夹无法写入（{reason}），隔离文件改写到 {written} / the input's folder is not writable "
-            f"({reason}): the quarantine file was written to {written}")
-    return written, note
-
-
-def quarantine_path_for(path: Path, family: str) -> Path:
-    """``学校.csv`` → ``学校.quarantine.csv`` (XLSX stays XLSX, vector files become GeoJSON)."""
-    name = path.name
-    for suffix in (".osm.bz2", ".osm.gz", ".osm.pbf"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-            break
-    else:
-        name = path.stem
-    ext = {"csv": path.suffix if path.suffix.lower() in (".csv", ".txt", ".tsv") else ".csv",
-           "xlsx": ".xlsx"}.get(family, ".geojson")
-    return path.with_name(f"{name}.quarantine{ext}")
-
-
-def _reason_texts(preview: ImportPreview) -> dict[int, str]:
-    return {row: "；".join(f"{_label(preview.layer, r.field)}（{r.field}）：{r.zh} / {r.en}" for r in problems)
-            for row, problems in preview.rejections.items()}
-
-
-def write_quarantine(preview: ImportPreview, out: Path | None = None) -> Path:
-    """Write every rejected row, untouched, plus its source row number and reason column.
-
-    CSV input → CSV in the input's encoding and delimiter; XLSX → XLSX (cell values as
-    read); vector/OSM → GeoJSON with the original attributes and geometry.
-    """
-    table = preview.table
-    out = out or quarantine_path_for(table.path, table.family)
-    rows = list(preview.rejections)
-    reasons = _reason_texts(preview)
-    raw = table.frame.loc[rows]
-    if table.family == "csv":
-        encoding = table.encoding or "utf-8-sig"
-        encoding = "utf-8-sig" if encoding == "utf-8" else encoding
-        lines = [[*raw.columns, ROW_COLUMN, REASON_COLUMN]]
-        lines += [[*cells, row, reasons[row]] for row, cells in zip(rows, raw.itertuples(index=False), strict=True)]
-        return write_csv_rows(lines, out, encoding=encoding, delimiter=table.delimiter)
-    if table.family == "xlsx":
-        frame = pd.DataFrame(raw).copy()
-        frame.columns = [str(c) for c in raw.columns]
-        frame[ROW_COLUMN] = rows
-        frame[REASON_COLUMN] = [reasons[r] for r in rows]
-        write_xlsx({"隔离行": frame.reset_index(drop=True)}, out)
-        return out
-    attrs = pd.DataFrame(raw).copy()
-    attrs = attrs.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
-    attrs[ROW_COLUMN] = rows
-    attrs[REASON_COLUMN] = [reasons[r] for r in rows]
-    geometry = gpd.GeoSeries(table.geometry.loc[rows], crs=table.crs) if table.geometry is not None else None
-    gdf = gpd.GeoDataFrame(attrs.reset_index(drop=True),
-                           geometry=None if geometry is None else list(geometry), crs=table.crs or CRS_WGS84)
-    if out.exists():
-        out.unlink()
-    gdf.to_file(out, driver="GeoJSON", engine="pyogrio")
-    return out
 
 
 def read_extent(store) -> tuple[float, float, float, float] | None:
