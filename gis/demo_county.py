@@ -27,7 +27,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from gis.demo import WINDOWS  # one table of bell windows per school kind
+from gis.demo_areas import WINDOWS  # one table of bell windows per school kind
 from gis.demo_checklist import add_checklist_frames
 from gis.errors import ValidationError
 from gis.schema import LAYER_NAMES, LAYERS
@@ -434,7 +434,7 @@ def load_county(store, *, schools: int = DEFAULT_SCHOOLS, seed: int = DEFAULT_SE
     """
     from gis.auth import demo as auth_demo
     from gis.cycle.demo import load_cycle_demo
-    from gis.demo import DEMO_META_KEYS, is_demo_source
+    from gis.demo_areas import DEMO_META_KEYS, is_demo_source
 
     full_layers = build_county_layers(schools=schools, seed=seed)
     # person records go to the restricted register (risk_persons), as in every demo area

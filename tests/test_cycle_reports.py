@@ -14,7 +14,8 @@ from shapely.geometry import Point
 
 from gis.config import load_settings
 from gis.cycle.demo import clear_cycle_demo
-from gis.demo import AREAS, load_demo
+from gis.demo import load_demo
+from gis.demo_areas import AREAS
 from gis.reports.meeting import produce_meeting_pack
 from gis.reports.monthly import load_context, produce_monthly_report
 from gis.schema import main_gate

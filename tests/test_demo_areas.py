@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from gis.demo import build_demo_layers, clean_name, get_area
+from gis.demo import build_demo_layers
+from gis.demo_areas import clean_name, get_area
 from gis.errors import ValidationError
 
 

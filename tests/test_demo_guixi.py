@@ -10,7 +10,9 @@ import shapely
 from shapely.geometry import MultiPoint, Point
 
 from gis.cli import main
-from gis.demo import build_demo_layers, guess_school_kind, load_demo, main_network_roads
+from gis.demo import build_demo_layers, load_demo
+from gis.demo_areas import guess_school_kind
+from gis.demo_roads import main_network_roads
 from gis.io.osm import read_osm
 from gis.schema import LAYER_NAMES
 

@@ -108,7 +108,7 @@ def load_demo_auth(store, layers: dict[str, gpd.GeoDataFrame], *,
 def clear_demo_auth(store, *, actor: str = "demo") -> dict[str, int]:
     """Remove the demo register rows and the demo accounts (演示账号); rows and accounts
     made by users stay. Returns the counts (``risk_persons``, ``accounts``)."""
-    from gis.demo import is_demo_source
+    from gis.demo_areas import is_demo_source
 
     persons = store.read_layer(register.LAYER)   # as the system: no account reads a record here
     ids = sorted(persons.loc[persons["source"].map(is_demo_source).astype(bool), "id"])

@@ -14,7 +14,8 @@ import argparse
 
 from gis.auth.demo import DEMO_PASSWORD
 from gis.config import Settings
-from gis.demo import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION, clear_demo, load_demo
+from gis.demo import clear_demo, load_demo
+from gis.demo_areas import AREAS, DEFAULT_AREA, DEFAULT_SEED, OSM_ATTRIBUTION
 from gis.demo_county import COUNTY_AREA, DEFAULT_SCHOOLS, load_county
 from gis.errors import ValidationError
 from gis.store import open_store
