@@ -11,13 +11,14 @@ a temporary folder; ``--before`` names another commit). Per version and size:
   account per session, and the page view after it is measured);
 - **map ready**: from navigation until the schools are drawn in the map frame (school
   circles or school clusters), warm (median of ``--repeat`` views after one cold view);
-- **8 sessions**: eight browser contexts open the overview at the same moment; the slowest
-  one's map-ready time against the single warm time. On a small machine the eight headless
+- **8 sessions**: eight browser contexts, each signed in with its own account and settled
+  first (not timed), open the overview at the same moment; the slowest one's map-ready time
+  against the single warm time. On a small machine the eight headless
   Chromiums themselves compete for the same cores as the server, so the bench also reports
   what the *server* did: **server time to map** (from the page's first websocket message,
   its rerun request, until the frame carrying the map arrives; single and slowest of the
   eight) and **server CPU per session** (the process's user+system CPU seconds over the
-  eight page views, divided by eight). Neither replaces the end-to-end figure;
+  eight timed page views, divided by eight). Neither replaces the end-to-end figure;
 - **memory**: the server's resident memory (``VmRSS`` of the process) after one session and
   with eight more open, growth per extra session in MB.
 
@@ -149,21 +150,27 @@ async def sign_in(page, url: str, username: str, timeout: float) -> None:
     await page.get_by_role("button", name="退出登录").wait_for(timeout=timeout * 1000)
 
 
-async def page_view(browser, url: str, timeout: float, username: str | None = None) -> tuple[float, int, object, float]:
-    """Open the overview in a new context: (seconds to schools drawn, websocket bytes, context,
-    server seconds to map).
-
-    With ``username`` the context signs in first (not timed); the timed page view is the next.
-    Server seconds: from the page's first websocket message (its rerun request) until the
-    largest frame (the one carrying the map) has arrived.
-    """
+async def signed_in(browser, url: str, timeout: float, username: str | None = None):
+    """A new browser context, signed in (a version with sign-in) and settled: the page shown
+    after signing in has drawn its map, so no run of that page is still going on the server
+    when the timed page view starts. None when signing in timed out."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
     page = await context.new_page()
     if username:
         try:
             await sign_in(page, url, username, timeout)
+            await page.frame_locator(MAP_FRAME).locator(SCHOOLS_DRAWN).first.wait_for(
+                state="attached", timeout=timeout * 1000)
         except PlaywrightTimeout:
-            return float("inf"), 0, context, float("inf")
+            await context.close()
+            return None
+    return context, page
+
+
+async def timed_view(page, url: str, timeout: float) -> tuple[float, int, float]:
+    """Open the overview in ``page``: (seconds to schools drawn, websocket bytes, server seconds
+    to map). Server seconds: from the page's first websocket message (its rerun request)
+    until the largest frame (the one carrying the map) has arrived."""
     received = [0]
     sent: list[float] = []
     frames: list[tuple[float, int]] = []
@@ -186,12 +193,22 @@ async def page_view(browser, url: str, timeout: float, username: str | None = No
         frame = page.frame_locator(MAP_FRAME)
         await frame.locator(SCHOOLS_DRAWN).first.wait_for(state="attached", timeout=timeout * 1000)
     except PlaywrightTimeout:
-        return float("inf"), received[0], context, float("inf")  # timed out, never waited on longer
+        return float("inf"), received[0], float("inf")  # timed out, never waited on longer
     seconds = time.perf_counter() - t0
     biggest = max(frames, key=lambda f: f[1]) if frames else None
     server = biggest[0] - sent[0] if biggest and sent and biggest[0] >= sent[0] else float("nan")
     await asyncio.sleep(1.0)  # let the last deltas arrive before counting
-    return seconds, received[0], context, server
+    return seconds, received[0], server
+
+
+async def page_view(browser, url: str, timeout: float, username: str | None = None) -> tuple[float, int, object, float]:
+    """Sign in (not timed), then open the overview: (seconds, bytes, context, server seconds)."""
+    opened = await signed_in(browser, url, timeout, username)
+    if opened is None:
+        return float("inf"), 0, None, float("inf")
+    context, page = opened
+    seconds, nbytes, server = await timed_view(page, url, timeout)
+    return seconds, nbytes, context, server
 
 
 async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float,
@@ -201,37 +218,44 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
     def who(k: int) -> str | None:
         return accounts[k] if accounts else None
 
+    async def close(ctx) -> None:
+        if ctx is not None:
+            await ctx.close()
+
     load_start = os.getloadavg()[0]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM,
                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
             cold, _, ctx, _ = await page_view(browser, url, timeout, who(0))   # fills the server's caches
-            await ctx.close()
+            await close(ctx)
             warm, payload, warm_server = [], [], []
             for _ in range(max(1, repeat)):
                 s, b, ctx, srv = await page_view(browser, url, timeout, who(0))
                 warm.append(s)
                 payload.append(b)
                 warm_server.append(srv)
-                await ctx.close()
-            single, one_bytes, keep, _ = await page_view(browser, url, timeout, who(0))
+                await close(ctx)
+            _, _, keep, _ = await page_view(browser, url, timeout, who(0))
             rss_one = server.rss()
+            # eight people, each signed in (one account each), open the overview at the same moment
+            opened = await asyncio.gather(*(signed_in(browser, url, timeout, who(k + 1)) for k in range(sessions)))
+            ready = [o for o in opened if o is not None]
             cpu0 = server.cpu()
-            results = await asyncio.gather(*(page_view(browser, url, timeout, who(k + 1))
-                                             for k in range(sessions)))
+            results = await asyncio.gather(*(timed_view(page, url, timeout) for _, page in ready))
             cpu1 = server.cpu()
+            results += [(float("inf"), 0, float("inf"))] * (sessions - len(ready))   # could not sign in
             await asyncio.sleep(2.0)
             rss_many = server.rss()
-            for _, _, ctx, _ in results:
+            for ctx, _ in ready:
                 await ctx.close()
-            await keep.close()
+            await close(keep)
         finally:
             await browser.close()
-    times = [s for s, _, _, _ in results]
+    times = [s for s, _, _ in results]
     done = [t for t in times if t != float("inf")]
     slowest = max(times) if len(done) == len(times) else timeout  # a timed-out session counts as the limit
-    servers = [srv for _, _, _, srv in results if srv == srv and srv != float("inf")]
+    servers = [srv for _, _, srv in results if srv == srv and srv != float("inf")]
     single_server = statistics.median([v for v in warm_server if v == v and v != float("inf")] or [float("nan")])
     return {
         "cold_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
