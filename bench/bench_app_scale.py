@@ -22,6 +22,12 @@ a temporary folder; ``--before`` names another commit). Per version and size:
 - **memory**: the server's resident memory (``VmRSS`` of the process) after one session and
   with eight more open, growth per extra session in MB.
 
+The harness itself has a floor: eight fresh Chromium contexts each load Streamlit's own
+frontend (megabytes of JavaScript) on the same cores. So the bench also measures a
+**control**: a one-line Streamlit page with a one-circle map (no data, no sign-in), single
+and eight at once, the same way. The control's ratio is what the harness costs with no
+work of ours at all; it is reported beside ours, never subtracted from it.
+
 Loopback only; every wait is bounded (``--timeout``). Ends with ``RESULT {json}``: the figures
 of both versions and the ratios before/after.
 
@@ -77,12 +83,12 @@ def cpu_s(pid: int) -> float:
 class Server:
     """``streamlit run app.py`` of one checkout on a free loopback port."""
 
-    def __init__(self, checkout: Path, db: Path, log: Path, timeout: float) -> None:
+    def __init__(self, checkout: Path, db: Path, log: Path, timeout: float, *, app: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(checkout)}
         env.pop("GIS_CONFIG", None)
-        cmd = [sys.executable, "-m", "streamlit", "run", str(checkout / "app.py"),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(app or checkout / "app.py"),
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.enableStaticServing", "true", "--global.developmentMode", "false",
@@ -117,6 +123,24 @@ class Server:
 
 
 BENCH_PASSWORD = "Bench#2026scale"
+
+CONTROL_APP = """
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gis.viz.assets import use_offline_assets
+from gis.viz.elements import StyledGeoJson, TopPane
+
+st.title("control")
+m = folium.Map(location=[28.0, 117.0], zoom_start=12, tiles=None)
+use_offline_assets(m)
+TopPane("hxTop").add_to(m)
+StyledGeoJson({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+    "type": "Point", "coordinates": [117.0, 28.0]}, "properties": {"_style": {
+    "radius": 8, "pane": "hxTop", "color": "#d7263d"}}}]}, control=False).add_to(m)
+st_folium(m, key="control", height=640, use_container_width=True, returned_objects=[])
+"""
 
 
 def make_accounts(db: Path, checkout: Path, n: int) -> list[str]:
@@ -308,7 +332,7 @@ def main() -> int:
     peers = {"before": checkout_before(args.before, work), **{c: checkout_before(c, work) for c in also}}
     out: dict = {"before": args.before, "also": also, "sessions": args.sessions, "sizes": {}}
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):
             db = build_county(size, work)
             row = {}
             for name, checkout in (*peers.items(), ("after", ROOT)):
@@ -344,6 +368,17 @@ def main() -> int:
                       f"server CPU per session {b['server_cpu_per_session_s']} → {a['server_cpu_per_session_s']} s, "
                       f"memory per session {b['rss_per_session_mb']} → {a['rss_per_session_mb']} MB", flush=True)
             out["sizes"][str(size)] = row
+        app = work / "control_app.py"
+        app.write_text(CONTROL_APP, encoding="utf-8")
+        if not (work / "static").exists():   # Streamlit serves ./static next to the page it runs
+            (work / "static").symlink_to(ROOT / "static")
+        server = Server(ROOT, work / "control.db", work / "control.log", args.timeout, app=app)
+        try:
+            out["control"] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
+                                                 sessions=args.sessions, timeout=args.timeout, accounts=[]))
+        finally:
+            server.stop()
+        print(f"control (one-circle map, no data): {json.dumps(out['control'])}", flush=True)
     finally:
         for path in peers.values():
             subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
