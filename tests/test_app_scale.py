@@ -200,3 +200,25 @@ def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, over
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_a_deflated_layer_stays_escaped():
+    """A layer above ZIP_ABOVE travels deflated: the script holds only base64, and the inflated
+    JSON is the escaped packed JSON (no data can close the script tag). The browser test above
+    draws the deflated county layers in Chromium."""
+    from gis.viz.elements import StyledGeoJson
+    from gis.viz.pack import ZIP_ABOVE
+
+    hostile = '</script><script>alert("x")</script>'
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [117.0 + k * 1e-4, 28.0]},
+         "properties": {"_style": {"radius": 5}, "_tooltip": f"{hostile}{k}",
+                        "_popup": f"<b>学校 {k}</b>{hostile.replace('<', '&lt;')}"}} for k in range(3000)]}
+    layer = pack_layer(fc)
+    assert len(layer.json.encode()) > ZIP_ABOVE and layer.zipped
+    m = maps.new_map((117.0, 27.9, 117.4, 28.1))
+    StyledGeoJson(layer, control=False).add_to(m)
+    page = m.get_root().render()
+    assert hostile not in page and "alert" not in page          # only base64 in the script
+    inflated = inflate_script(page)
+    assert "alert" in inflated and hostile not in inflated and "\\u003c/script\\u003e" in inflated
