@@ -10,9 +10,12 @@ a temporary folder; ``--before`` names another commit). Per version and size:
   KPI tiles, tables …), for a warm page view (a version with sign-in is signed in first, one
   account per session, and the page view after it is measured);
 - **map ready**: from navigation until the schools are drawn in the map frame (school
-  circles or school clusters), warm (median of ``--repeat`` views after one cold view);
+  circles or school clusters), warm (median of ``--repeat`` views after one cold view; the
+  cold one is reported from navigation to map *including* filling in the sign-in form on a
+  version with sign-in, so it is not comparable across such versions);
 - **8 sessions**: eight browser contexts, each signed in with its own account and settled
-  first (not timed), open the overview at the same moment; the slowest one's map-ready time
+  first (not timed; a version without sign-in shows the page once instead, so every
+  version is timed with the same warm browser cache), open the overview at the same moment; the slowest one's map-ready time
   against the single warm time. On a small machine the eight headless
   Chromiums themselves compete for the same cores as the server, so the bench also reports
   what the *server* did: **server time to map** (from the page's first websocket message,
@@ -175,19 +178,22 @@ async def sign_in(page, url: str, username: str, timeout: float) -> None:
 
 
 async def signed_in(browser, url: str, timeout: float, username: str | None = None):
-    """A new browser context, signed in (a version with sign-in) and settled: the page shown
-    after signing in has drawn its map, so no run of that page is still going on the server
-    when the timed page view starts. None when signing in timed out."""
+    """A new browser context that has shown the page once (signed in first on a version with
+    sign-in) and settled: its map is drawn, so no run of that page is still going on the
+    server when the timed page view starts, and every version (and the control) is timed
+    with the browser's cache of Streamlit's frontend equally warm. None on a timeout."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
     page = await context.new_page()
-    if username:
-        try:
+    try:
+        if username:
             await sign_in(page, url, username, timeout)
-            await page.frame_locator(MAP_FRAME).locator(SCHOOLS_DRAWN).first.wait_for(
-                state="attached", timeout=timeout * 1000)
-        except PlaywrightTimeout:
-            await context.close()
-            return None
+        else:
+            await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        await page.frame_locator(MAP_FRAME).locator(SCHOOLS_DRAWN).first.wait_for(
+            state="attached", timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        await context.close()
+        return None
     return context, page
 
 
@@ -251,8 +257,11 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
         browser = await p.chromium.launch(executable_path=CHROMIUM,
                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
-            cold, _, ctx, _ = await page_view(browser, url, timeout, who(0))   # fills the server's caches
-            await close(ctx)
+            t0 = time.perf_counter()    # the first view after the server started: its caches are cold
+            first = await signed_in(browser, url, timeout, who(0))
+            cold = time.perf_counter() - t0 if first is not None else float("inf")
+            if first is not None:
+                await close(first[0])
             warm, payload, warm_server = [], [], []
             for _ in range(max(1, repeat)):
                 s, b, ctx, srv = await page_view(browser, url, timeout, who(0))
@@ -282,7 +291,7 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
     servers = [srv for _, _, srv in results if srv == srv and srv != float("inf")]
     single_server = statistics.median([v for v in warm_server if v == v and v != float("inf")] or [float("nan")])
     return {
-        "cold_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
+        "cold_incl_sign_in_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
         "payload_mb": round(statistics.median(payload) / 1e6, 3),
         "concurrent_max_s": round(slowest, 2),
         "concurrent_median_s": round(statistics.median([min(t, timeout) for t in times]), 2),
