@@ -10,16 +10,32 @@ a temporary folder; ``--before`` names another commit). Per version and size:
   KPI tiles, tables …), for a warm page view (a version with sign-in is signed in first, one
   account per session, and the page view after it is measured);
 - **map ready**: from navigation until the schools are drawn in the map frame (school
-  circles or school clusters), warm (median of ``--repeat`` views after one cold view);
-- **8 sessions**: eight browser contexts open the overview at the same moment; the slowest
-  one's map-ready time against the single warm time;
+  circles or school clusters), warm (median of ``--repeat`` views after one cold view; the
+  cold one is reported from navigation to map *including* filling in the sign-in form on a
+  version with sign-in, so it is not comparable across such versions);
+- **8 sessions**: eight browser contexts, each signed in with its own account and settled
+  first (not timed; a version without sign-in shows the page once instead, so every
+  version is timed with the same warm browser cache), open the overview at the same moment; the slowest one's map-ready time
+  against the single warm time. On a small machine the eight headless
+  Chromiums themselves compete for the same cores as the server, so the bench also reports
+  what the *server* did: **server time to map** (from the page's first websocket message,
+  its rerun request, until the frame carrying the map arrives; single and slowest of the
+  eight) and **server CPU per session** (the process's user+system CPU seconds over the
+  eight timed page views, divided by eight). Neither replaces the end-to-end figure;
 - **memory**: the server's resident memory (``VmRSS`` of the process) after one session and
   with eight more open, growth per extra session in MB.
+
+The harness itself has a floor: eight fresh Chromium contexts each load Streamlit's own
+frontend (megabytes of JavaScript) on the same cores. So the bench also measures a
+**control**: a one-line Streamlit page with a one-circle map (no data, no sign-in), single
+and eight at once, the same way. The control's ratio is what the harness costs with no
+work of ours at all; it is reported beside ours, never subtracted from it.
 
 Loopback only; every wait is bounded (``--timeout``). Ends with ``RESULT {json}``: the figures
 of both versions and the ratios before/after.
 
-Usage: ``.venv/bin/python bench/bench_app_scale.py [--sizes 300,1000] [--before 85eab07]``
+Usage: ``.venv/bin/python bench/bench_app_scale.py [--sizes 300,1000] [--before 85eab07] [--also 31ea081]``
+(``--also``: more commits measured the same way and compared with this code, e.g. main).
 """
 
 from __future__ import annotations
@@ -61,15 +77,21 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """``streamlit run app.py`` of one checkout on a free loopback port."""
 
-    def __init__(self, checkout: Path, db: Path, log: Path, timeout: float) -> None:
+    def __init__(self, checkout: Path, db: Path, log: Path, timeout: float, *, app: Path | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PYTHONPATH": str(checkout)}
         env.pop("GIS_CONFIG", None)
-        cmd = [sys.executable, "-m", "streamlit", "run", str(checkout / "app.py"),
+        cmd = [sys.executable, "-m", "streamlit", "run", str(app or checkout / "app.py"),
                "--server.port", str(self.port), "--server.address", "127.0.0.1",
                "--server.headless", "true", "--browser.gatherUsageStats", "false",
                "--server.enableStaticServing", "true", "--global.developmentMode", "false",
@@ -91,6 +113,9 @@ class Server:
     def rss(self) -> float:
         return rss_mb(self.proc.pid)
 
+    def cpu(self) -> float:
+        return cpu_s(self.proc.pid)
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -101,6 +126,24 @@ class Server:
 
 
 BENCH_PASSWORD = "Bench#2026scale"
+
+CONTROL_APP = """
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from gis.viz.assets import use_offline_assets
+from gis.viz.elements import StyledGeoJson, TopPane
+
+st.title("control")
+m = folium.Map(location=[28.0, 117.0], zoom_start=12, tiles=None)
+use_offline_assets(m)
+TopPane("hxTop").add_to(m)
+StyledGeoJson({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {
+    "type": "Point", "coordinates": [117.0, 28.0]}, "properties": {"_style": {
+    "radius": 8, "pane": "hxTop", "color": "#d7263d"}}}]}, control=False).add_to(m)
+st_folium(m, key="control", height=640, use_container_width=True, returned_objects=[])
+"""
 
 
 def make_accounts(db: Path, checkout: Path, n: int) -> list[str]:
@@ -134,23 +177,44 @@ async def sign_in(page, url: str, username: str, timeout: float) -> None:
     await page.get_by_role("button", name="退出登录").wait_for(timeout=timeout * 1000)
 
 
-async def page_view(browser, url: str, timeout: float, username: str | None = None) -> tuple[float, int, object]:
-    """Open the overview in a new context: (seconds to schools drawn, websocket bytes, context).
-
-    With ``username`` the context signs in first (not timed); the timed page view is the next.
-    """
+async def signed_in(browser, url: str, timeout: float, username: str | None = None):
+    """A new browser context that has shown the page once (signed in first on a version with
+    sign-in) and settled: its map is drawn, so no run of that page is still going on the
+    server when the timed page view starts, and every version (and the control) is timed
+    with the browser's cache of Streamlit's frontend equally warm. None on a timeout."""
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
     page = await context.new_page()
-    if username:
-        try:
+    try:
+        if username:
             await sign_in(page, url, username, timeout)
-        except PlaywrightTimeout:
-            return float("inf"), 0, context
+        else:
+            await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        await page.frame_locator(MAP_FRAME).locator(SCHOOLS_DRAWN).first.wait_for(
+            state="attached", timeout=timeout * 1000)
+    except PlaywrightTimeout:
+        await context.close()
+        return None
+    return context, page
+
+
+async def timed_view(page, url: str, timeout: float) -> tuple[float, int, float]:
+    """Open the overview in ``page``: (seconds to schools drawn, websocket bytes, server seconds
+    to map). Server seconds: from the page's first websocket message (its rerun request)
+    until the largest frame (the one carrying the map) has arrived."""
     received = [0]
+    sent: list[float] = []
+    frames: list[tuple[float, int]] = []
+
+    def size(payload) -> int:
+        return len(payload) if isinstance(payload, bytes) else len(payload.encode())
+
+    def on_received(payload) -> None:
+        received[0] += size(payload)
+        frames.append((time.perf_counter(), size(payload)))
 
     def on_ws(ws) -> None:
-        ws.on("framereceived", lambda payload: received.__setitem__(
-            0, received[0] + (len(payload) if isinstance(payload, bytes) else len(payload.encode()))))
+        ws.on("framereceived", on_received)
+        ws.on("framesent", lambda payload: sent.append(time.perf_counter()))
 
     page.on("websocket", on_ws)
     t0 = time.perf_counter()
@@ -159,10 +223,22 @@ async def page_view(browser, url: str, timeout: float, username: str | None = No
         frame = page.frame_locator(MAP_FRAME)
         await frame.locator(SCHOOLS_DRAWN).first.wait_for(state="attached", timeout=timeout * 1000)
     except PlaywrightTimeout:
-        return float("inf"), received[0], context  # reported as timed out, never waited on longer
+        return float("inf"), received[0], float("inf")  # timed out, never waited on longer
     seconds = time.perf_counter() - t0
+    biggest = max(frames, key=lambda f: f[1]) if frames else None
+    server = biggest[0] - sent[0] if biggest and sent and biggest[0] >= sent[0] else float("nan")
     await asyncio.sleep(1.0)  # let the last deltas arrive before counting
-    return seconds, received[0], context
+    return seconds, received[0], server
+
+
+async def page_view(browser, url: str, timeout: float, username: str | None = None) -> tuple[float, int, object, float]:
+    """Sign in (not timed), then open the overview: (seconds, bytes, context, server seconds)."""
+    opened = await signed_in(browser, url, timeout, username)
+    if opened is None:
+        return float("inf"), 0, None, float("inf")
+    context, page = opened
+    seconds, nbytes, server = await timed_view(page, url, timeout)
+    return seconds, nbytes, context, server
 
 
 async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float,
@@ -172,41 +248,62 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
     def who(k: int) -> str | None:
         return accounts[k] if accounts else None
 
+    async def close(ctx) -> None:
+        if ctx is not None:
+            await ctx.close()
+
+    load_start = os.getloadavg()[0]
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM,
                                           args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
-            cold, _, ctx = await page_view(browser, url, timeout, who(0))   # fills the server's caches
-            await ctx.close()
-            warm, payload = [], []
+            t0 = time.perf_counter()    # the first view after the server started: its caches are cold
+            first = await signed_in(browser, url, timeout, who(0))
+            cold = time.perf_counter() - t0 if first is not None else float("inf")
+            if first is not None:
+                await close(first[0])
+            warm, payload, warm_server = [], [], []
             for _ in range(max(1, repeat)):
-                s, b, ctx = await page_view(browser, url, timeout, who(0))
+                s, b, ctx, srv = await page_view(browser, url, timeout, who(0))
                 warm.append(s)
                 payload.append(b)
-                await ctx.close()
-            single, one_bytes, keep = await page_view(browser, url, timeout, who(0))
+                warm_server.append(srv)
+                await close(ctx)
+            _, _, keep, _ = await page_view(browser, url, timeout, who(0))
             rss_one = server.rss()
-            results = await asyncio.gather(*(page_view(browser, url, timeout, who(k + 1))
-                                             for k in range(sessions)))
+            # eight people, each signed in (one account each), open the overview at the same moment
+            opened = await asyncio.gather(*(signed_in(browser, url, timeout, who(k + 1)) for k in range(sessions)))
+            ready = [o for o in opened if o is not None]
+            cpu0 = server.cpu()
+            results = await asyncio.gather(*(timed_view(page, url, timeout) for _, page in ready))
+            cpu1 = server.cpu()
+            results += [(float("inf"), 0, float("inf"))] * (sessions - len(ready))   # could not sign in
             await asyncio.sleep(2.0)
             rss_many = server.rss()
-            for _, _, ctx in results:
+            for ctx, _ in ready:
                 await ctx.close()
-            await keep.close()
+            await close(keep)
         finally:
             await browser.close()
     times = [s for s, _, _ in results]
     done = [t for t in times if t != float("inf")]
     slowest = max(times) if len(done) == len(times) else timeout  # a timed-out session counts as the limit
+    servers = [srv for _, _, srv in results if srv == srv and srv != float("inf")]
+    single_server = statistics.median([v for v in warm_server if v == v and v != float("inf")] or [float("nan")])
     return {
-        "cold_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
+        "cold_incl_sign_in_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
         "payload_mb": round(statistics.median(payload) / 1e6, 3),
         "concurrent_max_s": round(slowest, 2),
         "concurrent_median_s": round(statistics.median([min(t, timeout) for t in times]), 2),
         "concurrent_timed_out": len(times) - len(done),
         "concurrent_over_single": round(slowest / statistics.median(warm), 2),
+        "server_single_s": round(single_server, 2),
+        "server_concurrent_max_s": round(max(servers), 2) if servers else None,
+        "server_concurrent_over_single": round(max(servers) / single_server, 2) if servers else None,
+        "server_cpu_per_session_s": round((cpu1 - cpu0) / sessions, 3),
         "rss_one_mb": round(rss_one, 1), "rss_many_mb": round(rss_many, 1),
         "rss_per_session_mb": round((rss_many - rss_one) / sessions, 1),
+        "load_avg_1min": [round(load_start, 1), round(os.getloadavg()[0], 1)],   # at start and end
     }
 
 
@@ -220,7 +317,7 @@ def build_county(schools: int, out: Path) -> Path:
 
 
 def checkout_before(commit: str, where: Path) -> Path:
-    path = where / "before"
+    path = where / f"before_{commit}"
     subprocess.run(["git", "worktree", "add", "--detach", "-f", str(path), commit], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     (path / ".venv").symlink_to(ROOT / ".venv")
@@ -231,6 +328,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="300,1000")
     ap.add_argument("--before", default="85eab07", help="commit of the code before issue 12")
+    ap.add_argument("--also", default="", help="more commits to compare with this code (comma-separated)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sessions", type=int, default=8)
     ap.add_argument("--timeout", type=float, default=300.0,
@@ -239,13 +337,14 @@ def main() -> int:
     args = ap.parse_args()
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_app_scale_"))
     work.mkdir(parents=True, exist_ok=True)
-    before = checkout_before(args.before, work)
-    out: dict = {"before": args.before, "sessions": args.sessions, "sizes": {}}
+    also = [c for c in args.also.split(",") if c]
+    peers = {"before": checkout_before(args.before, work), **{c: checkout_before(c, work) for c in also}}
+    out: dict = {"before": args.before, "also": also, "sessions": args.sessions, "sizes": {}}
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
+        for size in (int(s) for s in args.sizes.split(",") if s):
             db = build_county(size, work)
             row = {}
-            for name, checkout in (("before", before), ("after", ROOT)):
+            for name, checkout in (*peers.items(), ("after", ROOT)):
                 copy = work / f"{name}_{size}.db"
                 shutil.copyfile(db, copy)
                 names = make_accounts(copy, checkout, args.sessions + 1)
@@ -257,23 +356,42 @@ def main() -> int:
                 finally:
                     server.stop()
                 print(f"{size} schools, {name}: {json.dumps(row[name])}", flush=True)
-            b, a = row["before"], row["after"]
-            row["ratios"] = {
-                "payload_before_over_after": round(b["payload_mb"] / a["payload_mb"], 1),
-                "warm_before_over_after": round(b["warm_s"] / a["warm_s"], 1),
-                "concurrent_max_before_over_after": round(b["concurrent_max_s"] / a["concurrent_max_s"], 1),
-                "rss_per_session_before_over_after": round(
-                    b["rss_per_session_mb"] / a["rss_per_session_mb"], 1) if a["rss_per_session_mb"] > 0 else None,
-            }
+            a = row["after"]
+            for name in peers:
+                b = row[name]
+                row["ratios" if name == "before" else f"ratios_{name}"] = {
+                    "payload_before_over_after": round(b["payload_mb"] / a["payload_mb"], 1),
+                    "warm_before_over_after": round(b["warm_s"] / a["warm_s"], 1),
+                    "concurrent_max_before_over_after": round(b["concurrent_max_s"] / a["concurrent_max_s"], 1),
+                    "server_cpu_per_session_before_over_after": round(
+                        b["server_cpu_per_session_s"] / a["server_cpu_per_session_s"], 1)
+                    if a["server_cpu_per_session_s"] > 0 else None,
+                    "rss_per_session_before_over_after": round(
+                        b["rss_per_session_mb"] / a["rss_per_session_mb"], 1) if a["rss_per_session_mb"] > 0 else None,
+                }
+                print(f"{size} schools, {name} → this code: payload {b['payload_mb']:.2f} → {a['payload_mb']:.2f} MB, "
+                      f"warm map {b['warm_s']:.1f} → {a['warm_s']:.1f} s, {args.sessions} sessions slowest "
+                      f"{b['concurrent_max_s']:.1f} → {a['concurrent_max_s']:.1f} s "
+                      f"({b['concurrent_over_single']}× → {a['concurrent_over_single']}× single; server time to map "
+                      f"{b['server_concurrent_over_single']}× → {a['server_concurrent_over_single']}× single), "
+                      f"server CPU per session {b['server_cpu_per_session_s']} → {a['server_cpu_per_session_s']} s, "
+                      f"memory per session {b['rss_per_session_mb']} → {a['rss_per_session_mb']} MB", flush=True)
             out["sizes"][str(size)] = row
-            print(f"{size} schools: payload {b['payload_mb']:.2f} → {a['payload_mb']:.2f} MB, warm map "
-                  f"{b['warm_s']:.1f} → {a['warm_s']:.1f} s, {args.sessions} sessions slowest "
-                  f"{b['concurrent_max_s']:.1f} → {a['concurrent_max_s']:.1f} s "
-                  f"({b['concurrent_over_single']}× → {a['concurrent_over_single']}× single), memory per "
-                  f"session {b['rss_per_session_mb']} → {a['rss_per_session_mb']} MB", flush=True)
+        app = work / "control_app.py"
+        app.write_text(CONTROL_APP, encoding="utf-8")
+        if not (work / "static").exists():   # Streamlit serves ./static next to the page it runs
+            (work / "static").symlink_to(ROOT / "static")
+        server = Server(ROOT, work / "control.db", work / "control.log", args.timeout, app=app)
+        try:
+            out["control"] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
+                                                 sessions=args.sessions, timeout=args.timeout, accounts=[]))
+        finally:
+            server.stop()
+        print(f"control (one-circle map, no data): {json.dumps(out['control'])}", flush=True)
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(before)], cwd=ROOT,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for path in peers.values():
+            subprocess.run(["git", "worktree", "remove", "--force", str(path)], cwd=ROOT,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     print("RESULT " + json.dumps(out, ensure_ascii=False))

@@ -13,10 +13,8 @@ from gis.viz import tables
 shell.inject_css()
 lang = current_language()
 ctx = cache.context()
-data = cache.layers(ctx)
-
 st.title(tr("态势总览", "Overview"))
-if data["schools"] is None or len(data["schools"]) == 0:
+if cache.counts(ctx)["schools"] == 0:
     shell.no_data(cache.meta(ctx))
     st.stop()
 
@@ -31,8 +29,9 @@ shell.network_notice(cache.network_report(ctx, lang)[0])
 chosen = st.pills(tr("图层", "Layers"), list(views.LAYERS)[::-1], selection_mode="multi",
                   default=list(views.DEFAULT_LAYERS), key="overview_layers",
                   format_func=lambda k: tr(*views.LAYERS[k]))
-m, groups = views.overview_map(ctx, lang, list(chosen or []))
-shell.show_map(m, key="overview_map", height=640, groups=groups)
+layers = list(chosen or [])
+shell.show_shared_map(lambda: views.overview_map(ctx, lang, layers), key="overview_map", height=640,
+                      share=views.map_share(ctx, lang, "overview", tuple(layers)))
 st.caption(shell.stamp_text(views.as_of(ctx)) + " · " + tr(
     "点击学校查看评估原因；反应圈沿真实路网计算，虚线圆为同半径的“画圈”对比。",
     "Click a school for its assessment; reach follows the road network, dashed circles are the naive radius."))
@@ -42,7 +41,7 @@ if {"reach", "circles"} & set(chosen or []):
     reach = cache.reach(ctx)
     if reach is not None and len(reach):
         with st.expander(tr("路网反应圈与“画圈”对比", "Network reach vs the naive circle"), expanded=True):
-            st.dataframe(tables.reach_comparison(reach, data["police_posts"], lang=lang), hide_index=True,
+            st.dataframe(tables.reach_comparison(reach, cache.layers(ctx)["police_posts"], lang=lang), hide_index=True,
                          width="stretch", column_config={tr("圆内实际可达", "Circle reached"):
                                                          st.column_config.NumberColumn(format="%d%%")})
 

@@ -30,14 +30,15 @@ def wall() -> None:
     stamp = html.escape(shell.stamp_text(views.as_of(ctx)))
     st.markdown(f'<div class="hx-wall-head"><div class="hx-wall-title">{title}</div>'
                 f'<div class="hx-wall-stamp">{stamp}</div></div>', unsafe_allow_html=True)
-    if len(cache.layers(ctx)["schools"]) == 0:
+    if cache.counts(ctx)["schools"] == 0:
         shell.no_data(meta)
         return
     _, error = cache.assessment(ctx)
     if error:
         st.error(tr("校园评估暂不可用：", "Campus assessment unavailable: ") + error)
     shell.kpi_tiles(views.kpis(ctx))
-    shell.show_map(views.wall_map(ctx, lang, rotate_s=rotate_s), key="wall_map", height=800)
+    shell.show_shared_map(lambda: (views.wall_map(ctx, lang, rotate_s=rotate_s), []), key="wall_map",
+                          height=800, share=views.map_share(ctx, lang, "wall", rotate_s))
 
 
 wall()

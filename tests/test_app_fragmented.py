@@ -61,11 +61,20 @@ def app(demo_store, tmp_path, monkeypatch):
     return at
 
 
-def test_overview_and_gaps_say_the_data_is_fragmented_and_draw_the_pieces(app, monkeypatch):
+def _capture_maps(monkeypatch) -> list:
+    """The maps the pages show (the overview's is built once and shared by every session:
+    ``shell.show_shared_map``), in the order shown."""
     import gis.ui.shell
 
-    maps = []
+    maps: list = []
     monkeypatch.setattr(gis.ui.shell, "show_map", lambda m, **kw: maps.append(m))
+    monkeypatch.setattr(gis.ui.shell, "show_shared_map", lambda build, **kw: maps.append(build()[0]))
+    return maps
+
+
+def test_overview_and_gaps_say_the_data_is_fragmented_and_draw_the_pieces(app, monkeypatch):
+
+    maps = _capture_maps(monkeypatch)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     warnings = [str(w.value) for w in app.warning]
@@ -82,15 +91,13 @@ def test_overview_and_gaps_say_the_data_is_fragmented_and_draw_the_pieces(app, m
 def test_no_notice_and_no_grey_pieces_when_the_network_holds_together(demo_store, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    import gis.ui.shell
 
     db = tmp_path / "app.db"
     with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(db) as out:
         src.backup(out)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{db}")
     monkeypatch.delenv("GIS_CONFIG", raising=False)
-    maps = []
-    monkeypatch.setattr(gis.ui.shell, "show_map", lambda m, **kw: maps.append(m))
+    maps = _capture_maps(monkeypatch)
     app = AppTest.from_file(APP, default_timeout=120)
     app_sign_in(app, f"sqlite:///{db}")
     app.run()

@@ -1,9 +1,12 @@
 """The map at county scale (the generated county, 1,000 schools): light and legible.
 
 - the overview's payload, asserted as a size from the rendered map HTML (what
-  streamlit-folium sends on a page view), stays within 2 MB and still holds every school;
+  streamlit-folium sends on a page view, also as the ASCII JSON Streamlit puts on the
+  websocket), stays within 2 MB and still holds every school;
 - in the real app in Chromium, the schools aggregate at county zoom (clusters whose counts
-  add up to every school) and appear one by one, with their popup, after zooming in.
+  add up to every school) and appear one by one, with their popup, after zooming in; police
+  posts merge where their badges touch; camera sectors are clusters of camera positions at
+  county zoom and sectors only when zoomed in.
 Timings are measured by bench/bench_app_scale.py, never here.
 """
 
@@ -22,12 +25,13 @@ from gis.coverage import assess_campuses, coverage_map_layers
 from gis.demo_county import load_county
 from gis.network import load_road_graph
 from gis.store import open_store
-from gis.viz import maps
-from gis.viz.pack import pack_layer
+from gis.viz import maps, style
+from gis.viz.pack import inflate_script, pack_layer, unzip_text
 
 SCHOOLS = 1000
 BUDGET = 2_000_000  # bytes per overview page view
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+CAMERA_FILLS = [style.CAMERA_STYLE[k]["fillColor"] for k in ("networked", "local", "broken")]
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +86,21 @@ def test_overview_payload_within_budget_at_1000_schools(overview):
     layers, table, colls, bm = overview
     size = maps.map_payload_bytes(_overview_map(bm), maps.overview_groups(colls, maps.DEFAULT_LAYERS))
     assert size <= BUDGET, f"overview map is {size / 1e6:.2f} MB"
+    # what Streamlit puts on the websocket: the same text as ASCII JSON (a Chinese character
+    # as \uXXXX, a quote as \"); the big layers travel deflated, so this stays in budget too
+    m = _overview_map(bm)
+    for group in maps.overview_groups(colls, maps.DEFAULT_LAYERS):
+        group.add_to(m)
+    page = m.get_root().render()
+    wire = len(json.dumps(page))
+    assert wire <= BUDGET, f"overview map is {wire / 1e6:.2f} MB on the websocket"
+    # the deflated layers hold the same packed JSON the browser would otherwise have received
+    assert "hxInflate(" in page
+    inflated = inflate_script(page)
+    assert "hxInflate(" in inflated and 'hxInflate("' not in inflated
+    for name in ("schools", "crossings", "risks"):
+        layer = pack_layer(colls[name])
+        assert layer.zipped and unzip_text(layer.zipped) == layer.json and layer.json in inflated
     # nothing was dropped to get there: every school, crossing and risk site is in the page
     packed = {name: pack_layer(colls[name]) for name in maps.DEFAULT_LAYERS}
     assert packed["schools"].n == SCHOOLS
@@ -145,6 +164,13 @@ def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, over
         # crossings and risk sites thin out the same way
         assert frame.locator(".hx-cluster-crossings").count() > 0
         assert frame.locator(".hx-cluster-risks").count() > 0
+        # police posts merge where their badges touch (a town centre), under the schools
+        n_posts = len(layers["police_posts"])
+        post_counts = [int(t) for t in frame.locator(".leaflet-hxLow-pane .hx-cluster-posts .hx-cluster-in")
+                       .all_inner_texts()]
+        post_singles = frame.locator(".leaflet-hxLow-pane .hx-divicon").count()
+        assert post_counts and sum(post_counts) + post_singles == n_posts
+        assert len(post_counts) + post_singles < n_posts
         # zoom in on one school: the clusters open into individual schools with popups
         gate = layers["schools"].geometry.iloc[0].geoms[0]
         map_frame = next(f for f in page.frames if "streamlit_folium" in f.url)
@@ -159,6 +185,40 @@ def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, over
         popup = frame.locator(".leaflet-popup-content")
         popup.wait_for(state="visible", timeout=10_000)
         assert re.search(r"演示·.+在校人数", popup.inner_text(), re.S)
+        # cameras (5 a school): sectors when zoomed in, clusters of their positions at county zoom
+        page.get_by_role("button", name="视频监控").click()
+        sectors = frame.locator(", ".join(f'.leaflet-overlay-pane path[fill="{c}"]' for c in CAMERA_FILLS))
+        deadline = time.monotonic() + 60
+        while sectors.count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert sectors.count() > 0 and frame.locator(".hx-cluster-cameras").count() == 0
+        map_frame.evaluate(f"() => map_div.setView([{gate.y}, {gate.x}], 11, {{animate: false}})")
+        time.sleep(1.5)
+        assert sectors.count() == 0
+        cameras = [int(t) for t in frame.locator(".hx-cluster-cameras .hx-cluster-in").all_inner_texts()]
+        assert cameras and max(cameras) > 5
         assert not errors, errors
     finally:
         context.close()
+
+
+def test_a_deflated_layer_stays_escaped():
+    """A layer above ZIP_ABOVE travels deflated: the script holds only base64, and the inflated
+    JSON is the escaped packed JSON (no data can close the script tag). The browser test above
+    draws the deflated county layers in Chromium."""
+    from gis.viz.elements import StyledGeoJson
+    from gis.viz.pack import ZIP_ABOVE
+
+    hostile = '</script><script>alert("x")</script>'
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [117.0 + k * 1e-4, 28.0]},
+         "properties": {"_style": {"radius": 5}, "_tooltip": f"{hostile}{k}",
+                        "_popup": f"<b>学校 {k}</b>{hostile.replace('<', '&lt;')}"}} for k in range(3000)]}
+    layer = pack_layer(fc)
+    assert len(layer.json.encode()) > ZIP_ABOVE and layer.zipped
+    m = maps.new_map((117.0, 27.9, 117.4, 28.1))
+    StyledGeoJson(layer, control=False).add_to(m)
+    page = m.get_root().render()
+    assert hostile not in page and "alert" not in page          # only base64 in the script
+    inflated = inflate_script(page)
+    assert "alert" in inflated and hostile not in inflated and "\\u003c/script\\u003e" in inflated

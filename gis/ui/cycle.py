@@ -111,12 +111,7 @@ def kpi_counts(ctx: cache.Context) -> tuple[int, int, int] | None:
 def reminder(ctx: cache.Context, *, today: dt.date | None = None) -> None:
     """Around the report day, say which 派出所 have not produced this month's report."""
     today = today or dt.date.today()
-    data = cycle(ctx)
-    posts = cache.layers(ctx)["police_posts"]
-    names = jurisdiction_names(posts)
-    if not names:
-        return
-    found = report_reminder(data["snapshots"], today=today, config=config(), jurisdiction_ids=sorted(names))
+    found, names = _reminder(ctx.url, ctx.version, cache.get_settings().fingerprint("cycle"), today.isoformat())
     if not found:
         return
     who = "、".join(names.get(j, j) for j in found["missing"])
@@ -127,6 +122,19 @@ def reminder(ctx: cache.Context, *, today: dt.date | None = None) -> None:
     else:
         st.warning(tr(f"{found['month']} 月报应于 {due} 前报送，尚未生成：{who}。",
                       f"The {found['month']} report is due by {due}; not yet produced by: {who}."))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _reminder(url: str, version: int, fingerprint: str, today: str) -> tuple[dict[str, Any] | None, dict]:
+    """(report reminder, 派出所 names) once per data version and day, shared by every session
+    (issue 12: the overview unpickled the month's records on every page view for this)."""
+    posts = cache.load_layers(url, version)["police_posts"]
+    names = jurisdiction_names(posts)
+    if not names:
+        return None, names
+    data = load_cycle(url, version, fingerprint, today)
+    return report_reminder(data["snapshots"], today=dt.date.fromisoformat(today), config=config(),
+                           jurisdiction_ids=sorted(names)), names
 
 
 def trend_frame(ctx: cache.Context, jurisdiction_id: str = COUNTY) -> pd.DataFrame:
@@ -158,7 +166,9 @@ def _trend_png(url: str, version: int, fingerprint: str, day: str, lang: str, pe
     overview reran this on every page view, 2–3 s at county scale)."""
     from gis.reports.cyclecharts import trend_png
 
-    return trend_png(trend_frame(cache.Context(url, version, fingerprint)), lang=lang)
+    # at most Streamlit's widest image (1460 px), or st.image resizes it on every page view
+    return trend_png(trend_frame(cache.Context(url, version, fingerprint)), lang=lang, width_px=1440,
+                     height_px=468)
 
 
 # -- one-click notice -----------------------------------------------------------------------

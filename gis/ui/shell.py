@@ -9,11 +9,12 @@ pan or zoom (``returned_objects=[]``) and swaps toggled layers in place
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import folium
+import folium.elements
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -176,6 +177,68 @@ def show_map(m: folium.Map, *, key: str, height: int = 620,
     """Render the map; panning and zooming never rerun the page."""
     st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[],
               feature_group_to_add=list(groups) if groups else None, center=center, zoom=zoom)
+
+
+def show_shared_map(build: Callable[[], tuple[folium.Map, Sequence[folium.FeatureGroup]]], *,
+                    share: tuple, key: str, height: int = 620) -> None:
+    """Render a map that is the same for every session with the same ``share`` key.
+
+    ``build`` makes the map and its feature groups; it runs, and the map is rendered to the
+    component's script, once per ``share`` key for the whole server (a ``cache_resource``),
+    not once per page view: at county scale building and rendering cost 0.2–0.7 s of the
+    server's one interpreter per page view, and a meeting room of viewers queued behind each
+    other for it. ``share`` must hold everything the map depends on (data version, settings,
+    language, layers, peak, day, who may see what). Panning and zooming never rerun the page.
+    """
+    import streamlit_folium
+
+    args = _shared_map_args(share, key, _build=build)
+    if args is None:    # a streamlit-folium without the helpers below: render as usual
+        m, groups = build()
+        show_map(m, key=key, height=height, groups=groups)
+        return
+    hash_key = args["key"]
+
+    def on_change() -> None:
+        st.session_state[key] = st.session_state.get(hash_key, {})
+
+    streamlit_folium._component_func(**args, height=height, width=None, returned_objects=[], default={},
+                                     zoom=None, center=None, return_on_hover=False, layer_control=None,
+                                     pixelated=False, on_change=on_change, wrap_longitude=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _shared_map_args(share: tuple, key: str, _build: Callable) -> dict[str, Any] | None:
+    """The component arguments of ``st_folium`` for the map ``_build()`` makes, computed as
+    streamlit-folium 0.27 does (its own helpers), once per ``share`` key."""
+    import streamlit_folium as sf
+
+    helpers = ("_get_html", "_get_header", "_get_map_string", "_get_feature_group_string",
+               "generate_js_hash", "get_full_id", "_component_func")
+    if not all(hasattr(sf, name) for name in helpers):
+        return None
+    m, groups = _build()
+    m.get_root().render()
+    m.render()
+    html_, header = sf._get_html(m), sf._get_header(m)
+    script = sf._get_map_string(m)
+    feature_group = "".join(sf._get_feature_group_string(g, map=m, idx=i)
+                            for i, g in enumerate(groups)) if groups else None
+    css: list[str] = []
+    js: list[str] = []
+
+    def walk(element):
+        if isinstance(element, folium.elements.JSCSSMixin):
+            yield element
+        for child in getattr(element, "_children", {}).values():
+            yield from walk(child)
+
+    for element in walk(m):
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+    return {"script": script, "header": header, "html": html_, "id": sf.get_full_id(m),
+            "key": sf.generate_js_hash(script, key, False), "feature_group": feature_group,
+            "css_links": list(dict.fromkeys(css)), "js_links": list(dict.fromkeys(js))}
 
 
 def network_notice(report: dict[str, Any]) -> None:

@@ -28,7 +28,9 @@ class StyledGeoJson(Layer):
     """A GeoJSON layer whose features carry their own style, popup, tooltip and icon.
 
     The data travel packed (:mod:`gis.viz.pack`) and are unpacked by ``static/js/map.js``;
-    popups are joined only when opened.
+    popups are joined only when opened. A large layer travels deflated
+    (``PackedLayer.zipped``): the element is then an empty ``L.featureGroup`` that receives
+    the layer as soon as the browser has inflated it (a few milliseconds).
 
     Parameters
     ----------
@@ -51,12 +53,16 @@ class StyledGeoJson(Layer):
     swap : dict, optional
         ``hxZoomSwap`` options (``minZoom`` and cluster options): the features from that
         zoom on, a cluster of their points below it (camera sectors).
+    pane : str, optional
+        Map pane of the point symbols and their clusters (e.g. ``hxLow``, under the other
+        markers: police posts must not hide a school cluster's count).
     """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = (function () {
             var k = {{ "Math.max(1, window.innerHeight / 800)" if this.viewport_scale else "1" }};
+            var pane = {{ this.pane|tojson }};
             function scaled(s) {
                 if (k === 1) { return s; }
                 var o = Object.assign({}, s);
@@ -64,59 +70,74 @@ class StyledGeoJson(Layer):
                 if (o.radius) { o.radius = o.radius * k; }
                 return o;
             }
-            var data = window.hxUnpack({{ this.packed.json }});
-            function layerOf(style) {
-                return L.geoJson(data, {
-                    interactive: style ? false : {{ this.interactive|tojson }},
-                    {%- if this.canvas %}
-                    renderer: L.canvas({padding: 0.5}),
-                    {%- endif %}
-                    {%- if this.attribution %}
-                    attribution: {{ this.attribution|tojson }},
-                    {%- endif %}
-                    style: function (f) { return scaled(style ? style(f.properties._style || {}) : (f.properties._style || {})); },
-                    pointToLayer: function (f, latlng) {
-                        var p = f.properties, s = scaled(p._style || {});
-                        if (p._rank !== undefined) { s = Object.assign({hxRank: p._rank}, s); }
-                        if (p._icon) {
-                            var size = p._icon.size * k;
-                            var inner = k === 1 ? p._icon.html : '<div style="transform:scale(' + k +
-                                ');transform-origin:0 0">' + p._icon.html + '</div>';
-                            return L.marker(latlng, {icon: L.divIcon({html: inner, className: "hx-divicon",
-                                iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
-                                interactive: {{ this.interactive|tojson }}, keyboard: false, hxRank: p._rank});
+            function build(data) {
+                function layerOf(style) {
+                    return L.geoJson(data, {
+                        interactive: style ? false : {{ this.interactive|tojson }},
+                        {%- if this.canvas %}
+                        renderer: L.canvas({padding: 0.5}),
+                        {%- endif %}
+                        {%- if this.attribution %}
+                        attribution: {{ this.attribution|tojson }},
+                        {%- endif %}
+                        style: function (f) { return scaled(style ? style(f.properties._style || {}) : (f.properties._style || {})); },
+                        pointToLayer: function (f, latlng) {
+                            var p = f.properties, s = scaled(p._style || {});
+                            if (p._rank !== undefined) { s = Object.assign({hxRank: p._rank}, s); }
+                            if (pane) { s = Object.assign({pane: pane}, s); }
+                            if (p._icon) {
+                                var size = p._icon.size * k;
+                                var inner = k === 1 ? p._icon.html : '<div style="transform:scale(' + k +
+                                    ');transform-origin:0 0">' + p._icon.html + '</div>';
+                                return L.marker(latlng, {icon: L.divIcon({html: inner, className: "hx-divicon",
+                                    iconSize: [size, size], iconAnchor: [size / 2, size / 2]}),
+                                    interactive: {{ this.interactive|tojson }}, keyboard: false, hxRank: p._rank,
+                                    pane: pane || "markerPane"});
+                            }
+                            if (p._circle_m) {
+                                return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
+                            }
+                            return L.circleMarker(latlng, s);
+                        },
+                        onEachFeature: function (f, layer) {
+                            var p = f.properties;
+                            if (style) { return; }
+                            if (p._rank !== undefined) { layer.options.hxRank = p._rank; }
+                            if (p._popupParts || p._popup) {
+                                layer.bindPopup(function () { return window.hxPopup(p); }, {maxWidth: 380});
+                            }
+                            if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
                         }
-                        if (p._circle_m) {
-                            return L.circle(latlng, Object.assign({radius: p._circle_m}, s));
-                        }
-                        return L.circleMarker(latlng, s);
-                    },
-                    onEachFeature: function (f, layer) {
-                        var p = f.properties;
-                        if (style) { return; }
-                        if (p._rank !== undefined) { layer.options.hxRank = p._rank; }
-                        if (p._popupParts || p._popup) {
-                            layer.bindPopup(function () { return window.hxPopup(p); }, {maxWidth: 380});
-                        }
-                        if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
-                    }
-                });
+                    });
+                }
+                var main = layerOf(null);
+                {%- if this.casing %}
+                var casing = {{ this.casing|tojson }};
+                return L.layerGroup([layerOf(function (s) {
+                    return {color: casing.color, weight: (s.weight || 1) + casing.extra, opacity: 1,
+                            lineCap: "round", lineJoin: "round"};
+                }), main]);
+                {%- elif this.cluster %}
+                var group = window.hxCluster(Object.assign({scale: k, clusterPane: pane || "markerPane"},
+                                                           {{ this.cluster|tojson }}));
+                group.addLayers(main.getLayers());
+                return group;
+                {%- elif this.swap %}
+                return window.hxZoomSwap(main, Object.assign({scale: k}, {{ this.swap|tojson }}));
+                {%- else %}
+                return main;
+                {%- endif %}
             }
-            var main = layerOf(null);
-            {%- if this.casing %}
-            var casing = {{ this.casing|tojson }};
-            return L.layerGroup([layerOf(function (s) {
-                return {color: casing.color, weight: (s.weight || 1) + casing.extra, opacity: 1,
-                        lineCap: "round", lineJoin: "round"};
-            }), main]);
-            {%- elif this.cluster %}
-            var group = window.hxCluster(Object.assign({scale: k}, {{ this.cluster|tojson }}));
-            group.addLayers(main.getLayers());
-            return group;
-            {%- elif this.swap %}
-            return window.hxZoomSwap(main, Object.assign({scale: k}, {{ this.swap|tojson }}));
+            {%- if this.packed.zipped %}
+            // deflated on the wire (gis.viz.pack.PackedLayer.zipped): a holder now, the layer
+            // once inflated, in script order so the drawing order stays the same
+            var holder = L.featureGroup();
+            window.hxInflate("{{ this.packed.zipped }}").then(function (data) {
+                holder.addLayer(build(data));
+            });
+            return holder;
             {%- else %}
-            return main;
+            return build(window.hxUnpack({{ this.packed.json }}));
             {%- endif %}
         })();
         {% endmacro %}
@@ -126,7 +147,7 @@ class StyledGeoJson(Layer):
                  show: bool = True, interactive: bool = True, attribution: str | None = None,
                  control: bool = True, viewport_scale: bool = False,
                  casing: dict[str, Any] | None = None, cluster: dict[str, Any] | None = None,
-                 swap: dict[str, Any] | None = None) -> None:
+                 swap: dict[str, Any] | None = None, pane: str | None = None) -> None:
         super().__init__(name=name, overlay=True, control=control, show=show)
         self._name = "StyledGeoJson"
         self.packed = data if isinstance(data, PackedLayer) else pack_layer(data)
@@ -136,6 +157,7 @@ class StyledGeoJson(Layer):
         self.casing = casing
         self.cluster = cluster
         self.swap = swap
+        self.pane = pane
         # thousands of features draw faster on one canvas than as SVG paths (county basemaps)
         self.canvas = self.packed.n > CANVAS_ABOVE and not cluster and not swap
 
@@ -286,19 +308,21 @@ class ContainerClass(MacroElement):
 
 
 class TopPane(MacroElement):
-    """A map pane above the marker badges (z-index 640) for the symbols that matter most."""
+    """A map pane of our own: above the marker badges (z-index 640, the default) for the symbols
+    that matter most, or just under them (590) for symbols that must not hide others."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
         {{ this._parent.get_name() }}.createPane({{ this.pane|tojson }});
-        {{ this._parent.get_name() }}.getPane({{ this.pane|tojson }}).style.zIndex = 640;
+        {{ this._parent.get_name() }}.getPane({{ this.pane|tojson }}).style.zIndex = {{ this.z|tojson }};
         {% endmacro %}
     """)
 
-    def __init__(self, pane: str = "hxTop") -> None:
+    def __init__(self, pane: str = "hxTop", *, z: int = 640) -> None:
         super().__init__()
         self._name = "TopPane"
         self.pane = pane
+        self.z = int(z)
 
 
 class FitOnLoad(MacroElement):

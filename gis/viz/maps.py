@@ -38,6 +38,7 @@ from gis.viz.popups import pick
 
 Bounds = tuple[float, float, float, float]  # minlon, minlat, maxlon, maxlat
 TOP_PANE = "hxTop"
+LOW_PANE = "hxLow"  # under the other markers: posts (many, big badges) never hide a school cluster
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ def new_map(bounds: Bounds, *, theme: str = "light", static_url: str = DEFAULT_S
         add_tiles(m, tiles, static_url=static_url)
     AttributionNote(OSM_ATTRIBUTION).add_to(m)
     TopPane(TOP_PANE).add_to(m)
+    TopPane(LOW_PANE, z=590).add_to(m)
     if theme == "dark":
         ContainerClass("hx-wall").add_to(m)
     return m
@@ -209,7 +211,12 @@ CLUSTERS: dict[str, dict[str, Any]] = {
     "risks": {"kind": "risks", "disableAt": 16, "radius": 90, "size": 0.7,
               "color": style.SENSITIVE_COLOR,
               "colors": {str(k): c for k, c in style.RISK_LEVEL_COLORS.items()}},
+    # posts are few (tens per county) but their badges overlap in a town centre at county zoom:
+    # only those that touch merge, and every post stands alone from zoom 14 on
+    "posts": {"kind": "posts", "disableAt": 14, "radius": 30, "size": 0.8,
+              "color": style.POST_STYLE["station"][0]},
 }
+PANES = {"posts": LOW_PANE}   # layers drawn in a pane of their own
 # Camera sectors (tens of metres) from zoom 15 on; below it, clusters of camera positions.
 SWAPS: dict[str, dict[str, Any]] = {
     "cameras": {"kind": "cameras", "minZoom": 15, "disableAt": 17, "radius": 60, "size": 0.8,
@@ -229,7 +236,7 @@ def feature_group(name: str, collections: Sequence[FeatureCollection | PackedLay
         n = data.n if isinstance(data, PackedLayer) else len(data["features"])
         if n:
             StyledGeoJson(data, control=False, cluster=CLUSTERS.get(name) if cluster else None,
-                          swap=SWAPS.get(name) if cluster else None).add_to(group)
+                          swap=SWAPS.get(name) if cluster else None, pane=PANES.get(name)).add_to(group)
     return group
 
 

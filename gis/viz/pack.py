@@ -16,18 +16,23 @@ of :mod:`gis.viz.features` into a much smaller, lossless-for-display form that
   merged into one multi-line feature.
 
 :func:`script_json` serialises for a ``<script>``: UTF-8 (Chinese is 3 bytes, not a
-6-byte ``\\uXXXX``) with ``<``, ``>``, ``&`` and ``'`` escaped so no data can close the tag.
+6-byte ``\\uXXXX``) with ``<``, ``>``, ``&`` and ``'`` escaped so no data can close the tag. A layer above
+:data:`ZIP_ABOVE` bytes also travels deflated and base64-encoded (:class:`PackedLayer`);
+:func:`inflate_script` writes such layers out again for tests.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 Q = 100_000  # quantisation: 1e-5 degree ≈ 1.1 m
+ZIP_ABOVE = 64_000  # bytes of packed JSON above which a layer travels deflated (see PackedLayer)
 GEOM_CODES = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiPoint": 3, "MultiLineString": 4,
               "MultiPolygon": 5}
 KNOWN = ("_style", "_icon", "_tooltip", "_popup", "_circle_m")
@@ -189,18 +194,53 @@ def packed_json(fc: dict[str, Any], *, merge_lines: bool = True) -> str:
 
 @dataclass(frozen=True)
 class PackedLayer:
-    """A packed FeatureCollection ready for a map script: its JSON and its feature count."""
+    """A packed FeatureCollection ready for a map script: its JSON and its feature count.
+
+    Attributes
+    ----------
+    json : str
+        :func:`script_json` of the packed form (embedded as is when ``zipped`` is empty).
+    n : int
+        Number of features.
+    zipped : str
+        For a layer above :data:`ZIP_ABOVE` bytes: the same JSON deflated (zlib) and
+        base64-encoded, which the map script inflates with the browser's own
+        ``DecompressionStream`` (``hxInflate`` in map.js). Streamlit sends component
+        arguments as ASCII JSON, so every Chinese character of a popup would otherwise cost
+        6 bytes (``\\uXXXX``) and every quote 2; deflated, the county's layers are ~5× lighter.
+    """
 
     json: str
     n: int
+    zipped: str = ""
 
     @property
     def nbytes(self) -> int:
-        """Size on the wire in bytes (UTF-8)."""
-        return len(self.json.encode("utf-8"))
+        """Size in the map script in bytes (UTF-8; the deflated form when there is one)."""
+        return len(self.zipped) if self.zipped else len(self.json.encode("utf-8"))
 
 
-def pack_layer(fc: dict[str, Any], *, merge_lines: bool = True) -> PackedLayer:
-    """A :class:`PackedLayer` of a FeatureCollection (cache these: they are immutable)."""
+def pack_layer(fc: dict[str, Any], *, merge_lines: bool = True, zip_above: int = ZIP_ABOVE) -> PackedLayer:
+    """A :class:`PackedLayer` of a FeatureCollection (cache these: they are immutable).
+
+    ``zip_above``: bytes of JSON above which the layer is also deflated (``zipped``).
+    """
     packed = pack_collection(fc, merge_lines=merge_lines)
-    return PackedLayer(script_json(packed), len(packed["k"]))
+    text = script_json(packed)
+    raw = text.encode("utf-8")
+    zipped = base64.b64encode(zlib.compress(raw, 9)).decode("ascii") if len(raw) > zip_above else ""
+    return PackedLayer(text, len(packed["k"]), zipped)
+
+
+def unzip_text(zipped: str) -> str:
+    """The JSON text of a ``PackedLayer.zipped`` (what the browser inflates)."""
+    return zlib.decompress(base64.b64decode(zipped)).decode("utf-8")
+
+
+ZIPPED = re.compile(r'hxInflate\("([A-Za-z0-9+/=]*)"\)')
+
+
+def inflate_script(text: str) -> str:
+    """A map's HTML or script with every deflated layer written out as its JSON (for tests and
+    audits that read what the browser will see: names, escaping, absence of restricted data)."""
+    return ZIPPED.sub(lambda m: "hxInflate(" + unzip_text(m.group(1)) + ")", text)

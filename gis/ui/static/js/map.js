@@ -5,6 +5,8 @@
  * hxCluster(o)  a Leaflet.markercluster group whose clusters show their count and take the
  *               colour of the worst member (options.hxRank: higher is worse)
  * hxZoomSwap    a layer shown from a zoom level on, a cluster of its points below it
+ * hxInflate     a deflated, base64-encoded packed layer (gis.viz.pack.PackedLayer.zipped) →
+ *               Promise of its GeoJSON; layers resolve in the order they were asked for
  */
 (function () {
   "use strict";
@@ -53,6 +55,7 @@
     var k = o.scale || 1, colors = o.colors || {}, color = o.color || "#1f4e9c";
     return L.markerClusterGroup({
       showCoverageOnHover: false, spiderfyOnMaxZoom: true, chunkedLoading: true,
+      clusterPane: o.clusterPane || "markerPane",
       removeOutsideVisibleBounds: true, maxClusterRadius: (o.radius || 50) * k,
       disableClusteringAtZoom: o.disableAt || 16,
       iconCreateFunction: function (c) {
@@ -97,7 +100,22 @@
     return group;
   }
 
+  var queue = null;
+  function inflate(b64) {
+    var bin = atob(b64), bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { bytes[i] = bin.charCodeAt(i); }
+    var text = new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"))).text();
+    // one after another: the layers are added in script order (drawing order, then popups)
+    queue = (queue || Promise.resolve()).then(function () { return text; }).then(function (t) {
+      return unpack(JSON.parse(t));
+    });
+    var mine = queue;
+    queue = queue.catch(function () { return null; });
+    return mine;
+  }
+
   window.hxUnpack = unpack;
+  window.hxInflate = inflate;
   window.hxPopup = popup;
   window.hxCluster = cluster;
   window.hxZoomSwap = zoomSwap;
