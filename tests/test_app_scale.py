@@ -164,11 +164,15 @@ def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, over
         # crossings and risk sites thin out the same way
         assert frame.locator(".hx-cluster-crossings").count() > 0
         assert frame.locator(".hx-cluster-risks").count() > 0
-        # police posts merge where their badges touch (a town centre), under the schools
+        # police posts merge where their badges touch (a town centre), under the schools; no
+        # cluster of posts, crossings or risks is drawn above the schools' clusters
+        assert frame.locator(".leaflet-marker-pane .hx-cluster-posts, .leaflet-marker-pane "
+                             ".hx-cluster-crossings, .leaflet-marker-pane .hx-cluster-risks").count() == 0
         n_posts = len(layers["police_posts"])
         post_counts = [int(t) for t in frame.locator(".leaflet-hxLow-pane .hx-cluster-posts .hx-cluster-in")
                        .all_inner_texts()]
-        post_singles = frame.locator(".leaflet-hxLow-pane .hx-divicon").count()
+        glyphs = {g for _, g in style.POST_STYLE.values()}
+        post_singles = sum(t.strip() in glyphs for t in frame.locator(".hx-divicon .hx-badge").all_inner_texts())
         assert post_counts and sum(post_counts) + post_singles == n_posts
         assert len(post_counts) + post_singles < n_posts
         # zoom in on one school: the clusters open into individual schools with popups

@@ -216,7 +216,8 @@ CLUSTERS: dict[str, dict[str, Any]] = {
     "posts": {"kind": "posts", "disableAt": 14, "radius": 30, "size": 0.8,
               "color": style.POST_STYLE["station"][0]},
 }
-PANES = {"posts": LOW_PANE}   # layers drawn in a pane of their own
+# drawn under the schools' clusters and symbols, so a school count is never covered
+PANES = {"posts": LOW_PANE, "crossings": LOW_PANE, "risks": LOW_PANE}
 # Camera sectors (tens of metres) from zoom 15 on; below it, clusters of camera positions.
 SWAPS: dict[str, dict[str, Any]] = {
     "cameras": {"kind": "cameras", "minZoom": 15, "disableAt": 17, "radius": 60, "size": 0.8,
