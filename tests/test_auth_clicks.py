@@ -141,3 +141,28 @@ def test_admin_binds_totp_with_the_form_and_the_secret_is_sealed(app, demo_url):
     finally:
         store.close()
     assert stored.startswith("fernet:") and secret not in stored
+
+
+def test_a_session_ended_elsewhere_ends_in_the_open_tab_within_the_recheck(demo_url):
+    # The gate's per-tab memo of the last database check (gis.ui.auth._resume), on the real store.
+    from gis.auth.demo import DEMO_PASSWORD
+    from gis.ui.auth import _resume
+
+    config = AuthConfig()
+    assert config.session_recheck_s == 5
+    store = open_store(demo_url)
+    try:
+        token = accounts.authenticate(store, "demo_planner", DEMO_PASSWORD, address="127.0.0.1",
+                                      config=config).token
+        memo: dict = {}
+        assert _resume(store, token, "127.0.0.1", config, memo=memo, now=100.0).principal.username \
+            == "demo_planner"
+        accounts.sign_out(store, token, address="10.0.0.9")          # another tab, say
+        assert _resume(store, token, "127.0.0.1", config, memo=memo, now=104.0) is not None  # not looked up
+        assert _resume(store, token, "127.0.0.1", config, memo=memo, now=105.5) is None      # looked up: ended
+        assert _resume(store, token, "127.0.0.1", config, memo=memo, now=105.6) is None
+        other = accounts.authenticate(store, "demo_planner", DEMO_PASSWORD, address="127.0.0.1",
+                                      config=config).token
+        assert _resume(store, other, "127.0.0.1", config, memo=memo, now=105.7) is not None   # a new token: looked up
+    finally:
+        store.close()

@@ -76,6 +76,9 @@ def test_one_time_password_forces_a_change_before_anything_else(app, demo_url):
         accounts.change_password(store, signed.principal, one_time, "Kx9-vault-Lamp", config=AuthConfig())
     finally:
         store.close()
+    # changed outside this tab's form: the tab sees it at its next session check ([auth]
+    # session_recheck_s); the form itself forces that check (test_auth_clicks)
+    app.session_state["hx_auth_checked"] = None
     app.run()
     app.switch_page("pages/overview.py")
     app.run()

@@ -33,6 +33,7 @@ class AuthConfig:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     session_touch_s: float = 30
+    session_recheck_s: float = 5
     secret_key_file: str = ""
 
     @classmethod

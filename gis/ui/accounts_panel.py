@@ -38,6 +38,7 @@ def change_password(principal: Principal) -> None:
         except GisError as exc:
             st.error(str(exc))
             return
+        auth.forget_check()
         st.success(tr("密码已修改。", "Password changed."))
         st.rerun()
 
@@ -66,6 +67,7 @@ def bind_totp(principal: Principal, *, enrolled: bool) -> None:
         except GisError as exc:
             st.error(str(exc))
             return
+        auth.forget_check()
         st.session_state.pop("totp_secret", None)
         st.success(tr("动态口令已绑定。", "Authenticator bound."))
         st.rerun()

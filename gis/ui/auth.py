@@ -17,6 +17,7 @@ import functools
 import html
 import json
 import os
+import time
 from typing import Any
 
 import streamlit as st
@@ -34,6 +35,7 @@ COOKIE = session_route.COOKIE   # one name: the server route sets the same cooki
 TOKEN_KEY = "hx_token"
 STATE_KEY = "hx_auth"
 NOTICE_KEY = "hx_auth_notice"
+CHECKED_KEY = "hx_auth_checked"   # (token, monotonic time, state) of the last database check
 
 
 @functools.lru_cache(maxsize=8)
@@ -103,7 +105,7 @@ def resolve() -> accounts.SessionState | None:
             state = accounts.SessionState(principal, False, False, False)
         else:
             token = st.session_state.get(TOKEN_KEY) or _cookie()
-            state = accounts.resume(store, token, address=address, config=cfg)
+            state = _resume(store, token, address, cfg)
             if state is None and token and st.session_state.get(TOKEN_KEY):
                 st.session_state[NOTICE_KEY] = tr("会话已结束（超时、在别处登录或已退出），请重新登录。",
                                                   "Your session ended (idle, signed in elsewhere, or signed "
@@ -116,6 +118,29 @@ def resolve() -> accounts.SessionState | None:
         st.stop()
     st.session_state[STATE_KEY] = state
     return state
+
+
+def _resume(store, token: str | None, address: str | None, cfg: AuthConfig, *,
+            memo: Any = None, now: float | None = None) -> accounts.SessionState | None:
+    """``accounts.resume``, looked up in the database at most every ``[auth] session_recheck_s``
+    seconds per browser session: a session ended elsewhere (signed out, signed in again,
+    account disabled) ends here within that time, and so does an idle one (a rerun after an
+    idle spell longer than that is always checked). :func:`forget_check` forces the next
+    rerun to look. ``memo`` (default: the browser session's state) keeps the last check;
+    ``now`` is a monotonic time in seconds."""
+    memo = st.session_state if memo is None else memo
+    now = time.monotonic() if now is None else now
+    checked = memo.get(CHECKED_KEY)
+    if checked is not None and token and checked[0] == token and now - checked[1] < cfg.session_recheck_s:
+        return checked[2]
+    state = accounts.resume(store, token, address=address, config=cfg)
+    memo[CHECKED_KEY] = (token, now, state) if state is not None else None
+    return state
+
+
+def forget_check() -> None:
+    """Look the session up again at the next rerun (after a password change, a TOTP binding)."""
+    st.session_state.pop(CHECKED_KEY, None)
 
 
 def _cookie() -> str | None:
@@ -266,6 +291,7 @@ def sign_out() -> None:
     accounts.sign_out(_store(), st.session_state.pop(TOKEN_KEY, None) or _cookie(),
                       address=client_address())
     st.session_state.pop(STATE_KEY, None)
+    forget_check()
     st.session_state["hx_cookie_clear"] = True
     st.rerun()
 
