@@ -28,6 +28,17 @@ NOTICE_STATE_EN = {"closed": "closed", "open": "open", "due_soon": "deadline nea
                    "escalated": "escalated (挂牌督办)"}
 
 
+def notice_items(notices: pd.DataFrame, lang: str) -> str:
+    """Open notices as escaped ``<li>`` items, earliest deadline first (popups)."""
+    items = []
+    for r in notices.sort_values("deadline").to_dict("records"):
+        state = NOTICE_STATE_ZH[r["state"]] if lang == "zh" else NOTICE_STATE_EN[r["state"]]
+        late = (pick(lang, f"，逾期 {r['days_overdue']} 天", f", {r['days_overdue']} days late")
+                if r["overdue"] else "")
+        items.append(f"<li>{esc(r['id'])} {esc(r.get('items'))} — {pick(lang, '期限', 'due')} "
+                     f"{esc(r['deadline'])}（{esc(state)}{esc(late)}）</li>")
+    return "".join(items)
+
 def work_block(school_id: str, *, inspections: pd.DataFrame, notices: pd.DataFrame, lang: str,
                last: int = 3) -> str:
     """HTML block: the last ``last`` inspections and the open notices of one school (escaped)."""
@@ -47,14 +58,7 @@ def work_block(school_id: str, *, inspections: pd.DataFrame, notices: pd.DataFra
     head_n = pick(lang, "未销号整改通知书", "Open rectification notices")
     block += f'<div class="hx-pop-sub">{head_n}</div>'
     if len(mine):
-        items = []
-        for r in mine.sort_values("deadline").to_dict("records"):
-            state = NOTICE_STATE_ZH[r["state"]] if lang == "zh" else NOTICE_STATE_EN[r["state"]]
-            late = (pick(lang, f"，逾期 {r['days_overdue']} 天", f", {r['days_overdue']} days late")
-                    if r["overdue"] else "")
-            items.append(f"<li>{esc(r['id'])} {esc(r.get('items'))} — {pick(lang, '期限', 'due')} "
-                         f"{esc(r['deadline'])}（{esc(state)}{esc(late)}）</li>")
-        block += f'<ul class="hx-reasons">{"".join(items)}</ul>'
+        block += f'<ul class="hx-reasons">{notice_items(mine, lang)}</ul>'
     else:
         block += f"<div>{pick(lang, '无', 'none')}</div>"
     link = f"/records?school={quote(school_id, safe='')}"
@@ -170,15 +174,8 @@ def risk_notice_features(risk_sites: gpd.GeoDataFrame | None, notices: pd.DataFr
                  (pick(lang, "风险等级", "Level"), esc("" if pd.isna(level) else int(level))),
                  (pick(lang, "未销号 / 逾期通知书", "Notices open / overdue"),
                   f'<b style="color:{colour}">{len(mine)} / {int(mine["overdue"].astype(bool).sum())}</b>')]
-        items = []
-        for r in mine.sort_values("deadline").to_dict("records"):
-            state = NOTICE_STATE_ZH[r["state"]] if lang == "zh" else NOTICE_STATE_EN[r["state"]]
-            late = (pick(lang, f"，逾期 {r['days_overdue']} 天", f", {r['days_overdue']} days late")
-                    if r["overdue"] else "")
-            items.append(f"<li>{esc(r['id'])} {esc(r.get('items'))} — {pick(lang, '期限', 'due')} "
-                         f"{esc(r['deadline'])}（{esc(state)}{esc(late)}）</li>")
         extra = (f'<div class="hx-pop-sub">{pick(lang, "未销号整改通知书", "Open rectification notices")}</div>'
-                 f'<ul class="hx-reasons">{"".join(items)}</ul>')
+                 f'<ul class="hx-reasons">{notice_items(mine, lang)}</ul>')
         status = pick(lang, "整改逾期" if overdue else "整改中", "notice overdue" if overdue else "notice open")
         return {"_icon": badge(glyph, colour, size=size, shape="diamond"),
                 "_tooltip": html.escape(f"{title}：{status}"),
