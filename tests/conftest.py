@@ -159,6 +159,19 @@ def demo_store(tmp_path_factory):
     store.close()
 
 
+def copy_demo_db(demo_store, dst) -> str:
+    """Copy the session's demo database to ``dst`` (a path) and return its SQLite URL."""
+    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
+        src.backup(out)
+    return f"sqlite:///{dst}"
+
+
+@pytest.fixture
+def demo_url(demo_store, tmp_path):
+    """A private copy of the demo database for one test (its URL)."""
+    return copy_demo_db(demo_store, tmp_path / "app.db")
+
+
 @pytest.fixture(scope="session")
 def demo_layers(demo_store):
     """The six guixi demo layers (dict name → GeoDataFrame), read once. Copy before mutating."""

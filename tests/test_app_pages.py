@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import copy_demo_db
 from signin import app_sign_in
-from sqlalchemy.engine import make_url
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ("pages/overview.py", "pages/gaps.py", "pages/patrol.py", "pages/data.py", "pages/wall.py",
@@ -19,10 +18,7 @@ PAGES = ("pages/overview.py", "pages/gaps.py", "pages/patrol.py", "pages/data.py
 @pytest.fixture(scope="module")
 def demo_url(demo_store, tmp_path_factory):
     """A temporary copy of the demo database (the session's demo store stays untouched)."""
-    dst = tmp_path_factory.mktemp("apptest") / "app.db"
-    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
-        src.backup(out)
-    return f"sqlite:///{dst}"
+    return copy_demo_db(demo_store, tmp_path_factory.mktemp("apptest") / "app.db")
 
 
 @pytest.fixture

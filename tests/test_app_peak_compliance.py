@@ -3,13 +3,12 @@ bad settings key shown with st.error (streamlit AppTest on a copy of the guixi d
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import copy_demo_db
 from signin import app_sign_in
-from sqlalchemy.engine import make_url
 
 from gis.config import load_settings
 from gis.timewindows import PeakWindows
@@ -19,10 +18,7 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 @pytest.fixture(scope="module")
 def demo_url(demo_store, tmp_path_factory):
-    dst = tmp_path_factory.mktemp("apppeak") / "app.db"
-    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
-        src.backup(out)
-    return f"sqlite:///{dst}"
+    return copy_demo_db(demo_store, tmp_path_factory.mktemp("apppeak") / "app.db")
 
 
 @pytest.fixture

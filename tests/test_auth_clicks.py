@@ -12,13 +12,11 @@ those are clicked in Chromium (``test_auth_browser.py``, ``test_auth_httponly.py
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pyotp
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from gis.auth import accounts, vault
 from gis.auth.config import AuthConfig
@@ -26,14 +24,6 @@ from gis.store import open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 NEW_PASSWORD = "Kx9-vault-Lamp"
-
-
-@pytest.fixture
-def demo_url(demo_store, tmp_path):
-    dst = tmp_path / "app.db"
-    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
-        src.backup(out)
-    return f"sqlite:///{dst}"
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ and TOTP binding, the account administrator's panel, the auditor's page, the reg
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pyotp
 import pytest
 from signin import app_sign_in
-from sqlalchemy.engine import make_url
 
 from gis.auth import accounts
 from gis.auth.config import AuthConfig
@@ -18,14 +16,6 @@ from gis.auth.principal import Principal
 from gis.store import open_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-@pytest.fixture
-def demo_url(demo_store, tmp_path):
-    dst = tmp_path / "app.db"
-    with sqlite3.connect(make_url(str(demo_store.url)).database) as src, sqlite3.connect(dst) as out:
-        src.backup(out)
-    return f"sqlite:///{dst}"
 
 
 @pytest.fixture
