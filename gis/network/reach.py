@@ -34,7 +34,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from gis.network.config import NetworkConfig
-from gis.network.field import Snapped, snap_posts, source_matrix
+from gis.network.field import Snapped, _partial, snap_posts, source_matrix
 from gis.network.graph import CRS_WGS84, RoadGraph
 
 UNREACHED = 1e9  # grid value of cells no reached road comes near (seconds)
@@ -100,11 +100,12 @@ def timed_pieces(graph: RoadGraph, dist: np.ndarray, source: Snapped, limit_s: f
     left = limit_s - access
     if left > 0:
         ab = xy[graph.seg_b[seg]] - xy[graph.seg_a[seg]]
-        length = graph.seg_length_m[seg]
-        walk_s = length * source.walk_s_per_m[0]        # the whole piece on foot (seconds)
+        length = graph.seg_length_m[seg:seg + 1]
         for times, room, sign in ((fw[seg], 1.0 - t, 1.0), (bw[seg], t, -1.0)):
-            if not np.isfinite(times) and room * length <= source.back_m[0] and room < 1.0:
-                times = walk_s                              # walked back against the one-way
+            # seconds per whole piece at the rate the source covers its own part (driven, or
+            # walked back against a one-way: the one rule in field._partial)
+            spent = _partial(np.array([room]), np.array([times]), length, source)[0]
+            times = spent / room if room > 0 else np.inf
             if np.isfinite(times) and room > 0:
                 f = min(room, left / max(times, 1e-9))
                 start.append(here[None]), end.append((here + sign * f * ab)[None])
