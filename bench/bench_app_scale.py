@@ -51,7 +51,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -61,6 +63,8 @@ CHROMIUM = "/usr/bin/chromium"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # schools drawn: circles in the top pane (both versions) or school clusters (after)
 SCHOOLS_DRAWN = ".leaflet-hxTop-pane path, .hx-cluster-schools"
+MAP_COMPONENT = "streamlit_folium.st_folium"
+HTTP = ThreadPoolExecutor(max_workers=64)   # the protocol clients' HTTP requests, never queued here
 
 
 def free_port() -> int:
@@ -166,6 +170,89 @@ def make_accounts(db: Path, checkout: Path, n: int) -> list[str]:
     return names
 
 
+def session_tokens(db: Path, checkout: Path, names: list[str]) -> list[str]:
+    """A signed-in session token per account (as the sign-in form would set in the cookie)."""
+    if not names:
+        return []
+    code = ("import sys\nfrom gis.auth import accounts\nfrom gis.auth.config import AuthConfig\n"
+            "from gis.store import open_store\nstore = open_store(sys.argv[1])\n"
+            "for name in sys.argv[3:]:\n"
+            "    print(accounts.authenticate(store, name, sys.argv[2], address='127.0.0.1',\n"
+            "                                config=AuthConfig()).token)\n")
+    done = subprocess.run([sys.executable, "-c", code, f"sqlite:///{db}", BENCH_PASSWORD, *names], cwd=checkout,
+                          check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(checkout)})
+    return done.stdout.split()
+
+
+async def http_get(url: str, timeout: float) -> int:
+    """GET ``url`` in the client pool: the number of body bytes."""
+    def fetch() -> int:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return len(r.read())
+    return await asyncio.get_running_loop().run_in_executor(HTTP, fetch)
+
+
+async def protocol_view(url: str, token: str | None, timeout: float) -> tuple[float, int]:
+    """Open the overview as a browser does, without a browser: (seconds until the map and its
+    files have arrived, bytes received).
+
+    The requests a browser with a warm cache sends to the server for one page view: the page
+    (``/``), ``health`` and ``host-config``, Streamlit's websocket (``/_stcore/stream``, the
+    session cookie in its headers) with the page's rerun request; then, once the map's
+    component message has arrived, the component's ``index.html`` and every script and style
+    sheet the map links (fetched whole, as if not cached: more than a warm browser asks).
+    What the browser then does with them (Leaflet drawing) runs on each viewer's own machine.
+    """
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    origin = url.rstrip("/")
+    headers = {"Origin": origin, **({"Cookie": f"hx_session={token}"} if token else {})}
+    nbytes = 0
+    t0 = time.perf_counter()
+
+    async def fetch_all(links: list[str]) -> tuple[int, float]:
+        got = await asyncio.gather(*(http_get(link, timeout) for link in links))
+        return sum(got), time.perf_counter() - t0
+
+    try:
+        for path in ("/", "/_stcore/health", "/_stcore/host-config"):
+            nbytes += await http_get(origin + path, timeout)
+        async with websockets.connect(origin.replace("http", "ws", 1) + "/_stcore/stream",
+                                      subprotocols=["streamlit"], additional_headers=headers,
+                                      max_size=None, compression=None, open_timeout=timeout) as ws:
+            rerun = BackMsg()
+            rerun.rerun_script.query_string = ""
+            rerun.rerun_script.page_script_hash = ""
+            rerun.rerun_script.context_info.timezone = "Asia/Shanghai"
+            rerun.rerun_script.context_info.url = url
+            await ws.send(rerun.SerializeToString())
+            files = None
+            while True:
+                raw = await asyncio.wait_for(ws.recv(), timeout)
+                nbytes += len(raw)
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                kind = msg.WhichOneof("type")
+                if kind == "script_finished":
+                    break
+                element = msg.delta.new_element if kind == "delta" else None
+                if (element is not None and element.WhichOneof("type") == "component_instance"
+                        and element.component_instance.component_name == MAP_COMPONENT and files is None):
+                    args = json.loads(element.component_instance.json_args)
+                    frame = f"{origin}/component/{MAP_COMPONENT}/index.html"
+                    links = [frame] + [urllib.parse.urljoin(origin + "/", link)
+                                       for link in (*args.get("js_links", []), *args.get("css_links", []))]
+                    files = asyncio.ensure_future(fetch_all(links))
+            if files is None:
+                return float("inf"), nbytes     # no map on the page
+            got, seconds = await files
+    except (OSError, websockets.exceptions.WebSocketException):   # TimeoutError is an OSError
+        return float("inf"), nbytes
+    return seconds, nbytes + got
+
+
 async def sign_in(page, url: str, username: str, timeout: float) -> None:
     """Sign in through the app's form, then the page views of this context are signed in."""
     await page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
@@ -242,11 +329,14 @@ async def page_view(browser, url: str, timeout: float, username: str | None = No
 
 
 async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeout: float,
-                  accounts: list[str]) -> dict:
+                  accounts: list[str], tokens: list[str]) -> dict:
     from playwright.async_api import async_playwright
 
     def who(k: int) -> str | None:
         return accounts[k] if accounts else None
+
+    def token(k: int) -> str | None:
+        return tokens[k] if tokens else None
 
     async def close(ctx) -> None:
         if ctx is not None:
@@ -282,6 +372,20 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
             rss_many = server.rss()
             for ctx, _ in ready:
                 await ctx.close()
+            # the server's share alone: protocol clients (no browser), one, then eight at once
+            proto_single = [(await protocol_view(url, token(0), timeout))[0] for _ in range(max(1, repeat))]
+            cpu2 = server.cpu()
+            proto_many = await asyncio.gather(*(protocol_view(url, token(k), timeout) for k in range(sessions)))
+            cpu3 = server.cpu()
+            # a meeting room: one real browser opens the overview at the same moment as seven
+            # others, whose browsers run on their own machines (here: protocol clients)
+            room = []
+            if keep is not None:
+                for _ in range(max(1, repeat)):
+                    views = await asyncio.gather(timed_view(keep.pages[0], url, timeout),
+                                                 *(protocol_view(url, token(k + 1), timeout)
+                                                   for k in range(sessions - 1)))
+                    room.append(views[0][0])
             await close(keep)
         finally:
             await browser.close()
@@ -290,6 +394,9 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
     slowest = max(times) if len(done) == len(times) else timeout  # a timed-out session counts as the limit
     servers = [srv for _, _, srv in results if srv == srv and srv != float("inf")]
     single_server = statistics.median([v for v in warm_server if v == v and v != float("inf")] or [float("nan")])
+    proto_one = statistics.median(proto_single)
+    proto_max = max(s for s, _ in proto_many)
+    room_max = max(room) if room else float("inf")
     return {
         "cold_incl_sign_in_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),
         "payload_mb": round(statistics.median(payload) / 1e6, 3),
@@ -301,6 +408,11 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
         "server_concurrent_max_s": round(max(servers), 2) if servers else None,
         "server_concurrent_over_single": round(max(servers) / single_server, 2) if servers else None,
         "server_cpu_per_session_s": round((cpu1 - cpu0) / sessions, 3),
+        "protocol_single_s": round(proto_one, 3), "protocol_concurrent_max_s": round(proto_max, 3),
+        "protocol_concurrent_over_single": round(proto_max / proto_one, 2),
+        "protocol_cpu_per_session_s": round((cpu3 - cpu2) / sessions, 3),
+        "room_browser_s": [round(v, 2) for v in room],
+        "room_over_single": round(room_max / statistics.median(warm), 2),
         "rss_one_mb": round(rss_one, 1), "rss_many_mb": round(rss_many, 1),
         "rss_per_session_mb": round((rss_many - rss_one) / sessions, 1),
         "load_avg_1min": [round(load_start, 1), round(os.getloadavg()[0], 1)],   # at start and end
@@ -347,12 +459,13 @@ def main() -> int:
             for name, checkout in (*peers.items(), ("after", ROOT)):
                 copy = work / f"{name}_{size}.db"
                 shutil.copyfile(db, copy)
-                names = make_accounts(copy, checkout, args.sessions + 1)
+                names = make_accounts(copy, checkout, 2 * args.sessions + 1)
+                tokens = session_tokens(copy, checkout, names[args.sessions + 1:])   # the protocol clients'
                 server = Server(checkout, copy, work / f"{name}_{size}.log", args.timeout)
                 try:
                     row[name] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
                                                     sessions=args.sessions, timeout=args.timeout,
-                                                    accounts=names))
+                                                    accounts=names[:args.sessions + 1], tokens=tokens))
                 finally:
                     server.stop()
                 print(f"{size} schools, {name}: {json.dumps(row[name])}", flush=True)
@@ -363,6 +476,9 @@ def main() -> int:
                     "payload_before_over_after": round(b["payload_mb"] / a["payload_mb"], 1),
                     "warm_before_over_after": round(b["warm_s"] / a["warm_s"], 1),
                     "concurrent_max_before_over_after": round(b["concurrent_max_s"] / a["concurrent_max_s"], 1),
+                    "protocol_concurrent_max_before_over_after": round(
+                        b["protocol_concurrent_max_s"] / a["protocol_concurrent_max_s"], 1),
+                    "room_max_before_over_after": round(max(b["room_browser_s"]) / max(a["room_browser_s"]), 1),
                     "server_cpu_per_session_before_over_after": round(
                         b["server_cpu_per_session_s"] / a["server_cpu_per_session_s"], 1)
                     if a["server_cpu_per_session_s"] > 0 else None,
@@ -375,6 +491,10 @@ def main() -> int:
                       f"({b['concurrent_over_single']}× → {a['concurrent_over_single']}× single; server time to map "
                       f"{b['server_concurrent_over_single']}× → {a['server_concurrent_over_single']}× single), "
                       f"server CPU per session {b['server_cpu_per_session_s']} → {a['server_cpu_per_session_s']} s, "
+                      f"protocol clients {args.sessions} at once {b['protocol_concurrent_max_s']} → "
+                      f"{a['protocol_concurrent_max_s']} s ({b['protocol_concurrent_over_single']}× → "
+                      f"{a['protocol_concurrent_over_single']}× single), meeting room browser "
+                      f"{b['room_over_single']}× → {a['room_over_single']}× single, "
                       f"memory per session {b['rss_per_session_mb']} → {a['rss_per_session_mb']} MB", flush=True)
             out["sizes"][str(size)] = row
         app = work / "control_app.py"
@@ -384,7 +504,8 @@ def main() -> int:
         server = Server(ROOT, work / "control.db", work / "control.log", args.timeout, app=app)
         try:
             out["control"] = asyncio.run(measure(server.url + "/", server, repeat=args.repeat,
-                                                 sessions=args.sessions, timeout=args.timeout, accounts=[]))
+                                                 sessions=args.sessions, timeout=args.timeout, accounts=[],
+                                                 tokens=[]))
         finally:
             server.stop()
         print(f"control (one-circle map, no data): {json.dumps(out['control'])}", flush=True)
