@@ -22,6 +22,15 @@ a temporary folder; ``--before`` names another commit). Per version and size:
   its rerun request, until the frame carrying the map arrives; single and slowest of the
   eight) and **server CPU per session** (the process's user+system CPU seconds over the
   eight timed page views, divided by eight). Neither replaces the end-to-end figure;
+- **protocol clients**: the server's share alone. A protocol client (``tests/streamlit_client.py``)
+  asks the server for exactly what a warm browser asks for one page view (the page, Streamlit's
+  websocket with the rerun request, the map's component page and every file the map links)
+  and draws nothing: one, then eight at once (slowest), and the server's CPU per view;
+- **meeting room**: eight people open the overview at the same moment, each on a machine of
+  their own. One of them is a real Chromium here, timed end to end to the schools drawn; the
+  other seven are protocol clients, since their drawing happens on their own machines, not
+  on the server's cores. Repeated ``--repeat`` times; the slowest against the single warm time.
+  This is the figure for the bar "eight sessions each get the map within 2× one";
 - **memory**: the server's resident memory (``VmRSS`` of the process) after one session and
   with eight more open, growth per extra session in MB.
 
@@ -51,20 +60,19 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from streamlit_client import open_page  # noqa: E402 - the tests' protocol client (no browser)
+
 CHROMIUM = "/usr/bin/chromium"
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 # schools drawn: circles in the top pane (both versions) or school clusters (after)
 SCHOOLS_DRAWN = ".leaflet-hxTop-pane path, .hx-cluster-schools"
-MAP_COMPONENT = "streamlit_folium.st_folium"
-HTTP = ThreadPoolExecutor(max_workers=64)   # the protocol clients' HTTP requests, never queued here
 
 
 def free_port() -> int:
@@ -182,75 +190,6 @@ def session_tokens(db: Path, checkout: Path, names: list[str]) -> list[str]:
     done = subprocess.run([sys.executable, "-c", code, f"sqlite:///{db}", BENCH_PASSWORD, *names], cwd=checkout,
                           check=True, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(checkout)})
     return done.stdout.split()
-
-
-async def http_get(url: str, timeout: float) -> int:
-    """GET ``url`` in the client pool: the number of body bytes."""
-    def fetch() -> int:
-        with urllib.request.urlopen(url, timeout=timeout) as r:
-            return len(r.read())
-    return await asyncio.get_running_loop().run_in_executor(HTTP, fetch)
-
-
-async def protocol_view(url: str, token: str | None, timeout: float) -> tuple[float, int]:
-    """Open the overview as a browser does, without a browser: (seconds until the map and its
-    files have arrived, bytes received).
-
-    The requests a browser with a warm cache sends to the server for one page view: the page
-    (``/``), ``health`` and ``host-config``, Streamlit's websocket (``/_stcore/stream``, the
-    session cookie in its headers) with the page's rerun request; then, once the map's
-    component message has arrived, the component's ``index.html`` and every script and style
-    sheet the map links (fetched whole, as if not cached: more than a warm browser asks).
-    What the browser then does with them (Leaflet drawing) runs on each viewer's own machine.
-    """
-    import websockets
-    from streamlit.proto.BackMsg_pb2 import BackMsg
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    origin = url.rstrip("/")
-    headers = {"Origin": origin, **({"Cookie": f"hx_session={token}"} if token else {})}
-    nbytes = 0
-    t0 = time.perf_counter()
-
-    async def fetch_all(links: list[str]) -> tuple[int, float]:
-        got = await asyncio.gather(*(http_get(link, timeout) for link in links))
-        return sum(got), time.perf_counter() - t0
-
-    try:
-        for path in ("/", "/_stcore/health", "/_stcore/host-config"):
-            nbytes += await http_get(origin + path, timeout)
-        async with websockets.connect(origin.replace("http", "ws", 1) + "/_stcore/stream",
-                                      subprotocols=["streamlit"], additional_headers=headers,
-                                      max_size=None, compression=None, open_timeout=timeout) as ws:
-            rerun = BackMsg()
-            rerun.rerun_script.query_string = ""
-            rerun.rerun_script.page_script_hash = ""
-            rerun.rerun_script.context_info.timezone = "Asia/Shanghai"
-            rerun.rerun_script.context_info.url = url
-            await ws.send(rerun.SerializeToString())
-            files = None
-            while True:
-                raw = await asyncio.wait_for(ws.recv(), timeout)
-                nbytes += len(raw)
-                msg = ForwardMsg()
-                msg.ParseFromString(raw)
-                kind = msg.WhichOneof("type")
-                if kind == "script_finished":
-                    break
-                element = msg.delta.new_element if kind == "delta" else None
-                if (element is not None and element.WhichOneof("type") == "component_instance"
-                        and element.component_instance.component_name == MAP_COMPONENT and files is None):
-                    args = json.loads(element.component_instance.json_args)
-                    frame = f"{origin}/component/{MAP_COMPONENT}/index.html"
-                    links = [frame] + [urllib.parse.urljoin(origin + "/", link)
-                                       for link in (*args.get("js_links", []), *args.get("css_links", []))]
-                    files = asyncio.ensure_future(fetch_all(links))
-            if files is None:
-                return float("inf"), nbytes     # no map on the page
-            got, seconds = await files
-    except (OSError, websockets.exceptions.WebSocketException):   # TimeoutError is an OSError
-        return float("inf"), nbytes
-    return seconds, nbytes + got
 
 
 async def sign_in(page, url: str, username: str, timeout: float) -> None:
@@ -372,10 +311,12 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
             rss_many = server.rss()
             for ctx, _ in ready:
                 await ctx.close()
+            await asyncio.sleep(5.0)   # the eight browsers' processes wind down first
             # the server's share alone: protocol clients (no browser), one, then eight at once
-            proto_single = [(await protocol_view(url, token(0), timeout))[0] for _ in range(max(1, repeat))]
+            proto_single = [(await open_page(url, token=token(0), timeout=timeout)).map_s for _ in range(max(1, repeat))]
             cpu2 = server.cpu()
-            proto_many = await asyncio.gather(*(protocol_view(url, token(k), timeout) for k in range(sessions)))
+            proto_many = await asyncio.gather(*(open_page(url, token=token(k), timeout=timeout)
+                                               for k in range(sessions)))
             cpu3 = server.cpu()
             # a meeting room: one real browser opens the overview at the same moment as seven
             # others, whose browsers run on their own machines (here: protocol clients)
@@ -383,7 +324,7 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
             if keep is not None:
                 for _ in range(max(1, repeat)):
                     views = await asyncio.gather(timed_view(keep.pages[0], url, timeout),
-                                                 *(protocol_view(url, token(k + 1), timeout)
+                                                 *(open_page(url, token=token(k + 1), timeout=timeout)
                                                    for k in range(sessions - 1)))
                     room.append(views[0][0])
             await close(keep)
@@ -395,7 +336,7 @@ async def measure(url: str, server: Server, *, repeat: int, sessions: int, timeo
     servers = [srv for _, _, srv in results if srv == srv and srv != float("inf")]
     single_server = statistics.median([v for v in warm_server if v == v and v != float("inf")] or [float("nan")])
     proto_one = statistics.median(proto_single)
-    proto_max = max(s for s, _ in proto_many)
+    proto_max = max(v.map_s for v in proto_many)
     room_max = max(room) if room else float("inf")
     return {
         "cold_incl_sign_in_s": round(cold, 2), "warm_s": round(statistics.median(warm), 2),

@@ -138,13 +138,67 @@ def test_camera_layer_swaps_to_clusters_and_stays_light(overview):
     assert "hxZoomSwap" in html.get_root().render()
 
 
-@pytest.mark.browser
-@pytest.mark.slow
-def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, overview, start_app,
-                                                                  own_browser):
-    path, layers = county_db
+@pytest.fixture(scope="module")
+def county_app(county_db, start_app):
+    """The real app serving the county (one server for this module), demo_planner ready."""
+    path, _ = county_db
     url, db = start_app(database=str(path))
     ensure_account(db)
+    return url, db
+
+
+@pytest.mark.slow
+def test_eight_sessions_at_once_each_get_the_one_shared_map(county_app, overview):
+    """A meeting room: eight people, each signed in with an account of their own, open the
+    overview at the same moment on a server that has not drawn it yet (Streamlit's protocol,
+    no browser: ``tests/streamlit_client.py``). Each gets the whole map and no error; it is one
+    map for all of them, built once on the server, not a copy per session. And where the app is
+    served, a page view does not end in a walk of the whole heap (``[runner] postScriptGC``).
+    How long it takes is measured by bench/bench_app_scale.py."""
+    import asyncio
+
+    from streamlit import config as st_config
+    from streamlit_client import open_page
+
+    from gis.auth import accounts
+    from gis.auth.config import AuthConfig
+
+    url, db = county_app
+    store = open_store(db)
+    try:
+        tokens = []
+        for k in range(8):
+            accounts.create_account(store, f"meeting{k}", role="viewer", password="Room#2026meeting",
+                                    config=AuthConfig(), must_change=False)
+            tokens.append(accounts.authenticate(store, f"meeting{k}", "Room#2026meeting", address="127.0.0.1",
+                                                config=AuthConfig()).token)
+    finally:
+        store.close()
+
+    async def room():
+        return await asyncio.gather(*(open_page(url, token=t, timeout=240) for t in tokens))
+
+    views = asyncio.run(room())
+    assert all(v.map_s != float("inf") and not v.exceptions for v in views), [v.exceptions for v in views]
+    assert len({v.map_args["key"] for v in views}) == 1
+    assert len({v.map_args["script"] for v in views}) == 1
+    # every school is on it, where the map built here from the same data puts them
+    served = inflate_script(views[0].map_args["script"] + (views[0].map_args["feature_group"] or ""))
+    decoder = json.JSONDecoder()
+    layers = [decoder.raw_decode(served, m.end())[0] for m in re.finditer(r"hxInflate\(", served)]
+    schools = json.loads(pack_layer(overview[2]["schools"]).json)
+    assert any(layer.get("g") == schools["g"] for layer in layers) and len(schools["g"]) == SCHOOLS
+    assert views[0].nbytes < BUDGET + 600_000   # the page view and every file the map links
+    st_config.get_config_options(force_reparse=True)   # .streamlit/config.toml, as the server reads it
+    assert st_config.get_option("runner.postScriptGC") is False
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, overview, county_app,
+                                                                  own_browser):
+    _, layers = county_db
+    url, _ = county_app
     context = own_browser.new_context(viewport={"width": 1600, "height": 1000})
     errors: list[str] = []
     try:
