@@ -3,6 +3,8 @@
 A shared extract is parsed, its nodes, ways and relations shuffled and written back as
 ``.osm``, ``.osm.bz2`` and ``.osm.pbf``; each must give the same roads, places, water,
 bounds and the same road graph (node for node, segment for segment) as the sorted file.
+A file as JOSM saves it after edits (new objects with negative ids, deleted ones still in the
+file, marked) gives the extract with those edits applied.
 """
 
 from __future__ import annotations
@@ -91,3 +93,75 @@ def test_import_preview_says_the_file_was_sorted(extract_pair):
     table = read_osm_table(copies["pbf"])
     assert any("sorted while reading" in note for note in table.notes)
     assert len(table.frame) > 100
+
+
+def josm_copy(src: Path, out_dir: Path) -> tuple[dict[str, Path], str]:
+    """The extract as JOSM saves it after a planner's edits: a new road (negative ids) joined to
+    an existing junction, a new kindergarten, a road deleted (still in the file, marked), a road
+    modified. Returns the copies (.osm, .osm.bz2) and the deleted road's id.
+    (Two-way new road, so it stays in the main network, which keeps strongly connected parts.)"""
+    root = ET.fromstring(bz2.decompress(src.read_bytes()))
+    root.set("generator", "JOSM")
+    root.set("upload", "never")
+    ways = [e for e in root if e.tag == "way" and any(t.get("k") == "highway" and t.get("v") in
+                                                         ("primary", "secondary", "tertiary", "residential")
+                                                         for t in e.iter("tag"))]
+    gone, changed = ways[3], ways[4]
+    gone.set("action", "delete")
+    changed.set("action", "modify")
+    junction = ways[5].findall("nd")[0].get("ref")
+    node = next(e for e in root if e.tag == "node" and e.get("id") == junction)
+    lat, lon = float(node.get("lat")), float(node.get("lon"))
+    new = [ET.Element("node", id="-1", action="modify", visible="true", lat=f"{lat + 0.002:.7f}", lon=f"{lon:.7f}"),
+           ET.Element("node", id="-2", action="modify", visible="true", lat=f"{lat + 0.004:.7f}", lon=f"{lon:.7f}")]
+    road = ET.Element("way", id="-3", action="modify", visible="true")
+    for ref in (junction, "-1", "-2"):
+        ET.SubElement(road, "nd", ref=ref)
+    ET.SubElement(road, "tag", k="highway", v="residential")
+    ET.SubElement(road, "tag", k="name", v="新建道路")
+    kindergarten = ET.Element("node", id="-4", action="modify", visible="true", lat=f"{lat + 0.003:.7f}",
+                              lon=f"{lon + 0.0005:.7f}")
+    ET.SubElement(kindergarten, "tag", k="amenity", v="kindergarten")
+    ET.SubElement(kindergarten, "tag", k="name", v="新建幼儿园")
+    for k, element in enumerate([*new, road, kindergarten]):   # JOSM puts new objects anywhere
+        root.insert(1 + 7 * k, element)
+    xml_path = out_dir / "josm.osm"
+    ET.ElementTree(root).write(xml_path, encoding="utf-8", xml_declaration=True)
+    bz2_path = out_dir / "josm.osm.bz2"
+    bz2_path.write_bytes(bz2.compress(xml_path.read_bytes()))
+    return {"osm": xml_path, "bz2": bz2_path}, f"w{gone.get('id')}"
+
+
+@pytest.mark.parametrize("kind", ["osm", "bz2"])
+def test_a_josm_file_keeps_new_objects_and_leaves_deleted_ones_out(kind, tmp_path):
+    src = OSM_DIR / EXTRACTS[0]
+    copies, gone = josm_copy(src, tmp_path)
+    ref, got = read_osm(src), read_osm(copies[kind])
+    assert got.new_objects == 4 and got.deleted_skipped == 1
+    # every road of the extract but the deleted one, unchanged, and the new one
+    assert gone in set(ref.roads["id"]) and gone not in set(got.roads["id"])
+    kept = ref.roads[ref.roads["id"] != gone]
+    a_attrs, a_geom = _frame(kept, "geom")
+    b_attrs, b_geom = _frame(got.roads[got.roads["id"] != "w-3"], "geom")
+    assert a_attrs.astype(str).equals(b_attrs.astype(str)) and list(a_geom) == list(b_geom)
+    new_road = got.roads.set_index("id").loc["w-3"]
+    assert new_road["name"] == "新建道路" and new_road["osm_id"] == -3 and len(new_road["geom"].coords) == 3
+    new_place = got.places.set_index("id").loc["n-4"]
+    assert new_place["amenity"] == "kindergarten" and new_place["name"] == "新建幼儿园"
+    # the new road is part of the graph, joined at the junction it was drawn from
+    graph = load_road_graph(copies[kind], config=NetworkConfig(cache_dir=tmp_path), use_cache=False)
+    assert gone not in set(graph.road_ids)
+    assert np.count_nonzero(graph.seg_road == list(graph.road_ids).index("w-3")) == 2   # both pieces kept
+    notes = " ".join(read_osm_table(copies[kind]).notes)
+    assert "4 new objects drawn in JOSM" in notes and "1 objects JOSM marked deleted" in notes
+
+
+def test_an_osm_file_declaring_a_doctype_is_refused(tmp_path):
+    from gis.errors import DataSourceError
+
+    path = tmp_path / "entities.osm"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE osm [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;">]>'
+                    '<osm version="0.6" generator="JOSM"><node id="1" action="delete" lat="28" lon="117"/>'
+                    '</osm>', encoding="utf-8")
+    with pytest.raises(DataSourceError, match="DOCTYPE"):
+        read_osm(path)

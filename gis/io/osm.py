@@ -2,14 +2,20 @@
 
 One pass over the file gives the drivable roads, the named places we care about
 (schools, kindergartens, police) and the water used by the offline basemap. Files whose
-objects are not sorted (JOSM, some Overpass exports) are sorted on the fly first.
+objects are not sorted (JOSM, some Overpass exports) are sorted on the fly first. A file
+saved by JOSM also holds the planner's edits: objects drawn but not uploaded have negative
+ids (kept, renumbered while reading and shown with their own negative id), objects deleted
+are still in the file marked ``action="delete"`` (skipped).
 Coordinates stay WGS-84 (EPSG:4326), as OSM stores them. The data is
 © OpenStreetMap contributors (ODbL); keep ``gis.OSM_ATTRIBUTION`` wherever it shows.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import tempfile
+import xml.parsers.expat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +33,10 @@ DRIVABLE_HIGHWAYS = frozenset({
 })
 PLACE_AMENITIES = frozenset({"school", "kindergarten", "police"})
 CRS_WGS84 = "EPSG:4326"
+# JOSM's new objects (negative ids) are renumbered above every real OSM id while reading
+# (node ids are about 1.3e10 in 2026; this is 4.4e12) and given back their own id after.
+NEW_ID_BASE = 1 << 42
+_XML_SUFFIXES = (".osm", ".xml", ".osm.bz2", ".osm.gz", ".xml.bz2", ".xml.gz")
 
 
 @dataclass(frozen=True)
@@ -47,6 +57,10 @@ class OsmExtract:
         ``(minlon, minlat, maxlon, maxlat)`` of the export box, or of the data when absent.
     sorted_on_the_fly : bool
         The file's objects were not sorted by type and id; they were sorted while reading.
+    new_objects : int
+        Objects with a negative id (drawn in JOSM, not uploaded): kept, ids like ``w-12``.
+    deleted_skipped : int
+        Objects JOSM marked ``action="delete"``: left out.
     """
 
     roads: gpd.GeoDataFrame
@@ -54,6 +68,8 @@ class OsmExtract:
     water: gpd.GeoDataFrame
     bounds: tuple[float, float, float, float]
     sorted_on_the_fly: bool = False
+    new_objects: int = 0
+    deleted_skipped: int = 0
 
 
 def implied_oneway(tags: osmium.osm.TagList) -> str | None:
@@ -72,13 +88,15 @@ def display_name(tags: osmium.osm.TagList) -> str | None:
 
 
 def read_osm(path: str | Path) -> OsmExtract:
-    """Read an OSM file in one pass (two when its objects are not sorted).
+    """Read an OSM file in one pass (more when its objects are not sorted or JOSM edited it).
 
     Area assembly and node locations need the objects sorted by type (nodes, ways,
     relations) and id, as osmium and Geofabrik write them. JOSM and some Overpass exports
     do not sort; such a file is detected during the pass (or by the area assembler's "out
     of order" error), sorted on the fly with pyosmium's ``MergeInputReader`` into a
-    temporary ``.osm.pbf`` and read again. ``OsmExtract.sorted_on_the_fly`` says so.
+    temporary ``.osm.pbf`` and read again. ``OsmExtract.sorted_on_the_fly`` says so. Objects
+    with negative ids (JOSM's new ones) take the same way, renumbered on the copy; objects a
+    JOSM file marks ``action="delete"`` are left out of it.
 
     Parameters
     ----------
@@ -93,23 +111,114 @@ def read_osm(path: str | Path) -> OsmExtract:
     if not path.exists():
         msg = f"找不到 OSM 文件 / OSM file not found: {path}"
         raise DataSourceError(msg)
-    try:
-        extract = _read_sorted(path, check_order=True)
-    except RuntimeError as exc:
-        if "order" not in str(exc).lower():
-            msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
-            raise DataSourceError(msg) from exc
-        extract = None
+    deleted = deleted_in_josm_file(path)
+    extract = None
+    if not deleted:
+        try:
+            extract = _read_sorted(path, check_order=True)
+        except RuntimeError as exc:
+            if "order" not in str(exc).lower():
+                msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
+                raise DataSourceError(msg) from exc
     if extract is not None:
         return extract
     with tempfile.TemporaryDirectory(prefix="gis-osm-sort-") as tmp:
-        sorted_path = sort_osm_file(path, Path(tmp) / "sorted.osm.pbf")
+        clean, new, skipped = _clean_copy(path, Path(tmp) / "clean.osm.pbf", deleted=deleted)
+        sorted_path = sort_osm_file(clean, Path(tmp) / "sorted.osm.pbf")
         try:
             extract = _read_sorted(sorted_path, check_order=False)
         except RuntimeError as exc:
             msg = f"无法读取 OSM 文件（已排序后仍失败）/ cannot read OSM file {path.name} even sorted: {exc}"
             raise DataSourceError(msg) from exc
-    return replace(extract, sorted_on_the_fly=True)
+    return replace(extract, sorted_on_the_fly=True, new_objects=new, deleted_skipped=skipped)
+
+
+def deleted_in_josm_file(path: str | Path) -> set[tuple[str, int]]:
+    """The objects an OSM XML file marks ``action="delete"`` (JOSM keeps them in the file
+    until they are uploaded; osmium reads them as live), as ``(type letter, id)``.
+
+    Only an XML file that says ``action=`` is parsed (expat, streamed, no DOCTYPE allowed);
+    for a compressed file, its first MiB (the ``generator='JOSM'`` header and the first
+    objects) decides. ``.pbf`` files carry no such mark: empty set.
+    """
+    path = Path(path)
+    name = path.name.lower()
+    if not name.endswith(_XML_SUFFIXES):
+        return set()
+    opener = bz2.open if name.endswith(".bz2") else gzip.open if name.endswith(".gz") else open
+    chunk = 1 << 20
+    try:
+        with opener(path, "rb") as f:
+            head = f.read(chunk)
+            marked = b"action=" in head or (opener is not open and (b"JOSM" in head or b"Merkaartor" in head))
+            tail = head[-16:]
+            while not marked and opener is open:
+                block = f.read(chunk)
+                if not block:
+                    break
+                marked = b"action=" in tail + block
+                tail = block[-16:]
+        if not marked:
+            return set()
+        deleted: set[tuple[str, int]] = set()
+
+        def start(tag: str, attrs: dict[str, str]) -> None:
+            ident = attrs.get("id", "")
+            if tag in ("node", "way", "relation") and attrs.get("action") == "delete" \
+                    and ident.lstrip("-").isdigit():
+                deleted.add((tag[0], int(ident)))
+
+        def no_doctype(*_args) -> None:
+            msg = f"OSM 文件含 DOCTYPE 声明，拒绝读取 / {path.name}: an OSM file may not declare a DOCTYPE"
+            raise DataSourceError(msg)
+
+        parser = xml.parsers.expat.ParserCreate()
+        parser.StartElementHandler = start
+        parser.StartDoctypeDeclHandler = no_doctype
+        with opener(path, "rb") as f:
+            parser.ParseFile(f)
+    except (OSError, EOFError, xml.parsers.expat.ExpatError) as exc:
+        msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
+        raise DataSourceError(msg) from exc
+    return deleted
+
+
+def _clean_copy(path: Path, out: Path, *, deleted: set[tuple[str, int]]) -> tuple[Path, int, int]:
+    """Copy ``path`` to ``out`` (in the file's order) without the ``deleted`` objects and with
+    negative ids renumbered to ``NEW_ID_BASE + |id|`` (references too): (out, new, skipped)."""
+    def renumber(i: int) -> int:
+        return NEW_ID_BASE - i if i < 0 else i
+
+    new = skipped = 0
+    try:
+        header = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header()
+        writer = osmium.SimpleWriter(str(out), header=header)
+        try:
+            for obj in osmium.FileProcessor(str(path)):
+                kind = obj.type_str()
+                if (kind, obj.id) in deleted:
+                    skipped += 1
+                    continue
+                new += obj.id < 0
+                if kind == "w" and (obj.id < 0 or any(n.ref < 0 for n in obj.nodes)):
+                    obj = obj.replace(id=renumber(obj.id), nodes=[renumber(n.ref) for n in obj.nodes])
+                elif kind == "r" and (obj.id < 0 or any(m.ref < 0 for m in obj.members)):
+                    obj = obj.replace(id=renumber(obj.id),
+                                      members=[(m.type, renumber(m.ref), m.role) for m in obj.members])
+                elif obj.id < 0:
+                    obj = obj.replace(id=renumber(obj.id))
+                writer.add(obj)
+        finally:
+            writer.close()
+    except RuntimeError as exc:
+        msg = f"无法读取 OSM 文件 / cannot read OSM file {path.name}: {exc}"
+        raise DataSourceError(msg) from exc
+    return out, new, skipped
+
+
+def _own_id(i: int) -> int:
+    """The id an object had in its file (JOSM's new objects: negative)."""
+    return NEW_ID_BASE - i if i > NEW_ID_BASE else i
 
 
 class _Copy:
@@ -172,7 +281,7 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
     for obj in processor:
         if check_order and not obj.is_area():
             key = (_TYPE_RANK[obj.type_str()], obj.id)
-            if key < last:
+            if key < last or obj.id < 0:   # unsorted, or JOSM's new objects: renumber and sort
                 return None
             last = key
         tags = obj.tags
@@ -182,7 +291,7 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
                 coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
                 if len(coords) >= 2:
                     roads.append({
-                        "id": f"w{obj.id}", "osm_id": obj.id, "name": display_name(tags),
+                        "id": f"w{_own_id(obj.id)}", "osm_id": _own_id(obj.id), "name": display_name(tags),
                         "highway": highway, "oneway": implied_oneway(tags),
                         "maxspeed": tags.get("maxspeed"), "geom": LineString(coords),
                     })
@@ -193,13 +302,13 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
                     water.append({"kind": waterway, "name": display_name(tags),
                                   "geometry": LineString(coords)})
         elif obj.is_node() and tags.get("amenity") in PLACE_AMENITIES:
-            places.append({"id": f"n{obj.id}", "amenity": tags.get("amenity"),
+            places.append({"id": f"n{_own_id(obj.id)}", "amenity": tags.get("amenity"),
                            "name": display_name(tags),
                            "geometry": Point(obj.location.lon, obj.location.lat)})
         elif obj.is_area():
             prefix = "w" if obj.from_way() else "r"
             if tags.get("amenity") in PLACE_AMENITIES:
-                places.append({"id": f"{prefix}{obj.orig_id()}", "amenity": tags.get("amenity"),
+                places.append({"id": f"{prefix}{_own_id(obj.orig_id())}", "amenity": tags.get("amenity"),
                                "name": display_name(tags),
                                "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
             elif tags.get("natural") == "water" or tags.get("waterway") == "riverbank" \

@@ -497,5 +497,11 @@ def read_osm_table(path: str | Path) -> RawTable:
     if extract.sorted_on_the_fly:
         notes.append("文件中的对象未按类型和编号排序，已在读取时排序 / the file's objects were not sorted by "
                      "type and id: sorted while reading")
+    if extract.new_objects:
+        notes.append(f"JOSM 新建（尚未上传、编号为负）的对象 {extract.new_objects} 个已读入，编号保留为负数 / "
+                     f"{extract.new_objects} new objects drawn in JOSM (negative ids, not uploaded) were read")
+    if extract.deleted_skipped:
+        notes.append(f"JOSM 标记为删除的对象 {extract.deleted_skipped} 个未读入 / {extract.deleted_skipped} objects "
+                     "JOSM marked deleted were left out")
     return RawTable(frame=attrs, family="osm", path=path, header_row=0, geometry=geom,
                     crs=roads.crs or "EPSG:4326", notes=notes)
