@@ -165,3 +165,28 @@ def test_an_osm_file_declaring_a_doctype_is_refused(tmp_path):
                     '</osm>', encoding="utf-8")
     with pytest.raises(DataSourceError, match="DOCTYPE"):
         read_osm(path)
+
+
+def test_an_overpass_out_geom_export_gives_the_same_roads(tmp_path):
+    """Overpass ``out geom`` writes each way's points on the way (``<nd ref lat lon>``) and no
+    untagged nodes: the roads and the road graph are those of the full extract."""
+    src = OSM_DIR / EXTRACTS[0]
+    root = ET.fromstring(bz2.decompress(src.read_bytes()))
+    where = {e.get("id"): (e.get("lat"), e.get("lon")) for e in root if e.tag == "node"}
+    for e in [e for e in root if e.tag == "node" and e.find("tag") is None]:
+        root.remove(e)
+    for nd in root.iter("nd"):
+        nd.set("lat", where[nd.get("ref")][0])
+        nd.set("lon", where[nd.get("ref")][1])
+    path = tmp_path / "overpass_geom.osm"
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    ref, got = read_osm(src), read_osm(path)
+    a_attrs, a_geom = _frame(ref.roads, "geom")
+    b_attrs, b_geom = _frame(got.roads, "geom")
+    assert len(a_attrs) > 100 and a_attrs.astype(str).equals(b_attrs.astype(str))
+    assert list(a_geom) == list(b_geom)
+    config = NetworkConfig(cache_dir=tmp_path)
+    a = load_road_graph(src, config=config, use_cache=False)
+    b = load_road_graph(path, config=config, use_cache=False)
+    for name in ("node_xy", "seg_a", "seg_b", "seg_length_m", "road_ids"):
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)

@@ -5,7 +5,8 @@ One pass over the file gives the drivable roads, the named places we care about
 objects are not sorted (JOSM, some Overpass exports) are sorted on the fly first. A file
 saved by JOSM also holds the planner's edits: objects drawn but not uploaded have negative
 ids (kept, renumbered while reading and shown with their own negative id), objects deleted
-are still in the file marked ``action="delete"`` (skipped).
+are still in the file marked ``action="delete"`` (skipped). Ways that carry their own points
+and no nodes (Overpass ``out geom``) keep those points.
 Coordinates stay WGS-84 (EPSG:4326), as OSM stores them. The data is
 © OpenStreetMap contributors (ODbL); keep ``gis.OSM_ATTRIBUTION`` wherever it shows.
 """
@@ -270,10 +271,16 @@ _TYPE_RANK = {"n": 0, "w": 1, "r": 2}
 
 
 def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
-    """One pass over a sorted file; ``None`` when ``check_order`` finds it is not sorted."""
+    """One pass over a sorted file; ``None`` when ``check_order`` finds it is not sorted.
+
+    A way whose nodes are not all in the file (an Overpass ``out geom`` export writes each
+    way's points on the way itself, and no nodes) takes those points from the way, in a
+    second pass over the ways alone."""
     roads: list[dict] = []
     places: list[dict] = []
     water: list[dict] = []
+    lines: dict[int, tuple[list, dict, list]] = {}   # way id → (roads or water, row, points)
+    incomplete: set[int] = set()
     wkb = osmium.geom.WKBFactory()
     last = (-1, 0)
     processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
@@ -286,21 +293,15 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
             last = key
         tags = obj.tags
         if obj.is_way():
-            highway = tags.get("highway")
+            highway, waterway = tags.get("highway"), tags.get("waterway")
             if highway in DRIVABLE_HIGHWAYS and tags.get("area") != "yes":
-                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-                if len(coords) >= 2:
-                    roads.append({
-                        "id": f"w{_own_id(obj.id)}", "osm_id": _own_id(obj.id), "name": display_name(tags),
-                        "highway": highway, "oneway": implied_oneway(tags),
-                        "maxspeed": tags.get("maxspeed"), "geom": LineString(coords),
-                    })
-            waterway = tags.get("waterway")
-            if waterway in ("river", "stream", "canal") and not obj.is_closed():
-                coords = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-                if len(coords) >= 2:
-                    water.append({"kind": waterway, "name": display_name(tags),
-                                  "geometry": LineString(coords)})
+                row = {"id": f"w{_own_id(obj.id)}", "osm_id": _own_id(obj.id), "name": display_name(tags),
+                       "highway": highway, "oneway": implied_oneway(tags), "maxspeed": tags.get("maxspeed")}
+                lines[obj.id] = (roads, row, _points(obj))
+            elif waterway in ("river", "stream", "canal") and not obj.is_closed():
+                lines[obj.id] = (water, {"kind": waterway, "name": display_name(tags)}, _points(obj))
+            if obj.id in lines and len(lines[obj.id][2]) < len(obj.nodes):
+                incomplete.add(obj.id)
         elif obj.is_node() and tags.get("amenity") in PLACE_AMENITIES:
             places.append({"id": f"n{_own_id(obj.id)}", "amenity": tags.get("amenity"),
                            "name": display_name(tags),
@@ -315,6 +316,13 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
                     or tags.get("landuse") == "reservoir":
                 water.append({"kind": "water", "name": display_name(tags),
                               "geometry": shapely.from_wkb(wkb.create_multipolygon(obj))})
+    if incomplete:
+        for way in osmium.FileProcessor(str(path), osmium.osm.WAY):
+            if way.id in incomplete and len(own := _points(way)) > len(lines[way.id][2]):
+                lines[way.id] = (*lines[way.id][:2], own)
+    for into, row, points in lines.values():
+        if len(points) >= 2:
+            into.append({**row, "geom" if into is roads else "geometry": LineString(points)})
 
     roads_gdf = gpd.GeoDataFrame(
         roads, columns=["id", "osm_id", "name", "highway", "oneway", "maxspeed", "geom"],
@@ -330,6 +338,11 @@ def _read_sorted(path: Path, *, check_order: bool) -> OsmExtract | None:
     else:
         bounds = tuple(float(v) for v in roads_gdf.total_bounds)
     return OsmExtract(roads_gdf, places_gdf, water_gdf, bounds)
+
+
+def _points(way) -> list[tuple[float, float]]:
+    """The way's points that have a location (from the node index, or carried on the way)."""
+    return [(n.lon, n.lat) for n in way.nodes if n.location.valid()]
 
 
 def _single_polygon(geom):
