@@ -150,6 +150,49 @@ def test_cli_import_with_crs_reads_a_prjless_projected_file(tmp_path, capsys):
     assert roads.geometry.to_crs(UTM).length.sum() == pytest.approx(4000, abs=1)
 
 
+def write_kml_square(path) -> None:
+    """The square as Google Earth or 奥维互动地图 save drawn roads: two folders, one placemark a
+    side with a Chinese name, 3-D coordinates, and a stray marker point among the roads."""
+    lines = gpd.GeoDataFrame(geometry=local_lines(SQUARE), crs=UTM).to_crs("EPSG:4326").geometry
+
+    def placemark(k, line):
+        coords = " ".join(f"{x:.7f},{y:.7f},0" for x, y in line.coords)
+        return (f"<Placemark><name>新修道路{k}</name><LineString><tessellate>1</tessellate>"
+                f"<coordinates>{coords}</coordinates></LineString></Placemark>")
+
+    folders = [f"<Folder><name>{title}</name>{''.join(placemark(k, lines[k]) for k in ks)}</Folder>"
+               for title, ks in (("镇区道路", (0, 1)), ("村道", (2, 3)))]
+    stray = (f"<Placemark><name>标注</name><Point><coordinates>{lines[0].coords[0][0]:.7f},"
+             f"{lines[0].coords[0][1]:.7f},0</coordinates></Point></Placemark>")
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+                    f"<Document><name>雄石镇</name>{folders[0]}{folders[1].replace('</Folder>', stray + '</Folder>')}"
+                    "</Document></kml>", encoding="utf-8")
+
+
+@pytest.mark.parametrize("kind", ["kml", "kmz"])
+def test_cli_import_of_drawn_roads_in_kml_or_kmz(tmp_path, capsys, kind):
+    import zipfile
+
+    path = tmp_path / "drawn.kml"
+    write_kml_square(path)
+    if kind == "kmz":   # a KMZ is a zip holding doc.kml
+        kmz = tmp_path / "drawn.kmz"
+        with zipfile.ZipFile(kmz, "w", zipfile.ZIP_DEFLATED) as z:
+            z.write(path, "doc.kml")
+        path.unlink()
+        path = kmz
+    rc, store = _import(tmp_path, path)
+    out = "".join(capsys.readouterr())
+    assert rc == 3, out                                   # the marker point is refused, the roads kept
+    assert "“residential”" in out and "Point" in out and "Traceback" not in out
+    roads = store.read_layer("roads")
+    assert sorted(roads["name"]) == [f"新修道路{k}" for k in range(4)]
+    assert set(roads["highway"]) == {"residential"} and not roads.geometry.has_z.any()
+    assert roads.geometry.to_crs(UTM).length.sum() == pytest.approx(4000, abs=1)
+    quarantine = next(tmp_path.glob("drawn.quarantine.*"))
+    assert "标注" in quarantine.read_text(encoding="utf-8")
+
+
 # -- fragmented road data ------------------------------------------------------------------
 
 @pytest.fixture

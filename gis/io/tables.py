@@ -27,6 +27,7 @@ import charset_normalizer
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from gis.errors import DataSourceError
 from gis.io.headers import header_score
@@ -34,7 +35,10 @@ from gis.io.safe_zip import ZipLimits, check_zip, extract_zip
 from gis.io.values import UncachedFormula, is_blank
 
 TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
-VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".zip")
+VECTOR_SUFFIXES = (".geojson", ".json", ".shp", ".gpkg", ".kml", ".kmz", ".zip")
+# what GDAL's LIBKML driver adds to every placemark: display settings, not data
+KML_DISPLAY_FIELDS = ("tessellate", "extrude", "visibility", "drawOrder", "icon", "altitudeMode", "snippet",
+                      "begin", "end", "timestamp")
 OSM_SUFFIXES = (".osm", ".osm.bz2", ".osm.gz", ".osm.pbf", ".pbf")
 HEADER_SEARCH_ROWS = 30
 MAX_XLSX_CELLS = 5_000_000   # cells holding a value (and rows with data × widest column) per sheet
@@ -96,7 +100,7 @@ def file_kind(path: str | Path) -> str:
         msg = (f"{Path(path).name}：旧版 .xls 格式不支持，请在 Excel 中“另存为 .xlsx” / "
                f"old .xls files are not supported: save as .xlsx in Excel")
         raise DataSourceError(msg)
-    msg = (f"{Path(path).name}：不支持的文件类型，可用 CSV、XLSX、GeoJSON、Shapefile(.zip/.shp)、GeoPackage、OSM / "
+    msg = (f"{Path(path).name}：不支持的文件类型，可用 CSV、XLSX、GeoJSON、Shapefile(.zip/.shp)、GeoPackage、KML/KMZ、OSM / "
            f"unsupported file type")
     raise DataSourceError(msg)
 
@@ -359,14 +363,14 @@ def _dbf_encoding(shp: Path) -> str | None:
 
 
 def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, layer: str | None = None) -> RawTable:
-    """Read GeoJSON, Shapefile (loose ``.shp`` or ``.zip``) or GeoPackage with pyogrio."""
+    """Read GeoJSON, Shapefile (loose ``.shp`` or ``.zip``), GeoPackage or KML/KMZ with pyogrio."""
     path = Path(path)
-    if path.suffix.lower() == ".zip":
+    if path.suffix.lower() in (".zip", ".kmz"):   # a KMZ is a zip holding doc.kml (and icons)
         with tempfile.TemporaryDirectory(prefix="gis-import-") as tmp:
             files = extract_zip(path, tmp, limits=limits)
-            inner = [f for f in files if f.suffix.lower() in (".shp", ".geojson", ".json", ".gpkg")]
+            inner = [f for f in files if f.suffix.lower() in (".shp", ".geojson", ".json", ".gpkg", ".kml")]
             if not inner:
-                msg = f"{path.name} 中没有 .shp/.geojson/.gpkg 文件 / no vector file inside the zip"
+                msg = f"{path.name} 中没有 .shp/.geojson/.gpkg/.kml 文件 / no vector file inside the zip"
                 raise DataSourceError(msg)
             table = read_vector_table(inner[0], limits=limits, layer=layer)
             table.path = path
@@ -374,6 +378,8 @@ def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, laye
             return table
     if path.suffix.lower() in (".geojson", ".json"):
         return _read_geojson(path)
+    if path.suffix.lower() == ".kml":
+        return _read_kml(path)
     encoding = _dbf_encoding(path)
     try:
         kwargs = {"encoding": encoding} if encoding else {}
@@ -387,6 +393,33 @@ def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, laye
     notes = [f"要素数 / features: {len(gdf)}", f"坐标系 / CRS: {gdf.crs.to_string() if gdf.crs else '未声明 / none'}"]
     if encoding:
         notes.append("属性表编码 / DBF encoding: GB18030")
+    return RawTable(frame=attrs, family="vector", path=path, header_row=0, geometry=gdf.geometry,
+                    crs=gdf.crs, notes=notes)
+
+
+def _read_kml(path: Path) -> RawTable:
+    """KML as Google Earth, 奥维互动地图 or 91 卫图 save it: every folder's placemarks (GDAL's
+    LIBKML driver reads a folder as a layer), the folder's name in a ``folder`` column, the
+    points flattened to 2-D. KML coordinates are WGS-84 by definition (an app that wrote
+    GCJ-02 into it needs ``--crs gcj02``)."""
+    try:
+        names = [str(name) for name, _ in pyogrio.list_layers(path)]
+        parts = [pyogrio.read_dataframe(path, layer=name).assign(folder=name) for name in names]
+    except Exception as exc:  # pyogrio raises several DataSourceError/OSError types
+        msg = f"无法读取 {path.name}：{exc} / cannot read the KML file"
+        raise DataSourceError(msg) from exc
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        msg = f"{path.name} 中没有地标（Placemark） / no placemarks in the KML file"
+        raise DataSourceError(msg)
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry=parts[0].geometry.name, crs="EPSG:4326")
+    gdf = gdf.drop(columns=[c for c in KML_DISPLAY_FIELDS if c in gdf.columns])
+    gdf = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name and gdf[c].isna().all()])
+    gdf[gdf.geometry.name] = shapely.force_2d(gdf.geometry.values)
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name), dtype=object)
+    attrs.columns = _unique(list(attrs.columns))
+    notes = [f"地标数 / placemarks: {len(gdf)}（{len(parts)} 个文件夹 / folders）", "坐标系 / CRS: EPSG:4326（KML）"]
     return RawTable(frame=attrs, family="vector", path=path, header_row=0, geometry=gdf.geometry,
                     crs=gdf.crs, notes=notes)
 

@@ -44,7 +44,7 @@ CRS_OPTIONS = {"wgs84": ("WGS-84（GPS、天地图、OSM）", "WGS-84 (GPS, Tian
                "EPSG:4547": ("CGCS2000 高斯-克吕格 114°E (EPSG:4547)", "CGCS2000 GK 114°E (EPSG:4547)"),
                "EPSG:4549": ("CGCS2000 高斯-克吕格 120°E (EPSG:4549)", "CGCS2000 GK 120°E (EPSG:4549)")}
 FLASH_KEY = "data_flash"
-UPLOAD_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "zip", "gpkg", "shp", "shx", "dbf", "prj", "cpg",
+UPLOAD_TYPES = ["csv", "txt", "xlsx", "xlsm", "geojson", "json", "zip", "gpkg", "kml", "kmz", "shp", "shx", "dbf", "prj", "cpg",
                 "osm", "pbf", "bz2"]
 
 
@@ -134,8 +134,9 @@ def import_panel(ctx: cache.Context) -> None:
                        key="imp_crs")
     strict = c3.checkbox(tr("严格模式：有错误行则全部不导入", "Strict: all or nothing"), key="imp_strict")
     files = st.file_uploader(tr("选择文件（CSV、Excel、GeoJSON、Shapefile 的 .zip 或 .shp/.shx/.dbf/.prj 一组、"
-                                "GeoPackage；道路也可用 OSM）",
-                                "Files (CSV, XLSX, GeoJSON, zipped or loose Shapefile, GeoPackage; OSM for roads)"),
+                                "GeoPackage、KML/KMZ（奥维、Google Earth）；道路也可用 OSM）",
+                                "Files (CSV, XLSX, GeoJSON, zipped or loose Shapefile, GeoPackage, KML/KMZ; OSM for "
+                                "roads)"),
                              type=UPLOAD_TYPES, accept_multiple_files=True, key="imp_files")
     if not files:
         return

@@ -30,7 +30,7 @@ MODELS = {"mclp": ("最大覆盖（新增 K 处）", "Maximal covering (add K)")
 LEVEL = {"good": ("良好", "good"), "weak": ("薄弱", "weak"), "critical": ("严重薄弱", "critical")}
 
 
-CANDIDATE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "zip"]
+CANDIDATE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "geojson", "json", "gpkg", "kml", "kmz", "zip"]
 
 
 def candidate_file(name: str, data: bytes, graph) -> Any:
