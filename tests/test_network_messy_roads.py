@@ -150,6 +150,23 @@ def test_cli_import_with_crs_reads_a_prjless_projected_file(tmp_path, capsys):
     assert roads.geometry.to_crs(UTM).length.sum() == pytest.approx(4000, abs=1)
 
 
+def test_cli_import_names_the_gauss_kruger_zone_of_prefixed_eastings(tmp_path, capsys):
+    """Survey data write the zone number in front of the easting (CGCS2000 3° zone 39 near
+    Guixi: x ≈ 39 520 000 m). Without a .prj the import is refused, naming that system; with it
+    given the roads are where they were drawn."""
+    path = tmp_path / "survey.shp"
+    write_bare_lines(path, crs="EPSG:4527", prj=False)
+    rc, store = _import(tmp_path, path)
+    err = capsys.readouterr().err
+    assert rc == 2 and "--crs EPSG:4527" in err and "带号 39" in err and "Traceback" not in err
+    assert len(store.read_layer("roads")) == 0
+    rc, store = _import(tmp_path, path, "--crs", "EPSG:4527")
+    assert rc == 0, capsys.readouterr()
+    roads = store.read_layer("roads").geometry.to_crs(UTM)
+    assert roads.length.sum() == pytest.approx(4000, abs=1)
+    assert roads.union_all().bounds[:2] == pytest.approx((X0, Y0), abs=0.01)
+
+
 def write_kml_square(path) -> None:
     """The square as Google Earth or 奥维互动地图 save drawn roads: two folders, one placemark a
     side with a Chinese name, 3-D coordinates, and a stray marker point among the roads."""

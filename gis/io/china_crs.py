@@ -218,3 +218,38 @@ def haversine_m(lon1, lat1, lon2, lat2) -> np.ndarray:
     a = (np.sin((lat2 - lat1) / 2) ** 2
          + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
     return 2 * 6371008.8 * np.arcsin(np.sqrt(a))
+
+
+def gauss_kruger_guess(x, y) -> tuple[str, str] | None:
+    """The CGCS2000 Gauss–Krüger system that projected coordinates with a zone prefix are in.
+
+    Chinese survey data write the zone number in front of the easting (x 39 512 345 m is 3°
+    zone 39, central meridian 117°E). When every x carries the same prefix of a zone that
+    covers China (6° zones 13–23, 3° zones 25–45) and the data's centre, placed in that
+    system, lies in China, that system is the likely one. Eastings without a prefix name no
+    meridian: None. Only a hint for the planner; nothing is converted on it.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Easting and northing (metres).
+
+    Returns
+    -------
+    (str, str) or None
+        ``("EPSG:n", name)``, e.g. ``("EPSG:4527", "CGCS2000 / 3-degree Gauss-Kruger zone 39")``.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.size == 0 or not (y.min() >= 1.0e6 and y.max() <= 6.2e6):
+        return None
+    zones = np.unique(np.floor(x / 1e6).astype(int))
+    if len(zones) != 1:
+        return None
+    zone = int(zones[0])
+    code = 4491 + zone - 13 if 13 <= zone <= 23 else 4513 + zone - 25 if 25 <= zone <= 45 else None
+    if code is None:
+        return None
+    lon, lat = Transformer.from_crs(code, 4326, always_xy=True).transform(float(x.mean()), float(y.mean()))
+    if not bool(in_bounds(np.array([lon]), np.array([lat]))[0]):
+        return None
+    return f"EPSG:{code}", CRS.from_epsg(code).name

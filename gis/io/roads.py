@@ -23,6 +23,7 @@ import numpy as np
 import shapely
 
 from gis.errors import ValidationError
+from gis.io.china_crs import gauss_kruger_guess
 
 DEFAULT_ROAD_CLASS = "residential"
 ASSUMED_CLASS_COLUMN = "道路等级（默认）"
@@ -41,15 +42,25 @@ def looks_like_lonlat(geoms) -> bool:
 
 
 def no_crs_message(geoms) -> str:
-    """Why a layer with no coordinate system whose coordinates are not lon/lat is refused."""
+    """Why a layer with no coordinate system whose coordinates are not lon/lat is refused,
+    with the likely system when the eastings carry a Gauss–Krüger zone number."""
     coords = shapely.get_coordinates(np.asarray(getattr(geoms, "geometry", geoms), dtype=object))
     (minx, miny), (maxx, maxy) = coords.min(axis=0), coords.max(axis=0)
+    guess = gauss_kruger_guess(coords[:, 0], coords[:, 1])
+    if guess:
+        code, name = guess
+        hint_zh = (f"x 坐标以带号 {int(minx // 1e6)} 开头，像是 {name}；如确认，请用 --crs {code}"
+                   "（西安80、北京54 的同号带坐标会差几十到上百米，请以 .prj 或数据来源为准）")
+        hint_en = f"the eastings carry zone number {int(minx // 1e6)}, as in {name}: if so, give --crs {code}"
+    else:
+        hint_zh = ("或用 --crs 指定坐标系；不带带号的 CGCS2000 3 度带为 EPSG:4534 +（中央经线 − 75）÷ 3，"
+                   "例如 114°E → --crs EPSG:4547，117°E → --crs EPSG:4548")
+        hint_en = "or give --crs EPSG:n, e.g. --crs EPSG:4548 (CGCS2000 3-degree, central meridian 117°E)"
     return (f"文件没有声明坐标系（如 Shapefile 缺少 .prj），且坐标范围 x {minx:.0f}…{maxx:.0f}、"
             f"y {miny:.0f}…{maxy:.0f} 不是经纬度（多为投影坐标，单位米），无法确定位置；请补上 .prj 文件，"
-            "或用 --crs 指定坐标系，例如 --crs EPSG:4547（CGCS2000 3度带 114°E）/ the file declares no "
-            f"coordinate system (a shapefile without .prj) and its coordinates (x {minx:.0f}…{maxx:.0f}, "
-            f"y {miny:.0f}…{maxy:.0f}) are not longitude/latitude (projected metres?): add the .prj file "
-            "or give --crs EPSG:n, e.g. --crs EPSG:4547")
+            f"{hint_zh} / the file declares no coordinate system (a shapefile without .prj) and its "
+            f"coordinates (x {minx:.0f}…{maxx:.0f}, y {miny:.0f}…{maxy:.0f}) are not longitude/latitude "
+            f"(projected metres?): add the .prj file, {hint_en}")
 
 
 NO_CRS_WARNING = ("文件没有声明坐标系（如 Shapefile 缺少 .prj），坐标在经纬度范围内，按 WGS-84 经纬度读取；"
