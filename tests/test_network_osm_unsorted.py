@@ -19,7 +19,7 @@ import osmium
 import pytest
 
 from gis.io.osm import read_osm
-from gis.io.tables import read_osm_table
+from gis.io.vector import read_osm_table
 from gis.network import NetworkConfig, load_road_graph
 
 OSM_DIR = Path(__file__).resolve().parent.parent / "data" / "osm"
