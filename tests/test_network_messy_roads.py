@@ -167,6 +167,26 @@ def test_cli_import_names_the_gauss_kruger_zone_of_prefixed_eastings(tmp_path, c
     assert roads.union_all().bounds[:2] == pytest.approx((X0, Y0), abs=0.01)
 
 
+def test_cli_import_of_a_bare_geojson_needs_no_crs_warning(tmp_path, capsys):
+    """A GeoJSON with ``"properties": null`` and 3-D lines is WGS-84 by its standard (RFC 7946):
+    the class is stated, no ".prj" warning is given; in metres with no crs it is refused."""
+    import json
+
+    lines = gpd.GeoSeries(local_lines(SQUARE), crs=UTM)
+    for crs, expect in (("EPSG:4326", 0), (UTM, 2)):
+        features = [{"type": "Feature", "properties": None, "geometry": {
+            "type": "MultiLineString", "coordinates": [[[x, y, 12.5] for x, y in line.coords]]}}
+            for line in lines.to_crs(crs)]
+        path = tmp_path / f"bare_{crs[-4:]}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+        rc, store = _import(tmp_path, path)
+        out = "".join(capsys.readouterr())
+        assert rc == expect, out
+        assert ".prj" not in out if expect == 0 else "--crs" in out
+    roads = store.read_layer("roads").geometry.to_crs(UTM)
+    assert len(roads) == 4 and roads.length.sum() == pytest.approx(4000, abs=1)
+
+
 def write_kml_square(path) -> None:
     """The square as Google Earth or 奥维互动地图 save drawn roads: two folders, one placemark a
     side with a Chinese name, 3-D coordinates, and a stray marker point among the roads."""

@@ -14,6 +14,7 @@ import pyogrio
 import shapely
 
 from gis.errors import DataSourceError
+from gis.io.roads import looks_like_lonlat
 from gis.io.safe_zip import ZipLimits, extract_zip
 from gis.io.tables import RawTable, _unique
 
@@ -147,12 +148,15 @@ def _read_geojson(path: Path) -> RawTable:
             geom = None
         geoms.append(geom)
     crs = _geojson_crs(data, path)
+    if crs is None and looks_like_lonlat([g for g in geoms if g is not None]):
+        crs = "EPSG:4326"   # RFC 7946: a GeoJSON is WGS-84 (projected metres with no crs stay undeclared)
     index = pd.RangeIndex(1, len(records) + 1, name="row")
     columns = list(dict.fromkeys(k for r in records for k in r))
     frame = pd.DataFrame([[r.get(c) for c in columns] for r in records], columns=_unique(columns),
                          index=index, dtype=object)
     geometry = gpd.GeoSeries(geoms, index=index, crs=crs)
-    notes = [f"要素数 / features: {len(records)}", f"坐标系 / CRS: {crs or 'WGS-84 (GeoJSON)'}"]
+    notes = [f"要素数 / features: {len(records)}",
+             f"坐标系 / CRS: {'WGS-84 (GeoJSON)' if crs == 'EPSG:4326' else crs or '未声明 / none'}"]
     return RawTable(frame=frame, family="vector", path=path, header_row=0, geometry=geometry, crs=crs,
                     notes=notes)
 
