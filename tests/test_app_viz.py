@@ -155,6 +155,13 @@ def test_wall_stops_cover_every_jurisdiction_without_personal_data(demo_layers):
         for g in mine.geometry:
             gate = main_gate(g)
             assert s <= gate.y <= n and w <= gate.x <= e
+    # posts in use (drawn under the schools' clusters on the wall) as a count per stop: every one
+    # for the whole area, each 派出所 area its own (itself at least), none counted twice
+    posts = demo_layers["police_posts"]
+    in_use = posts[posts["status"].fillna("active") != "planned"]
+    counts = {s["id"]: int(re.search(r"警务点（在用）</span><b[^>]*>(\d+)</b>", s["html"]).group(1)) for s in stops}
+    assert counts["all"] == len(in_use) > 0
+    assert all(counts[s["id"]] >= 1 for s in stops[1:]) and sum(counts.values()) - counts["all"] <= len(in_use)
     m = maps.new_map((117.19, 28.28, 117.25, 28.32), theme="dark")
     FocusRotator(stops, seconds=7).add_to(m)
     assert "window.setInterval(show, 7000)" in m.get_root().render()

@@ -188,13 +188,29 @@ def jurisdiction_stops(schools: gpd.GeoDataFrame, assessment: pd.DataFrame | Non
         within_s = ScoringConfig.from_settings().response_good_s
     names = _jurisdiction_names(posts, table)
     jur_geoms = _jurisdiction_geoms(posts)
-    stops = [_stop("all", whole_name or pick(lang, "全域", "Whole area"), table, gates, None, lang, within_s)]
+    active = _active_posts(posts)
+    stops = [_stop("all", whole_name or pick(lang, "全域", "Whole area"), table, gates, None, lang, within_s,
+                   n_posts=len(active))]
     for jid, idx in table.groupby(table["jurisdiction_id"].fillna("").astype(str)).groups.items():
         if not jid:
             continue
         sub = table.loc[idx]
-        stops.append(_stop(jid, names.get(jid, jid), sub, gates.loc[idx], jur_geoms.get(jid), lang, within_s))
+        area = jur_geoms.get(jid)
+        n_posts = int(active.within(area).sum()) if area is not None else int((active.index == jid).sum())
+        stops.append(_stop(jid, names.get(jid, jid), sub, gates.loc[idx], area, lang, within_s, n_posts=n_posts))
     return stops
+
+
+def _active_posts(posts: gpd.GeoDataFrame | None) -> gpd.GeoSeries:
+    """Where the posts in use stand (planned ones left out), in WGS-84, indexed by post id.
+
+    The wall draws posts under the schools' clusters (a count is never covered), so at
+    county zoom the panel says how many posts each 派出所's area holds."""
+    if posts is None or len(posts) == 0:
+        return gpd.GeoSeries([], crs="EPSG:4326")
+    status = posts["status"] if "status" in posts else pd.Series("active", index=posts.index)
+    active = to_wgs84(posts[status.fillna("active").astype(str) != "planned"])
+    return gpd.GeoSeries(active.geometry.to_numpy(), index=active["id"].astype(str).to_numpy(), crs="EPSG:4326")
 
 
 def _jurisdiction_names(posts: gpd.GeoDataFrame | None, table: pd.DataFrame) -> dict[str, str]:
@@ -222,7 +238,7 @@ def _jurisdiction_geoms(posts: gpd.GeoDataFrame | None) -> dict[str, Any]:
 
 
 def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: Any,
-          lang: str, within_s: float = 180.0) -> dict[str, Any]:
+          lang: str, within_s: float = 180.0, *, n_posts: int | None = None) -> dict[str, Any]:
     valid = gates[gates.notna() & ~gates.is_empty] if len(gates) else gates
     if len(valid):  # frame the schools: a jurisdiction polygon often spans empty country
         minx, miny, maxx, maxy = valid.total_bounds
@@ -244,6 +260,8 @@ def _stop(jid: str, name: str, table: pd.DataFrame, gates: gpd.GeoSeries, area: 
         (pick(lang, f"{mins}分钟可达", f"Within {mins} min"), share, False),
         (pick(lang, "薄弱校园", "Weak campuses"), str(weak), weak > 0),
     ]
+    if n_posts is not None:
+        rows.append((pick(lang, "警务点（在用）", "Police posts in use"), str(n_posts), n_posts == 0))
     body = "".join(
         f'<div class="hx-focus-row"><span>{html.escape(label)}</span>'
         f'<b class="{"hx-bad" if bad else ""}">{html.escape(value)}</b></div>' for label, value, bad in rows)
