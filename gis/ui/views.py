@@ -133,7 +133,7 @@ def _as_of(url: str, version: int) -> datetime | None:
 
 
 # the wall's school clusters: bigger (read from across a room), and kept up to zoom 16
-WALL_SCHOOL_CLUSTERS = {"disableAt": 16, "radius": 45, "size": 1.5}
+WALL_SCHOOL_CLUSTERS = {"disableAt": 16, "radius": 64, "size": 1.5}   # a 100+ count is 63 px wide
 
 
 def wall_map(ctx: cache.Context, lang: str, *, rotate_s: float) -> folium.Map:
