@@ -65,8 +65,8 @@
           if (r !== undefined && r > worst) { worst = r; }
         }
         var fill = colors[String(worst)] || color;
-        // never wider than the clustering radius: two clusters stand at least that far apart,
-        // so their counts never cover each other (a dense town centre at county zoom)
+        // never wider than the clustering radius, so neighbouring clusters' counts do not
+        // cover each other (a dense town centre at county zoom)
         var size = Math.round(Math.min((n < 10 ? 26 : n < 100 ? 34 : 42) * (o.size || 1), o.radius || 50) * k);
         var font = Math.round(size * 0.42);
         return L.divIcon({
