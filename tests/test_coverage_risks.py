@@ -9,10 +9,11 @@ import shapely
 from geodesy import at, toward
 
 from gis.config import load_settings
-from gis.coverage.assess import assess_with_response, coverage_map_layers
+from gis.coverage.assess import assess_with_response
 from gis.coverage.config import GuardRules, coverage_config
 from gis.coverage.gates import school_gates
 from gis.coverage.geometry import metric_crs
+from gis.coverage.map_layers import coverage_map_layers
 from gis.coverage.risks import risk_exposure, risk_pairs, school_footprints
 from gis.coverage.rules import guard_requirements, tech_defence
 

@@ -11,8 +11,9 @@ import shapely
 from geodesy import at
 
 from gis.config import load_settings
-from gis.coverage.assess import assess_with_response, summarize_jurisdictions
+from gis.coverage.assess import assess_with_response
 from gis.coverage.config import scoring_config
+from gis.coverage.jurisdictions import summarize_jurisdictions
 from gis.coverage.score import COMPONENTS, score_campuses
 
 CFG = scoring_config()

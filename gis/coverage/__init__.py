@@ -14,13 +14,13 @@ from gis.coverage.assess import (
     assess_campuses,
     assess_with_response,
     campus_features,
-    coverage_map_layers,
     score_with_response,
-    summarize_jurisdictions,
 )
 from gis.coverage.cameras import camera_sectors, sector_polygons
 from gis.coverage.compliance import ComplianceTable, compliance_rates
 from gis.coverage.export import write_assessment, write_jurisdictions
+from gis.coverage.jurisdictions import summarize_jurisdictions
+from gis.coverage.map_layers import coverage_map_layers
 from gis.coverage.score import score_campuses
 
 __all__ = [

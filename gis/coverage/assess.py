@@ -2,9 +2,8 @@
 
 ``assess_campuses(layers, graph=…, settings=…)`` runs the road response field (via
 :mod:`gis.network`) and then :func:`assess_with_response`, which is pure and takes the
-response per gate or per school as a table. ``summarize_jurisdictions`` aggregates per
-派出所 jurisdiction; ``coverage_map_layers`` gives the sectors, blind spots, duty gaps and
-violations as GeoDataFrames (EPSG:4326) for the map.
+response per gate or per school as a table. Per 派出所 summaries are in
+:mod:`gis.coverage.jurisdictions`, the map's coverage layers in :mod:`gis.coverage.map_layers`.
 """
 
 from __future__ import annotations
@@ -83,13 +82,14 @@ class CampusParts:
     tech: pd.DataFrame
 
 
-def _layer(layers: Mapping[str, Any], name: str) -> gpd.GeoDataFrame | None:
+def layer_of(layers: Mapping[str, Any], name: str) -> gpd.GeoDataFrame | None:
+    """The layer ``name`` of ``layers``, or None when it is missing or empty."""
     frame = layers.get(name)
     return frame if frame is not None and len(frame) else None
 
 
 def _check_schools(layers: Mapping[str, Any]) -> gpd.GeoDataFrame:
-    schools = _layer(layers, "schools")
+    schools = layer_of(layers, "schools")
     if schools is None:
         msg = "没有学校数据，请先导入 schools 图层 / no schools: import the schools layer first"
         raise ValidationError(msg)
@@ -120,16 +120,16 @@ def campus_parts(layers: Mapping[str, Any], *, coverage: CoverageConfig,
     crs = crs or metric_crs(schools)
     schools = to_metric(schools, crs)  # once: gates, campus outline and footprints read it
     gates = school_gates(schools, crs=crs)
-    cameras = _layer(layers, "cameras")
+    cameras = layer_of(layers, "cameras")
     sectors = (camera_sectors(cameras, config=coverage, crs=crs) if cameras is not None
                else camera_sectors(gpd.GeoDataFrame({"id": []}, geometry=[], crs=WGS84),
                                    config=coverage, crs=crs))
     cov = gate_camera_coverage(gate_zones(gates, gate_zone_m=coverage.gate_zone_m), sectors,
                                blind=blind, gates=gates)
     edge = boundary_camera_coverage(campus_boundaries(schools, crs=crs), sectors)
-    duty, gaps = peak_duty(_layer(layers, "crossings"), gates, config=coverage, crs=crs)
+    duty, gaps = peak_duty(layer_of(layers, "crossings"), gates, config=coverage, crs=crs)
     foot = school_footprints(schools, gates, crs=crs)
-    pairs = risk_pairs(_layer(layers, "risk_sites"), foot,
+    pairs = risk_pairs(layer_of(layers, "risk_sites"), foot,
                        max_m=max([*coverage.risk_bands_m, coverage.internet_cafe_min_distance_m]),
                        crs=crs)
     risks, violations = risk_exposure(pairs, schools, config=coverage,
@@ -312,7 +312,7 @@ def campus_features(layers: Mapping[str, Any], *, settings: Settings | None = No
     coverage = pd.DataFrame(parts.coverage.drop(columns="geometry"))
     coverage["gate_blind_m2"] = coverage["gate_zone_m2"] - coverage["covered_m2"]
     frame = pd.concat([
-        base, fill_jurisdictions(schools, _layer(layers, "police_posts")), coverage,
+        base, fill_jurisdictions(schools, layer_of(layers, "police_posts")), coverage,
         pd.DataFrame(parts.boundary.drop(columns="geometry")), parts.duty, parts.risks,
         parts.guards, parts.tech, school_checklist(schools),
     ], axis=1)
@@ -387,7 +387,7 @@ def assess_with_response(layers: Mapping[str, Any], *, response: pd.DataFrame | 
         first.
     """
     features = campus_features(layers, settings=settings, crs=crs)
-    return score_with_response(features, response=response, posts=_layer(layers, "police_posts"),
+    return score_with_response(features, response=response, posts=layer_of(layers, "police_posts"),
                                settings=settings, peak=peak, availability=availability)
 
 
@@ -450,9 +450,9 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
         See :func:`assess_with_response`.
     """
     schools = _check_schools(layers)
-    posts = _layer(layers, "police_posts")
+    posts = layer_of(layers, "police_posts")
     if posts is not None and "status" in posts.columns:  # planned posts (gis.siting) do not respond yet
-        posts = _layer({"p": posts[posts["status"].fillna("").astype(str) != "planned"]}, "p")
+        posts = layer_of({"p": posts[posts["status"].fillna("").astype(str) != "planned"]}, "p")
     if posts is None:
         msg = "没有警务点数据，无法计算到达时间；请导入 police_posts 图层 / no police posts: import police_posts"
         raise ValidationError(msg)
@@ -465,86 +465,5 @@ def assess_campuses(layers: Mapping[str, Any], *, graph: Any, settings: Settings
     response = campus_response(graph, answering, schools, peak=peak, settings=settings)
     if features is None:
         features = campus_features(layers, settings=settings, crs=crs)
-    return score_with_response(features, response=response, posts=_layer(layers, "police_posts"),
+    return score_with_response(features, response=response, posts=layer_of(layers, "police_posts"),
                                settings=settings, peak=peak, availability=availability)
-
-
-def summarize_jurisdictions(assessment: pd.DataFrame, *, within_s: float | None = None,
-                            settings: Settings | None = None) -> pd.DataFrame:
-    """Per 派出所 jurisdiction: schools, share reached within the response target, weak and
-    critical counts, mean score.
-
-    Parameters
-    ----------
-    within_s : float, optional
-        The "reached within" limit in seconds; ``[scoring.thresholds] response_good_s`` (3 min)
-        when omitted.
-
-    Returns
-    -------
-    DataFrame
-        ``jurisdiction_id, jurisdiction_name, schools, within_3min, share_within_3min`` (0–1),
-        ``good, weak, critical, mean_score, violations, breaches`` (schools breaching a
-        mandatory rule); a last row ``jurisdiction_id = "全县"`` (all) sums them up. The
-        ``within_3min`` names keep their meaning "within the response target".
-    """
-    if within_s is None:
-        within_s = ScoringConfig.from_settings(settings).response_good_s
-    a = pd.DataFrame(assessment).copy()
-    a["jurisdiction_id"] = a["jurisdiction_id"].fillna("未划定").astype(str)
-    if "jurisdiction_name" not in a.columns:
-        a["jurisdiction_name"] = None
-    a["_within"] = pd.to_numeric(a["response_s"], errors="coerce") <= within_s
-    a["_viol"] = pd.to_numeric(a.get("violations", 0), errors="coerce").fillna(0) > 0
-    a["_breach"] = (a["mandatory_breaches"].fillna("").astype(str) != "") if "mandatory_breaches" in a \
-        else False
-
-    def agg(g: pd.DataFrame) -> dict[str, Any]:
-        names = g["jurisdiction_name"].dropna()
-        return {
-            "jurisdiction_name": names.iloc[0] if len(names) else None,
-            "schools": len(g), "within_3min": int(g["_within"].sum()),
-            "share_within_3min": float(g["_within"].mean()) if len(g) else 0.0,
-            "good": int((g["level"] == "good").sum()), "weak": int((g["level"] == "weak").sum()),
-            "critical": int((g["level"] == "critical").sum()),
-            "mean_score": round(float(g["score"].mean()), 1),
-            "violations": int(g["_viol"].sum()), "breaches": int(g["_breach"].sum()),
-        }
-
-    rows = [{"jurisdiction_id": j, **agg(g)} for j, g in a.groupby("jurisdiction_id", sort=True)]
-    rows.append({"jurisdiction_id": "全县", **agg(a)})
-    rows[-1]["jurisdiction_name"] = "合计 / total"
-    return pd.DataFrame(rows)
-
-
-def coverage_map_layers(layers: Mapping[str, Any], *, settings: Settings | None = None
-                        ) -> dict[str, gpd.GeoDataFrame]:
-    """Map layers in EPSG:4326: ``sectors`` (every camera view, with ``working`` and
-    ``assumed``), ``blind_spots`` (uncovered part of each gate zone, with ``school_id``,
-    ``gate_camera_share`` and ``blind_m2``), ``boundary_blind`` (stretches of campus boundary no
-    working camera sees, with ``school_id``, ``boundary_camera_share`` and ``blind_m``),
-    ``duty_gaps`` (unstaffed crossings near gates) and ``violations`` (internet cafés too close,
-    as points with ``school_id, site_id, distance_m``).
-    """
-    parts = campus_parts(layers, coverage=CoverageConfig.from_settings(settings),
-                         scoring=ScoringConfig.from_settings(settings), blind=True)
-    sectors = parts.sectors.to_crs(WGS84)
-    blind = parts.coverage.reset_index(names="school_id")
-    blind["blind_m2"] = blind["gate_zone_m2"] - blind["covered_m2"]
-    blind = blind[~blind.geometry.is_empty]
-    blind = blind[["school_id", "gate_camera_share", "blind_m2", "geometry"]].to_crs(WGS84)
-    edge = parts.boundary.reset_index(names="school_id")
-    edge = edge[edge.geometry.notna() & ~edge.geometry.is_empty & (edge["boundary_blind_m"] > 0.5)]
-    edge = edge.rename(columns={"boundary_blind_m": "blind_m"})
-    edge = edge[["school_id", "boundary_camera_share", "blind_m", "geometry"]].to_crs(WGS84)
-    viol = parts.violations
-    risk = _layer(layers, "risk_sites")
-    if risk is not None and len(viol):
-        pts = to_metric(risk, parts.crs).set_index(risk["id"].astype(str).to_numpy()).geometry
-        vgeo = gpd.GeoSeries(pts.reindex(viol["site_id"]).to_numpy(), crs=parts.crs).to_crs(WGS84)
-    else:
-        vgeo = gpd.GeoSeries([], crs=WGS84)
-    violations = gpd.GeoDataFrame(viol.reset_index(drop=True), geometry=vgeo.to_numpy(), crs=WGS84)
-    return {"sectors": sectors, "blind_spots": blind.reset_index(drop=True),
-            "boundary_blind": edge.reset_index(drop=True),
-            "duty_gaps": parts.duty_gaps.to_crs(WGS84), "violations": violations}

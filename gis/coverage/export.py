@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gis.config import Settings
-from gis.coverage.assess import OUTPUT_COLUMNS, summarize_jurisdictions
+from gis.coverage.assess import OUTPUT_COLUMNS
 from gis.coverage.compliance import (
     AREA_ZH,
     JURISDICTION_COLUMNS,
@@ -27,6 +27,7 @@ from gis.coverage.compliance import (
     ComplianceTable,
     compliance_rates,
 )
+from gis.coverage.jurisdictions import summarize_jurisdictions
 from gis.coverage.score import LEVEL_ZH
 from gis.errors import DataSourceError, ValidationError
 from gis.io.spreadsheet import open_workbook, write_cell
