@@ -138,28 +138,20 @@ def deleted_in_josm_file(path: str | Path) -> set[tuple[str, int]]:
     """The objects an OSM XML file marks ``action="delete"`` (JOSM keeps them in the file
     until they are uploaded; osmium reads them as live), as ``(type letter, id)``.
 
-    Only an XML file that says ``action=`` is parsed (expat, streamed, no DOCTYPE allowed);
-    for a compressed file, its first MiB (the ``generator='JOSM'`` header and the first
-    objects) decides. ``.pbf`` files carry no such mark: empty set.
+    Only an XML file whose first MiB (the ``generator='JOSM'`` header and the first objects)
+    names an editor that writes such marks or says ``action=`` is parsed (expat, streamed, no
+    DOCTYPE allowed), so other files cost one read of that MiB. ``.pbf`` files carry no such
+    mark: empty set.
     """
     path = Path(path)
     name = path.name.lower()
     if not name.endswith(_XML_SUFFIXES):
         return set()
     opener = bz2.open if name.endswith(".bz2") else gzip.open if name.endswith(".gz") else open
-    chunk = 1 << 20
     try:
         with opener(path, "rb") as f:
-            head = f.read(chunk)
-            marked = b"action=" in head or (opener is not open and (b"JOSM" in head or b"Merkaartor" in head))
-            tail = head[-16:]
-            while not marked and opener is open:
-                block = f.read(chunk)
-                if not block:
-                    break
-                marked = b"action=" in tail + block
-                tail = block[-16:]
-        if not marked:
+            head = f.read(1 << 20)
+        if not any(mark in head for mark in (b"action=", b"JOSM", b"Merkaartor")):
             return set()
         deleted: set[tuple[str, int]] = set()
 

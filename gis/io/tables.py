@@ -136,7 +136,7 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _unique(headers: list[Any]) -> list[str]:
+def unique_headers(headers: list[Any]) -> list[str]:
     seen: dict[str, int] = {}
     result = []
     for i, header in enumerate(headers):
@@ -171,7 +171,7 @@ def _frame_from_rows(rows: list[tuple[int, list[Any]]], layer_name: str) -> tupl
     h = _pick_header(rows, layer_name)
     header_number, header_cells = rows[h]
     width = max(len(cells) for _, cells in rows[h:])
-    headers = _unique(list(header_cells) + [None] * (width - len(header_cells)))
+    headers = unique_headers(list(header_cells) + [None] * (width - len(header_cells)))
     data, index, blanks, pending = [], [], 0, 0
     for number, cells in rows[h + 1:]:
         if all(is_blank(c) for c in cells):

@@ -16,7 +16,7 @@ import shapely
 from gis.errors import DataSourceError
 from gis.io.roads import looks_like_lonlat
 from gis.io.safe_zip import ZipLimits, extract_zip
-from gis.io.tables import RawTable, _unique
+from gis.io.tables import RawTable, unique_headers
 
 # what GDAL's LIBKML driver adds to every placemark: display settings, not data
 KML_DISPLAY_FIELDS = ("tessellate", "extrude", "visibility", "drawOrder", "icon", "altitudeMode", "snippet",
@@ -70,12 +70,17 @@ def read_vector_table(path: str | Path, *, limits: ZipLimits | None = None, laye
     except Exception as exc:  # pyogrio raises several DataSourceError/OSError types
         msg = f"无法读取 {path.name}：{exc} / cannot read the vector file"
         raise DataSourceError(msg) from exc
-    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
-    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name), dtype=object)
-    attrs.columns = _unique(list(attrs.columns))
     notes = [f"要素数 / features: {len(gdf)}", f"坐标系 / CRS: {gdf.crs.to_string() if gdf.crs else '未声明 / none'}"]
     if encoding:
         notes.append("属性表编码 / DBF encoding: GB18030")
+    return _raw_table(gdf, path, notes)
+
+
+def _raw_table(gdf: gpd.GeoDataFrame, path: Path, notes: list[str]) -> RawTable:
+    """A GeoDataFrame read by GDAL as a ``RawTable``: rows numbered from 1, attributes as read."""
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
+    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name), dtype=object)
+    attrs.columns = unique_headers(list(attrs.columns))
     return RawTable(frame=attrs, family="vector", path=path, header_row=0, geometry=gdf.geometry,
                     crs=gdf.crs, notes=notes)
 
@@ -99,12 +104,8 @@ def _read_kml(path: Path) -> RawTable:
     gdf = gdf.drop(columns=[c for c in KML_DISPLAY_FIELDS if c in gdf.columns])
     gdf = gdf.drop(columns=[c for c in gdf.columns if c != gdf.geometry.name and gdf[c].isna().all()])
     gdf[gdf.geometry.name] = shapely.force_2d(gdf.geometry.values)
-    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
-    attrs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name), dtype=object)
-    attrs.columns = _unique(list(attrs.columns))
     notes = [f"地标数 / placemarks: {len(gdf)}（{len(parts)} 个文件夹 / folders）", "坐标系 / CRS: EPSG:4326（KML）"]
-    return RawTable(frame=attrs, family="vector", path=path, header_row=0, geometry=gdf.geometry,
-                    crs=gdf.crs, notes=notes)
+    return _raw_table(gdf, path, notes)
 
 
 def _read_geojson(path: Path) -> RawTable:
@@ -152,7 +153,7 @@ def _read_geojson(path: Path) -> RawTable:
         crs = "EPSG:4326"   # RFC 7946: a GeoJSON is WGS-84 (projected metres with no crs stay undeclared)
     index = pd.RangeIndex(1, len(records) + 1, name="row")
     columns = list(dict.fromkeys(k for r in records for k in r))
-    frame = pd.DataFrame([[r.get(c) for c in columns] for r in records], columns=_unique(columns),
+    frame = pd.DataFrame([[r.get(c) for c in columns] for r in records], columns=unique_headers(columns),
                          index=index, dtype=object)
     geometry = gpd.GeoSeries(geoms, index=index, crs=crs)
     notes = [f"要素数 / features: {len(records)}",
