@@ -72,6 +72,19 @@ def browser_sign_in(page, username: str = DEMO_PLANNER, password: str | None = N
         time.sleep(0.2)
 
 
+def open_signed_in(browser, url: str, *, path: str = "", width: int = 1600, height: int = 1000,
+                   username: str = DEMO_PLANNER):
+    """A new browser context with one page, signed in on ``url/path``: ``(context, page, errors)``,
+    ``errors`` collecting the page's uncaught script errors."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url.rstrip('/')}/{path}", wait_until="domcontentloaded")
+    browser_sign_in(page, username)
+    return context, page, errors
+
+
 def kiosk_token(db_url: str, name: str = "test-wall") -> str:
     """A wall-display token, issued as ``python -m gis user kiosk`` does."""
     from gis.auth.accounts import issue_kiosk_token

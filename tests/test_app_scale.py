@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from signin import browser_sign_in, ensure_account
+from signin import ensure_account, open_signed_in
 
 from gis.config import load_settings
 from gis.coverage import assess_campuses, coverage_map_layers
@@ -199,13 +199,8 @@ def test_county_map_aggregates_then_shows_schools_when_zoomed_in(county_db, over
                                                                   own_browser):
     _, layers = county_db
     url, _ = county_app
-    context = own_browser.new_context(viewport={"width": 1600, "height": 1000})
-    errors: list[str] = []
+    context, page, errors = open_signed_in(own_browser, url)
     try:
-        page = context.new_page()
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(url, wait_until="domcontentloaded")
-        browser_sign_in(page)
         frame = page.frame_locator(MAP_FRAME)
         frame.locator(".hx-cluster-schools").first.wait_for(state="visible", timeout=120_000)
         time.sleep(1.5)

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from signin import app_sign_in, browser_sign_in
+from signin import app_sign_in, open_signed_in
 from sqlalchemy.engine import make_url
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "scenarios.py")
@@ -53,12 +53,7 @@ def test_page_solves_shows_before_after_and_saves(app):
 def test_browser_runs_a_scenario_and_sees_before_after_tiles(start_app, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     url, _ = start_app(log=ARTIFACTS / "siting_server.log")
-    context = browser.new_context(viewport={"width": 1600, "height": 1300})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{url}/scenarios", wait_until="domcontentloaded")
-    browser_sign_in(page)
+    context, page, errors = open_signed_in(browser, url, path="scenarios", height=1300)
     page.get_by_role("button", name="求解").click(timeout=120_000)
     before = page.locator(".hx-scenario-before")
     after = page.locator(".hx-scenario-after")
@@ -89,12 +84,7 @@ def test_browser_uploads_a_candidate_file_and_sees_rejected_rows(start_app, brow
                     f"C1,重复编号,{a.x:.6f},{a.y:.6f}\n"
                     f"C4,远郊,{a.x + 0.3:.6f},{a.y + 0.3:.6f}\n", encoding="utf-8")
     url, _ = start_app(log=ARTIFACTS / "siting_upload_server.log")
-    context = browser.new_context(viewport={"width": 1600, "height": 1500})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{url}/scenarios", wait_until="domcontentloaded")
-    browser_sign_in(page)
+    context, page, errors = open_signed_in(browser, url, path="scenarios", height=1500)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text("候选点.csv").first.wait_for(timeout=30_000)
     page.get_by_role("button", name="求解").click(timeout=60_000)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from signin import browser_sign_in
+from signin import open_signed_in
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 POST = "水厂路治安岗亭"            # demo-post-21, a kiosk under 雄石派出所 at this zoom: kiosks lie on top
@@ -53,12 +53,7 @@ def test_dragging_a_post_and_clicking_a_kiosk_update_figures_and_levels(start_ap
     target = gates.loc[SCHOOL_ID].representative_point()
     far = gates.loc[FAR_SCHOOL_ID].representative_point()
     url, db_url = start_app(log=ARTIFACTS / "siting_whatif_server.log")
-    context = browser.new_context(viewport={"width": 1500, "height": 1400})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{url}/scenarios", wait_until="domcontentloaded")
-    browser_sign_in(page)
+    context, page, errors = open_signed_in(browser, url, path="scenarios", width=1500, height=1400)
     page.get_by_role("tab", name="地图推演").click(timeout=60_000)
     page.locator(".hx-scenario-after").last.wait_for(timeout=120_000)
     start_tiles = _after_tiles(page)
