@@ -13,7 +13,7 @@ from gis.coverage.assess import campus_parts
 from gis.coverage.config import CoverageConfig, ScoringConfig
 from gis.coverage.geometry import metric_crs as coverage_metric_crs
 from gis.coverage.risks import is_sensitive as coverage_is_sensitive
-from gis.network.graph import metric_crs
+from gis.network.crs import metric_crs
 from gis.schema import is_sensitive, sensitive_mask
 from gis.viz.features import is_sensitive as map_is_sensitive
 from gis.viz.focus import gate_zones as map_gate_zones

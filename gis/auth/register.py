@@ -19,7 +19,7 @@ import shapely
 
 from gis.auth.policy import require
 from gis.auth.principal import SYSTEM, Principal
-from gis.network.graph import utm_crs_for
+from gis.network.crs import utm_crs_for
 from gis.schema import main_gate, sensitive_mask
 
 LAYER = "risk_persons"

@@ -8,7 +8,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from gis.network.graph import metric_crs, utm_crs
+from gis.network.crs import metric_crs, utm_crs
 
 WGS84 = "EPSG:4326"
 __all__ = ["WGS84", "metric_crs", "to_metric", "utm_crs"]   # metric_crs: the one definition, re-exported

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from gis.cycle.config import CycleConfig, Semester
-from gis.network.graph import metric_crs
+from gis.network.crs import metric_crs
 from gis.schema import ENUM_LABELS_ZH, RECORDS, main_gate
 
 STATUSES = ("overdue", "missing", "due_soon", "ok")

@@ -6,14 +6,13 @@ vertices is a straight *segment*, so a position on the network is ``(segment, t)
 ``t`` the fraction from ``seg_a`` to ``seg_b`` and partial costs are exact. Lines that
 cross without a shared vertex (bridges, tunnels) stay unconnected.
 
-Coordinates are projected to the local UTM zone of the data (metres); times are seconds.
+Coordinates are projected to the local UTM zone of the data (metres, :mod:`gis.network.crs`);
+times are seconds.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import geopandas as gpd
@@ -22,15 +21,14 @@ import pandas as pd
 import pyproj
 import scipy.sparse as sp
 import shapely
-from pyproj import CRS
 from scipy.sparse.csgraph import connected_components
 
-from gis.errors import CRSError, ValidationError
+from gis.errors import ValidationError
 from gis.io.osm import DRIVABLE_HIGHWAYS
 from gis.io.roads import assumed_class_warning, check_undeclared_crs
 from gis.network.config import PEAKS, NetworkConfig, parse_maxspeed
+from gis.network.crs import CRS_WGS84, utm_crs_for
 
-CRS_WGS84 = "EPSG:4326"
 MIN_EDGE_S = 1e-6  # zero-cost edges would vanish in a sparse matrix; floor every cost at this
 
 # Class columns and values of common line layers, mapped onto OSM ``highway`` values.
@@ -206,57 +204,6 @@ class RoadGraph:
         g.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(self.node_xy))
         g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True), weight="time")
         return g
-
-
-def utm_crs_for(lon: float, lat: float) -> str:
-    """EPSG code of the WGS-84 UTM zone holding ``(lon, lat)``."""
-    zone = int(math.floor((lon + 180.0) / 6.0)) % 60 + 1
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
-
-
-
-def metric_crs(*frames: gpd.GeoDataFrame | gpd.GeoSeries | None) -> CRS:
-    """Local UTM zone (WGS-84 datum) covering the extent of the given layers.
-
-    Parameters
-    ----------
-    *frames : GeoDataFrame or GeoSeries
-        Layers in any CRS; empty or ``None`` ones are skipped.
-
-    Returns
-    -------
-    pyproj.CRS
-        A projected CRS in metres.
-    """
-    bounds = []
-    for frame in frames:
-        if frame is None or len(frame) == 0:
-            continue
-        geo = frame.geometry if isinstance(frame, gpd.GeoDataFrame) else frame
-        if geo.crs is not None and CRS(geo.crs).is_projected:
-            return CRS(geo.crs)
-        b = geo.to_crs(CRS_WGS84).total_bounds if geo.crs is not None else geo.total_bounds
-        if np.all(np.isfinite(b)):
-            bounds.append(b)
-    if not bounds:
-        msg = "没有可用于确定投影的坐标 / no coordinates to choose a metric CRS from"
-        raise CRSError(msg)
-    arr = np.array(bounds)
-    west, south = arr[:, 0].min(), arr[:, 1].min()
-    east, north = arr[:, 2].max(), arr[:, 3].max()
-    if not (-180 <= west <= 180 and -90 <= south <= 90 and -180 <= east <= 180 and -90 <= north <= 90):
-        msg = (f"坐标超出经纬度范围 ({west:.3f}, {south:.3f}, {east:.3f}, {north:.3f})，请检查坐标系 / "
-               "coordinates are not longitude/latitude; check the CRS")
-        raise CRSError(msg)
-    lon = (west + east) / 2
-    lat = (south + north) / 2
-    return utm_crs(round(lon, 2), round(lat, 2))
-
-
-@lru_cache(maxsize=64)
-def utm_crs(lon: float, lat: float) -> CRS:
-    """The WGS-84 UTM zone containing (``lon``, ``lat``) in degrees (EPSG 326xx / 327xx)."""
-    return CRS(utm_crs_for(lon, lat))
 
 
 def normalize_roads(roads: gpd.GeoDataFrame, *, default_class: str | None = None) -> gpd.GeoDataFrame:

@@ -31,7 +31,7 @@ from shapely.geometry import LineString, Point
 
 from gis.config import Settings
 from gis.errors import ValidationError
-from gis.network.graph import metric_crs
+from gis.network.crs import metric_crs
 from gis.routing.problem import Depot, PatrolProblem, Stop, Unit
 from gis.schema import ENUM_LABELS_ZH, main_gate, sensitive_mask
 from gis.timewindows import format_window, overlap, parse_window
